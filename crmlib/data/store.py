@@ -1,0 +1,214 @@
+"""Write canonical tables into a database (DuckDB or PostgreSQL) through ibis.
+
+The only writer of CRM databases: the demo generator and the importer hand it
+pandas frames that already follow the data model; it casts them to the
+canonical types, creates missing tables and replaces rows by key, so that
+importing the same data twice never duplicates rows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from crmlib.data.schema import LOAD_ORDER, TABLES, Table
+
+__all__ = [
+    "META_TABLE",
+    "REJECTS_TABLE",
+    "REJECT_COLUMNS",
+    "ibis_schema",
+    "conform",
+    "ensure_tables",
+    "upsert",
+    "append_rejects",
+    "write_meta",
+    "read_meta",
+    "write_duckdb",
+]
+
+META_TABLE = "crm_meta"  # key/value: where the data came from, when, how
+REJECTS_TABLE = "rejects"  # rows an import could not load, with the reason
+REJECT_COLUMNS = {
+    "table_name": "string",
+    "source_file": "string",
+    "row_number": "int64",  # 1-based data row in the file (header not counted)
+    "column_name": "string",
+    "value": "string",
+    "reason": "string",
+    "imported_at": "timestamp",
+}
+
+_PANDAS_TYPES = {
+    "string": "object",
+    "timestamp": "datetime64[us]",
+    "date": "datetime64[us]",
+    "float64": "float64",
+    "int64": "Int64",
+    "boolean": "boolean",
+}
+
+
+def ibis_schema(table: Table | str) -> ibis.Schema:
+    """The ibis schema of a canonical table (all columns nullable except required ones)."""
+    spec = TABLES[table] if isinstance(table, str) else table
+    return ibis.schema({c.name: ibis.dtype(c.dtype).copy(nullable=not c.required)
+                        for c in spec.columns})
+
+
+def conform(df: pd.DataFrame, table: Table | str) -> pd.DataFrame:
+    """Return ``df`` with exactly the canonical columns of ``table``, in order, cast to their types.
+
+    Missing optional columns are added as nulls; extra columns are dropped. Values must already be
+    valid (the importer validates first): a value that cannot be cast raises.
+    """
+    spec = TABLES[table] if isinstance(table, str) else table
+    out = {}
+    n = len(df)
+    for c in spec.columns:
+        if c.name in df.columns:
+            s = df[c.name]
+        else:
+            s = pd.Series([None] * n, index=df.index, dtype="object")
+        out[c.name] = _cast(s, c.dtype)
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def _cast(s: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "string":
+        if s.dtype == object:
+            return s.where(s.notna(), None)
+        return s.astype("object").where(s.notna(), None).map(
+            lambda v: v if v is None or isinstance(v, str) else str(v))
+    if dtype in ("timestamp", "date"):
+        out = pd.to_datetime(s).astype("datetime64[us]")
+        return out.dt.normalize() if dtype == "date" else out
+    if dtype == "float64":
+        return pd.to_numeric(s).astype("float64")
+    if dtype == "int64":
+        return pd.to_numeric(s).astype("Int64")
+    if dtype == "boolean":
+        return s.astype("boolean")
+    raise ValueError(f"unknown dtype {dtype}")
+
+
+def _quote(name: str) -> str:
+    # Identifiers come from the schema module, never from user data; quoted all the same.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_tables(con, names=None) -> None:
+    """Create the canonical tables (and the rejects and meta tables) that ``con`` lacks."""
+    existing = set(con.list_tables())
+    for name in names or LOAD_ORDER:
+        if name not in existing:
+            con.create_table(name, schema=ibis_schema(name))
+    if REJECTS_TABLE not in existing:
+        con.create_table(REJECTS_TABLE, schema=ibis.schema(REJECT_COLUMNS))
+    if META_TABLE not in existing:
+        con.create_table(META_TABLE, schema=ibis.schema({"key": "string", "value": "string"}))
+
+
+def upsert(con, name: str, df: pd.DataFrame) -> int:
+    """Insert ``df`` into table ``name``, first deleting rows that share its replace key.
+
+    For tables with an id (contracts, ...) the key is the id; for child tables without one
+    (contract_lines, stage_history) it is the parent id, so a re-imported contract's lines replace
+    the old ones. Returns the number of rows inserted.
+    """
+    spec = TABLES[name]
+    df = conform(df, spec)
+    if df.empty:
+        return 0
+    ensure_tables(con, [name])
+    key = spec.replace_key
+    stage = f"_stage_{name}"
+    con.create_table(stage, df[list(key)].drop_duplicates(), temp=True, overwrite=True)
+    cond = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in key)
+    _exec(con, f"DELETE FROM {_quote(name)} AS t USING {_quote(stage)} AS s WHERE {cond}")
+    con.drop_table(stage, force=True)
+    con.insert(name, ibis.memtable(df, schema=ibis_schema(spec)))
+    return len(df)
+
+
+def append_rejects(con, rejects: pd.DataFrame) -> None:
+    """Append reject rows (columns as :data:`REJECT_COLUMNS`), replacing earlier rejects of the
+    same (table, file) pair so that re-imports do not pile them up."""
+    ensure_tables(con, [])
+    if rejects.empty:
+        return
+    rejects = rejects.astype({"row_number": "Int64"})
+    for col, t in REJECT_COLUMNS.items():
+        if t == "string":
+            rejects[col] = rejects[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+    pairs = rejects[["table_name", "source_file"]].drop_duplicates()
+    stage = "_stage_rejects"
+    con.create_table(stage, pairs, temp=True, overwrite=True)
+    _exec(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
+               "WHERE t.table_name = s.table_name AND t.source_file = s.source_file")
+    con.drop_table(stage, force=True)
+    con.insert(REJECTS_TABLE, ibis.memtable(rejects[list(REJECT_COLUMNS)],
+                                            schema=ibis.schema(REJECT_COLUMNS)))
+
+
+def write_meta(con, values: Mapping[str, object]) -> None:
+    """Set key/value pairs in the metadata table (replacing earlier values of the same keys)."""
+    ensure_tables(con, [])
+    df = pd.DataFrame({"key": list(values), "value": [str(v) for v in values.values()]})
+    stage = "_stage_meta"
+    con.create_table(stage, df, temp=True, overwrite=True)
+    _exec(con, f"DELETE FROM {META_TABLE} AS t USING {stage} AS s WHERE t.key = s.key")
+    con.drop_table(stage, force=True)
+    con.insert(META_TABLE, df)
+
+
+def read_meta(con) -> dict[str, str]:
+    """The metadata table as a dict (empty when the database has none)."""
+    if META_TABLE not in con.list_tables():
+        return {}
+    df = con.table(META_TABLE).execute()
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
+def _exec(con, sql: str) -> None:
+    cur = con.raw_sql(sql)
+    if con.name != "duckdb":  # DuckDB returns its connection itself, which must stay open
+        cur.close()
+
+
+def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
+                 meta: Mapping[str, object] | None = None) -> Path:
+    """Write a complete CRM database to a new DuckDB file, atomically.
+
+    The file is built under a temporary name beside ``path`` and moved into place only when
+    complete, so a failed run never leaves a half-written database.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".duckdb.tmp", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB wants to create the file itself
+    try:
+        con = ibis.duckdb.connect(tmp)
+        try:
+            for name in LOAD_ORDER:
+                if name in frames:
+                    df = conform(frames[name], name)
+                    con.create_table(name, ibis.memtable(df, schema=ibis_schema(name)))
+            ensure_tables(con)
+            if meta:
+                write_meta(con, meta)
+        finally:
+            con.disconnect()
+        os.replace(tmp, path)
+    except BaseException:
+        for p in (tmp, tmp + ".wal"):
+            if os.path.exists(p):
+                os.unlink(p)
+        raise
+    return path
