@@ -1,0 +1,10 @@
+"""Data layer: the data contract, connections, the demo generator and the importer.
+
+The only part of crmlib that reads sources. Everything above it receives ibis tables from
+:func:`connect` and returns pandas frames.
+"""
+
+from crmlib.data.connect import CRM, connect, stage_outcome
+from crmlib.data.schema import TABLES, table_spec
+
+__all__ = ["CRM", "connect", "stage_outcome", "TABLES", "table_spec"]
