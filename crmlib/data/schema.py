@@ -426,3 +426,50 @@ def table_spec(name: str) -> Table:
         hint = difflib.get_close_matches(name, TABLES, n=1)
         msg = f"unknown table `{name}`" + (f"; did you mean `{hint[0]}`?" if hint else "")
         raise KeyError(msg) from None
+
+
+def to_markdown() -> str:
+    """The data model as Markdown: the body of ``docs/data-model.md`` (a test keeps them equal)."""
+    out = [
+        "# The data model",
+        "",
+        "Generated from `crmlib/data/schema.py` by `python -m crmlib.data.schema`; do not edit by",
+        "hand. Ids are text; timestamps are naive local time; amounts are in the company currency.",
+        "Tables marked *optional* may be absent: the figures that need them say so instead of",
+        "failing. **Required** columns must be present and non-empty. *Derived* columns are",
+        "computed by `crmlib.connect()` when the source leaves them empty.",
+        "",
+    ]
+    for t in _TABLE_LIST:
+        flag = "required table" if not t.optional else "optional table"
+        out += [f"## `{t.name}` ({flag})", "", t.doc, ""]
+        if t.key:
+            out.append(f"Unique key: {', '.join(f'`{k}`' for k in t.key)}. "
+                       f"A re-import replaces rows with the same "
+                       f"{', '.join(f'`{k}`' for k in t.replace_key)}.")
+            out.append("")
+        out += ["| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
+        for c in t.columns:
+            rules = []
+            if c.allowed:
+                rules.append(" / ".join(c.allowed))
+            if c.min_value is not None:
+                rules.append(f">= {c.min_value:g}")
+            if c.max_value is not None:
+                rules.append(f"<= {c.max_value:g}")
+            ref = t.references.get(c.name) or t.soft_references.get(c.name)
+            if ref:
+                soft = " (not enforced)" if c.name in t.soft_references else ""
+                rules.append(f"refers to `{ref[0]}.{ref[1]}`{soft}")
+            for a, b in t.ordered:
+                if c.name == b:
+                    rules.append(f"not before `{a}`")
+            doc = c.doc + (" *Derived.*" if c.derived else "")
+            out.append(f"| `{c.name}` | {c.dtype} | {'**yes**' if c.required else ''} | "
+                       f"{'; '.join(rules)} | {doc.strip()} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(to_markdown())
