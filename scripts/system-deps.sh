@@ -2,7 +2,8 @@
 # Install the Debian packages the test suite needs, only those missing. Non-interactive.
 set -euo pipefail
 need=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # backend tests
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)  # Chinese charts
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

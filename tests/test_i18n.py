@@ -1,0 +1,26 @@
+"""The label catalogue: complete in both languages, Chinese really Chinese."""
+
+import re
+
+import pytest
+
+from crmlib.i18n import CATALOGUE, missing, t
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_catalogue_complete():
+    assert missing() == []
+    for key, v in CATALOGUE.items():
+        assert HAN.search(v["zh"]), f"{key}: zh label has no Chinese characters"
+        assert not HAN.search(v["en"]), f"{key}: en label has Chinese characters"
+
+
+def test_lookup():
+    assert t("new_customers", "zh") == "新增客户"
+    assert t("not_available", "en", table="payments") == \
+        "Not available: the data has no `payments` table."
+    with pytest.raises(KeyError, match="did you mean `new_customers`"):
+        t("new_customer", "en")
+    with pytest.raises(ValueError, match="unknown language `fr`"):
+        t("team", "fr")
