@@ -3,6 +3,7 @@
     crm demo [--scale LINES] [--seed N] [--out PATH]
     crm import PATH... --mapping NAME|FILE.yaml [--into DB]
     crm info [SOURCE]
+    crm report [--teams ...] [--topics ...] [--period P] [--as-of DATE] [--workers N] [--out DIR]
 
 Errors that crmlib raises on purpose are printed as one clear message (no traceback) and exit 2.
 """
@@ -44,6 +45,16 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from crmlib.report import run_reports
+
+    result = run_reports(teams=args.teams, topics=args.topics, period=args.period,
+                         as_of=args.as_of, workers=args.workers, out=args.out,
+                         progress=not args.quiet)
+    print(result.summary())
+    return 1 if result.failed else 0
+
+
 def _print_summary(source) -> None:
     from crmlib.data.connect import connect
 
@@ -82,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("source", nargs="?", default=None,
                    help="DuckDB file, duckdb:// or postgresql:// URL (default: data/crm.duckdb)")
     n.set_defaults(func=_cmd_info)
+    r = sub.add_parser("report", help="run every topic notebook per team into HTML reports")
+    r.add_argument("--teams", nargs="+", help="team slugs (params/teams/*.yaml; default all)")
+    r.add_argument("--topics", nargs="+", help="topic notebooks, e.g. 10_dashboard (default all)")
+    r.add_argument("--period", help="period preset for every team (e.g. last_week, this_month)")
+    r.add_argument("--as-of", dest="as_of", help="the reports' today, YYYY-MM-DD "
+                   "(default: each team's as_of, else the data's last event date)")
+    r.add_argument("--workers", type=int, help="parallel notebooks (default min(2, CPUs))")
+    r.add_argument("--out", type=Path, default=config.REPORTS_DIR,
+                   help=f"reports folder (default {config.REPORTS_DIR})")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_report)
     return p
 
 

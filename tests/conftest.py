@@ -5,9 +5,9 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 import pytest
+from pgserver import postgres_server
 
 from crmlib.data import store
-from pgserver import postgres_server
 
 
 def tiny_frames() -> dict[str, pd.DataFrame]:

@@ -36,6 +36,7 @@ def test_outcome_derived_from_stage_table_then_name(tiny):
 
 def test_given_derived_columns_are_kept(backend):
     from conftest import tiny_frames
+
     from crmlib.data import store
 
     frames = tiny_frames()
@@ -95,6 +96,7 @@ def test_missing_required_table_and_columns_all_reported_at_once(backend):
 
 def test_absent_optional_table(backend):
     from conftest import tiny_frames
+
     from crmlib.data import store
 
     for name in ("employees", "customers", "contracts"):
@@ -165,3 +167,8 @@ def test_duckdb_url_and_path(tmp_path):
 def test_connect_passes_crm_through(tiny):
     crm = crmlib.connect(tiny)
     assert crmlib.connect(crm) is crm and isinstance(crm, CRM)
+
+
+def test_last_event_date(tiny):
+    # latest: contract k3 signed 2024-04-01 (void contracts are events too)
+    assert crmlib.connect(tiny).last_event_date() == pd.Timestamp("2024-04-01")

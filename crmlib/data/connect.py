@@ -33,6 +33,8 @@ _OUTCOME_NAMES = {
     "lost": ("lost", "closed lost", "closed_lost", "输单"),
     "invalid": ("invalid", "无效"),
 }
+_EVENT_COLUMNS = [("contracts", "signed_at"), ("payments", "paid_at"), ("customers", "created_at"),
+                  ("opportunities", "created_at"), ("activities", "at"), ("leads", "created_at")]
 _TYPE_FAMILY = {"string": "text", "float64": "number", "int64": "number",
                 "timestamp": "date/time", "date": "date/time", "boolean": "true/false"}
 
@@ -186,6 +188,19 @@ class CRM:
         return self
 
     # -- summary ----------------------------------------------------------------------------
+    def last_event_date(self) -> pd.Timestamp:
+        """The latest event in the data (signed, paid, created, followed up): the default
+        ``as_of`` of reports, so that they are reproducible on historical data."""
+        latest = []
+        for name, col in _EVENT_COLUMNS:
+            if self.has(name):
+                v = self.table(name)[col].max().execute()
+                if v is not None and not pd.isna(v):
+                    latest.append(pd.Timestamp(v))
+        if not latest:
+            raise CRMDataError(f"{self.description}: holds no dated events; pass `as_of`.")
+        return max(latest).normalize()
+
     def summary(self) -> pd.DataFrame:
         """Rows and date range per present table: columns table, rows, first, last."""
         from crmlib.data.schema import TABLES as T

@@ -136,24 +136,30 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
     return len(df)
 
 
-def append_rejects(con, rejects: pd.DataFrame) -> None:
+def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
     """Append reject rows (columns as :data:`REJECT_COLUMNS`), replacing earlier rejects of the
-    same (table, file) pair so that re-imports do not pile them up."""
+    same (table, file) pair so that re-imports do not pile them up.
+
+    ``replace`` lists more (table_name, source_file) pairs whose earlier rejects are cleared even
+    though ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
+    """
     ensure_tables(con, [])
-    if rejects.empty:
+    replace = pd.DataFrame(list(replace), columns=["table_name", "source_file"], dtype=object)
+    if rejects.empty and replace.empty:
         return
     rejects = rejects.astype({"row_number": "Int64"})
     for col, t in REJECT_COLUMNS.items():
         if t == "string":
             rejects[col] = rejects[col].map(lambda v: None if v is None or v is pd.NA else str(v))
-    pairs = rejects[["table_name", "source_file"]].drop_duplicates()
+    pairs = pd.concat([rejects[["table_name", "source_file"]], replace]).drop_duplicates()
     stage = "_stage_rejects"
     con.create_table(stage, pairs, temp=True, overwrite=True)
     _exec(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
                "WHERE t.table_name = s.table_name AND t.source_file = s.source_file")
     con.drop_table(stage, force=True)
-    con.insert(REJECTS_TABLE, ibis.memtable(rejects[list(REJECT_COLUMNS)],
-                                            schema=ibis.schema(REJECT_COLUMNS)))
+    if not rejects.empty:
+        con.insert(REJECTS_TABLE, ibis.memtable(rejects[list(REJECT_COLUMNS)],
+                                                schema=ibis.schema(REJECT_COLUMNS)))
 
 
 def write_meta(con, values: Mapping[str, object]) -> None:
