@@ -4,7 +4,7 @@ The only part of crmlib that reads sources. Everything above it receives ibis ta
 :func:`connect` and returns pandas frames.
 """
 
-from crmlib.data.connect import CRM, connect, stage_outcome
+from crmlib.data.connect import CRM, connect, from_frames, stage_outcome
 from crmlib.data.schema import TABLES, table_spec
 
-__all__ = ["CRM", "connect", "stage_outcome", "TABLES", "table_spec"]
+__all__ = ["CRM", "connect", "from_frames", "stage_outcome", "TABLES", "table_spec"]

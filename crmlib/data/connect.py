@@ -23,7 +23,7 @@ from crmlib.data.schema import LOAD_ORDER, REQUIRED_TABLES, TABLES
 from crmlib.data.store import read_meta
 from crmlib.exceptions import CRMDataError, CRMError
 
-__all__ = ["CRM", "connect", "stage_outcome"]
+__all__ = ["CRM", "connect", "from_frames", "stage_outcome"]
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +272,24 @@ def connect(source=None, *, mapping: str | None = None, check: bool = True) -> C
     if isinstance(source, CRM):
         return source.check() if check else source
     crm = _open(source, mapping)
+    return crm.check() if check else crm
+
+
+def from_frames(frames: dict[str, pd.DataFrame], *, check: bool = True) -> CRM:
+    """A CRM held in memory (DuckDB) from canonical pandas frames: for tests and quick looks.
+
+    Frames need the required columns; optional ones may be left out. Values are cast to the
+    canonical types (see :func:`crmlib.data.store.conform`); they are not validated row by row
+    (use ``crm import`` for untrusted files).
+    """
+    from crmlib.data import store
+
+    backend = ibis.duckdb.connect()
+    for name in LOAD_ORDER:
+        if name in frames:
+            df = store.conform(frames[name], name)
+            backend.create_table(name, ibis.memtable(df, schema=store.ibis_schema(name)))
+    crm = CRM(backend, description=f"in-memory frames ({', '.join(frames)})")
     return crm.check() if check else crm
 
 

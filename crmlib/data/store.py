@@ -86,6 +86,8 @@ def _cast(s: pd.Series, dtype: str) -> pd.Series:
         return s.astype("object").where(s.notna(), None).map(
             lambda v: v if v is None or isinstance(v, str) else str(v))
     if dtype in ("timestamp", "date"):
+        if s.dtype == object:  # ISO text of mixed precision ("2024-01-02", "2024-01-02 10:00")
+            s = pd.to_datetime(s, format="ISO8601")
         out = pd.to_datetime(s).astype("datetime64[us]")
         return out.dt.normalize() if dtype == "date" else out
     if dtype == "float64":

@@ -1,0 +1,88 @@
+"""Helpers shared by the metric modules: effective records, period windows in the engine."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from crmlib.period import Period
+
+__all__ = ["effective", "windows_of", "window_aggregate", "bucket_expr", "bucketed"]
+
+
+def effective(t: ibis.Table) -> ibis.Table:
+    """Effective records: status ``approved``, or no status at all (a source without approvals)."""
+    return t.filter(t.status.isnull() | (t.status == "approved"))
+
+
+def windows_of(period: Period) -> dict[str, Period]:
+    """The three windows every headline figure is shown for."""
+    return {"current": period, "previous": period.previous(), "year_ago": period.year_ago()}
+
+
+def _in(col, p: Period):
+    return (col >= ibis.literal(p.start.to_pydatetime())) & (col < ibis.literal(
+        p.end.to_pydatetime()))
+
+
+def window_aggregate(t: ibis.Table, date_col: str, windows: dict[str, Period], *,
+                     amount: str | None = None, distinct: str | None = None) -> pd.DataFrame:
+    """Count (and sum ``amount``, or count distinct ``distinct``) per window, in one query.
+
+    Returns one row per window with columns ``count``, ``amount``, ``missing`` (rows without an
+    amount, never summed as 0) and ``distinct``. Rows with an empty date count in no window.
+    """
+    col = t[date_col]
+    lo = min(w.start for w in windows.values())
+    hi = max(w.end for w in windows.values())
+    t = t.filter(_in(col, Period(lo, hi, "custom", "day")))
+    col = t[date_col]
+    aggs = {}
+    for name, w in windows.items():
+        inw = _in(col, w)
+        aggs[f"{name}__count"] = inw.cast("int64").sum()
+        if amount:
+            aggs[f"{name}__amount"] = ibis.ifelse(inw, t[amount], ibis.null()).sum()
+            aggs[f"{name}__missing"] = (inw & t[amount].isnull()).cast("int64").sum()
+        if distinct:
+            aggs[f"{name}__distinct"] = ibis.ifelse(inw, t[distinct], ibis.null()).nunique()
+    row = t.aggregate(**aggs).execute().iloc[0]
+    out = {}
+    for name in windows:
+        out[name] = {k: row.get(f"{name}__{k}") for k in ("count", "amount", "missing",
+                                                          "distinct")}
+    df = pd.DataFrame(out).T.astype("float64").fillna({"count": 0, "missing": 0})
+    if amount:  # a window with rows but no amounts sums to 0 only when nothing is missing
+        df["amount"] = df["amount"].fillna(0.0)
+    return df
+
+
+def bucket_expr(col, period: Period):
+    """The engine-side bucket start (a date) of timestamp column ``col`` for ``period``."""
+    if period.bucket == "month":
+        return col.truncate("M").date()
+    if period.bucket == "week":
+        offset = (col.day_of_week.index() - period.week_start + 7) % 7
+        return col.date() - offset.as_interval("D")
+    return col.date()
+
+
+def bucketed(t: ibis.Table, date_col: str, period: Period, *, amount: str | None = None,
+             distinct: str | None = None) -> pd.DataFrame:
+    """Count (and sum ``amount`` or count distinct ``distinct``) per bucket of ``period``.
+
+    One row per bucket of the period, empty buckets included with 0 (never a gap): columns
+    ``bucket`` (its first day), ``count`` and, when asked, ``amount`` / ``distinct``.
+    """
+    col = t[date_col]
+    t = t.filter(_in(col, period)).mutate(_bucket=bucket_expr(col, period))
+    aggs = {"count": t.count()}
+    if amount:
+        aggs["amount"] = t[amount].sum()
+    if distinct:
+        aggs["distinct"] = t[distinct].nunique()
+    df = t.group_by("_bucket").aggregate(**aggs).execute()
+    df["_bucket"] = pd.to_datetime(df["_bucket"])
+    df = df.set_index("_bucket").reindex(period.buckets(), fill_value=0)
+    df.index.name = "bucket"
+    return df.reset_index().astype({c: "float64" for c in aggs if c != "count"})
