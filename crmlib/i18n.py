@@ -48,6 +48,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "contract_amount": {"en": "Contract amount", "zh": "合同金额"},
     "payments": {"en": "Payments received", "zh": "回款金额"},
     "followups": {"en": "Follow-ups", "zh": "跟进记录"},
+    # dashboard (10_dashboard)
+    "dashboard_title": {"en": "Sales dashboard", "zh": "销售仪表盘"},
+    "trend": {"en": "Trend", "zh": "趋势"},
+    "data_summary": {"en": "Data summary", "zh": "数据汇总"},
+    "new_customers_dealt": {"en": "New customers who dealt", "zh": "新增客户中已成交"},
+    "pool_in": {"en": "Put into the public pool", "zh": "放入公海客户"},
+    "pool_out": {"en": "Taken from the public pool", "zh": "公海领取客户"},
+    "customers_followed_up": {"en": "Customers followed up", "zh": "跟进客户数"},
+    "new_customers_not_followed_up": {"en": "New customers not yet followed up",
+                                      "zh": "新增未跟进客户"},
+    "contracts_expiring": {"en": "Contracts expiring within {days} days",
+                           "zh": "{days}天内到期合同"},
+    "contracts_expired": {"en": "Contracts expired in the period", "zh": "本期已到期合同"},
+    "expected_payments": {"en": "Expected payments still due", "zh": "计划回款未收金额"},
+    "note_sales_brief": {
+        "en": "Records whose date falls in the period: customers, contacts and opportunities "
+              "by creation date, contracts by signing date, payments by payment date, "
+              "follow-ups by their date. Contracts and payments count when approved. Credit "
+              "goes to the record's owner (follow-ups to their writer). Change = (this period "
+              "- previous) / previous; — when the previous period is 0. Opportunities without "
+              "an amount are counted but not summed.",
+        "zh": "按日期统计本期记录：客户、联系人、商机按创建时间，合同按签约日期，回款按回款日期，"
+              "跟进按跟进时间。合同与回款只计审核通过的记录。业绩归属负责人（跟进归属填写人）。"
+              "环比 = (本期 - 上期) / 上期；上期为 0 时显示 —。没有金额的商机计入数量但不计入金额。"},
+    "note_trend": {
+        "en": "The same figures per day, week or month of the period; empty buckets show 0.",
+        "zh": "本期各日、周或月的相同指标；没有数据的时间段显示为 0。"},
+    "note_data_summary": {
+        "en": "New customers who dealt: created in the period with an approved contract by the "
+              "as-of date. Public pool moves come from the owner history. Expiring: approved "
+              "contracts ending within the next {days} days after the as-of date. Expected "
+              "payments: payment plans due in the period minus what was received on them.",
+        "zh": "新增客户中已成交：本期创建且截至统计日已有审核通过合同的客户。公海进出来自负责人变更记录。"
+              "即将到期：统计日后{days}天内结束的审核通过合同。计划回款未收：本期到期的回款计划减去已收金额。"},
 }
 
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 import warnings
 
 import matplotlib
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib import font_manager
 
-matplotlib.use("Agg", force=False)
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-__all__ = ["CJK_FONT", "set_theme", "cjk_font_available"]
+__all__ = ["CJK_FONT", "set_theme", "cjk_font_available", "trend", "trends"]
 
 CJK_FONT = "Noto Sans CJK SC"
 
@@ -51,3 +48,52 @@ def set_theme(lang: str = "en") -> None:
     plt.rcParams["axes.unicode_minus"] = False  # CJK fonts lack the Unicode minus glyph
     plt.rcParams["figure.dpi"] = 100
     plt.rcParams["savefig.bbox"] = "tight"
+
+
+def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
+    """One series per bucket (columns ``bucket``, ``value``) as bars; returns the Axes."""
+    import matplotlib.dates as mdates
+
+    ax = plt.gca() if ax is None else ax
+    ax.bar(df["bucket"], df["value"], width=_bar_width(df["bucket"]), color=kwargs.pop(
+        "color", sns.color_palette()[0]), **kwargs)
+    ax.set_title(label)
+    ax.set_xlabel("")
+    # numeric dates read the same in both languages: 03-05 (days), 2024-03 (months)
+    monthly = len(df) > 1 and (df["bucket"].iloc[1] - df["bucket"].iloc[0]).days > 20
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
+    ax.tick_params(axis="x", labelsize="small")
+    if amount:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+    return ax
+
+
+def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
+    """Small multiples of :func:`trend`, one per entry of ``frames``; returns the Figure."""
+    n = len(frames)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
+    for ax, (key, df) in zip(axes.flat, frames.items(), strict=False):
+        trend(df, label=labels[key], ax=ax, amount=key in amounts)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _bar_width(buckets):
+    import pandas as pd
+
+    if len(buckets) < 2:
+        return 0.8
+    step = (pd.Series(buckets).diff().dt.days.median()) or 1
+    return 0.8 * step
+
+
+def _short_number(v, _pos=None) -> str:
+    """Axis ticks: 1.5M, 250k, 80."""
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:,.3g}{suffix}"
+    return f"{v:g}"

@@ -198,8 +198,14 @@ def _strip_for_report(nb):
 
 
 def _title(nb, topic: str) -> str:
+    """The report's title: the first ``# `` heading a cell outputs, else in a kept markdown cell."""
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
+        for o in cell.get("outputs", []):
+            text = o.get("data", {}).get("text/markdown", "")
+            if text.startswith("# "):
+                return text[2:].splitlines()[0].strip()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "remove_cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
@@ -374,13 +380,29 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="reports", unit="report", disable=not enabled)
 
 
+def _parameter_lines(path: Path) -> list[str]:
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return re.findall(r"^(\w+)\s*:", cell.source, re.M)
+    return []
+
+
 def check_notebook_params(notebooks_dir=None, params_dir=None) -> list[str]:
     """Problems where a notebook's parameters disagree with params/defaults.yaml (for tests)."""
     specs = load_specs((params_dir or config.PARAMS_DIR) / "defaults.yaml")
     problems = []
     for topic in discover_topics(notebooks_dir):
         path = (notebooks_dir or NOTEBOOKS_DIR) / f"{topic}.ipynb"
-        for name, p in notebook_parameters(path).items():
+        declared = notebook_parameters(path)
+        for name in _parameter_lines(path):
+            if name not in declared:  # papermill skips lines it cannot parse (e.g. "=" in help)
+                problems.append(f"{topic}: papermill cannot parse the line of `{name}`")
+        for name, p in declared.items():
             if name not in specs:
                 problems.append(f"{topic}: `{name}` is not in defaults.yaml")
                 continue

@@ -1,0 +1,117 @@
+"""What report notebooks display besides charts: titles, headings, notes, KPI cards, tables.
+
+Each function returns an object that Jupyter renders (HTML, with a plain-text form that nbval
+can compare). Labels come from :mod:`crmlib.i18n`; numbers are formatted, never computed here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from crmlib.i18n import t
+
+__all__ = ["title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
+           "summary_table",
+           "table"]
+
+
+def _lang(ctx_or_lang) -> str:
+    return getattr(ctx_or_lang, "lang", ctx_or_lang) or "en"
+
+
+def title(key: str, ctx) -> Markdown:
+    """The report's title (``# ...``) in the report's language."""
+    return Markdown(f"# {t(key, _lang(ctx))}")
+
+
+def heading(key: str, ctx, level: int = 2) -> Markdown:
+    return Markdown(f"{'#' * level} {t(key, _lang(ctx))}")
+
+
+def note(key: str, ctx, **fmt) -> HTML:
+    """A short "how this is counted" note under a section."""
+    lang = _lang(ctx)
+    return HTML(f'<div class="crm-note"><b>{html.escape(t("how_counted", lang))}:</b> '
+                f"{html.escape(t(key, lang, **fmt))}</div>")
+
+
+def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
+    """``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if kind == "amount":
+        return f"{value:,.2f}" + (f" {currency}" if currency else "")
+    return f"{value:,.0f}"
+
+
+def fmt_change(ratio) -> str:
+    """``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0)."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return "—"
+    return f"{ratio:+.1%}"
+
+
+class KPICards:
+    """KPI cards for a :func:`crmlib.metrics.sales_brief` frame (HTML, with a text form)."""
+
+    def __init__(self, brief: pd.DataFrame, lang: str = "en", currency: str | None = None):
+        self.brief, self.lang, self.currency = brief, lang, currency
+
+    def _rows(self):
+        for r in self.brief.itertuples(index=False):
+            yield (t(r.metric, self.lang), fmt_value(r.current, r.kind, self.currency),
+                   fmt_change(r.change_previous), fmt_change(r.change_year_ago), r)
+
+    def __repr__(self) -> str:
+        vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
+        return "\n".join(f"{label}: {value} ({vs_p} {cp}, {vs_y} {cy})"
+                         for label, value, cp, cy, _ in self._rows())
+
+    def _repr_html_(self) -> str:
+        vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
+        cards = []
+        for label, value, cp, cy, r in self._rows():
+            colour = ("#2f855a" if (r.change_previous or 0) > 0 else "#c53030"
+                      if (r.change_previous or 0) < 0 else "#4a5568")
+            cards.append(
+                '<div style="border:1px solid #cbd5e0;border-radius:6px;padding:10px 14px;'
+                'min-width:150px;background:#fff">'
+                f'<div style="color:#4a5568;font-size:0.9em">{html.escape(label)}</div>'
+                f'<div style="font-size:1.6em;font-weight:600">{html.escape(value)}</div>'
+                f'<div style="font-size:0.85em;color:{colour}">{html.escape(vs_p)} '
+                f'{html.escape(cp)}</div><div style="font-size:0.85em;color:#4a5568">'
+                f"{html.escape(vs_y)} {html.escape(cy)}</div></div>")
+        return ('<div style="display:flex;flex-wrap:wrap;gap:10px;margin:8px 0">'
+                + "".join(cards) + "</div>")
+
+
+def kpi_cards(brief: pd.DataFrame, ctx) -> KPICards:
+    return KPICards(brief, _lang(ctx), (getattr(ctx, "params", {}) or {}).get("currency"))
+
+
+def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
+          index: bool = False) -> HTML:
+    """A frame as an HTML table with localized column labels (catalogue keys -> labels)."""
+    lang = _lang(ctx)
+    cols = {c: t(labels.get(c, c), lang) if labels and c in labels else c for c in df.columns}
+    return HTML(df.rename(columns=cols).to_html(index=index, border=0, na_rep="—",
+                                                float_format=lambda v: f"{v:,.2f}"))
+
+
+def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
+                  fmt: dict | None = None) -> HTML:
+    """A ``metric``/``value`` frame as a two-column table of labels and formatted values."""
+    lang = _lang(ctx)
+    currency = (getattr(ctx, "params", {}) or {}).get("currency")
+    kinds, fmt = kinds or {}, fmt or {}
+    rows = "".join(
+        f"<tr><td>{html.escape(t(m, lang, **fmt.get(m, {})))}</td>"
+        f'<td style="text-align:right">'
+        f"{html.escape(fmt_value(v, kinds.get(m, 'count'), currency))}</td></tr>"
+        for m, v in zip(summary["metric"], summary["value"], strict=True))
+    return HTML(f"<table><tr><th>{html.escape(t('metric', lang))}</th>"
+                f"<th>{html.escape(t('value', lang))}</th></tr>{rows}</table>")
