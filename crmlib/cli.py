@@ -35,7 +35,12 @@ def _cmd_demo(args) -> int:
 def _cmd_import(args) -> int:
     from crmlib.data.importer import import_files
 
-    result = import_files(args.paths, args.mapping, into=args.into, progress=not args.quiet)
+    into = args.into
+    if "://" in into:  # a database URL (duckdb:///..., postgresql://...)
+        from crmlib.data.connect import connect
+
+        into = connect(into, check=False).backend
+    result = import_files(args.paths, args.mapping, into=into, progress=not args.quiet)
     print(result.summary())
     return 0
 
@@ -84,8 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
     i.add_argument("--mapping", default="canonical",
                    help="preset name under params/mappings/ or a YAML file (default canonical)")
-    i.add_argument("--into", type=Path, default=config.DEFAULT_DB,
-                   help=f"DuckDB file to import into (default {config.DEFAULT_DB})")
+    i.add_argument("--into", default=str(config.DEFAULT_DB),
+                   help="DuckDB file or postgresql:// URL to import into "
+                        f"(default {config.DEFAULT_DB})")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_cmd_import)
 

@@ -1,0 +1,372 @@
+"""Import CSV, Excel and Parquet files into a CRM database through a mapping (``crm import``).
+
+The import runs in two phases. First every input file is read, mapped onto the canonical tables
+(:mod:`crmlib.data.mapping`) and validated (:mod:`crmlib.data.validate`) in
+:data:`~crmlib.data.schema.LOAD_ORDER`, parents before children, so references are checked
+against the ids of the incoming batch plus those already in the database. Only when no table
+failed as a whole does the second phase write: accepted rows through :func:`crmlib.data.store.upsert`
+(replacing rows with the same key, so importing the same files twice does not duplicate rows),
+rejected rows to the ``rejects`` table and the import's metadata to ``crm_meta``. A failed
+import therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from crmlib import config
+from crmlib.data import store
+from crmlib.data.mapping import (
+    MappedTable,
+    Mapping,
+    apply_derive,
+    apply_table,
+    inline_table,
+    load_mapping,
+    source_problems,
+)
+from crmlib.data.readers import SUPPORTED_SUFFIXES, read_file
+from crmlib.data.schema import LOAD_ORDER, TABLES
+from crmlib.data.validate import empty_rejects, validate
+from crmlib.exceptions import CRMDataError
+
+__all__ = ["TableResult", "ImportResult", "import_files", "collect_files"]
+
+_ENCODINGS = {"utf-8-sig": "UTF-8 with a byte-order mark (removed)",
+              "gb18030": "GB18030 (GBK, Chinese)", "utf-16": "UTF-16"}
+
+
+@dataclass
+class TableResult:
+    """Row counts of one imported table: ``accepted + rejected == rows``, always.
+
+    ``rows`` are the rows the mapping produced; ``source_rows`` the data rows of its source
+    files (more when the mapping filters with ``where`` or groups with ``group_by``).
+    """
+
+    table: str
+    files: list[str]
+    source_rows: int
+    rows: int
+    accepted: int
+    rejected: int
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_files` did: per-table counts, the rejected rows and the notes."""
+
+    mapping: str
+    database: str
+    files: list[str]
+    tables: list[TableResult]
+    rejects: pd.DataFrame
+    defects: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def accepted(self) -> int:
+        return sum(t.accepted for t in self.tables)
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables)
+
+    def table(self, name: str) -> TableResult:
+        """The counts of table ``name``."""
+        for t in self.tables:
+            if t.table == name:
+                return t
+        raise KeyError(f"table `{name}` was not imported")
+
+    def summary(self, *, max_reasons: int = 5) -> str:
+        """A readable report: counts per table, known defects, findings and first rejects."""
+        n = len(self.files)
+        out = [f"Imported {n} file{'s' * (n != 1)} with mapping `{self.mapping}` into "
+               f"{self.database} in {self.elapsed:.1f} s.", ""]
+        head = ("table", "source", "source rows", "rows", "accepted", "rejected")
+        body = [(t.table, ", ".join(t.files), f"{t.source_rows:,}", f"{t.rows:,}",
+                 f"{t.accepted:,}", f"{t.rejected:,}") for t in self.tables]
+        body.append(("total", "", "", f"{self.rows:,}", f"{self.accepted:,}",
+                     f"{self.rejected:,}"))
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        for j, r in enumerate([head, *body]):
+            if j == len(body):
+                out.append("  ".join("-" * w for w in widths))
+            out.append("  ".join(v.ljust(w) if i < 2 else v.rjust(w)
+                                 for i, (v, w) in enumerate(zip(r, widths, strict=True))).rstrip())
+        wrap = textwrap.TextWrapper(width=100, initial_indent="  - ", subsequent_indent="    ")
+        if self.defects:
+            out += ["", "Known defects of this source, and what the mapping does about them:"]
+            out += [wrap.fill(d) for d in self.defects]
+        if self.findings:
+            out += ["", "What this import found and did:"]
+            out += [wrap.fill(f) for f in self.findings]
+        out.append("")
+        if self.rejected:
+            out.append(f"{self.rejected:,} rows rejected; see the `rejects` table. First reasons:")
+            for r in self.rejects.head(max_reasons).itertuples():
+                out.append(wrap.fill(f"{r.source_file} row {r.row_number} ({r.table_name}): "
+                                     f"{r.reason}."))
+        else:
+            out.append("No rows rejected.")
+        return "\n".join(out)
+
+
+def collect_files(paths) -> tuple[list[Path], set[Path]]:
+    """Expand ``paths`` (files and folders) into the supported files; also return the set of
+    files named explicitly. Folders are read one level deep, hidden files skipped."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    files, explicit = [], set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
+                           and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise CRMDataError(f"{p}: the folder has no CSV, Excel or Parquet files.")
+            files += found
+        elif p.is_file():
+            files.append(p)
+            explicit.add(p)
+        else:
+            raise CRMDataError(f"{p}: no such file or folder; check the path.")
+    unique = {f.resolve(): f for f in reversed(files)}  # a file given twice is read once
+    return [f for f in files if unique[f.resolve()] is f], explicit
+
+
+def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, into=None,
+                 progress: bool = True) -> ImportResult:
+    """Import source files into a CRM database.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        Files and/or folders (a folder's supported files are matched to the mapping's tables).
+    mapping : str, path or Mapping, default="canonical"
+        A preset name of ``params/mappings``, a mapping YAML file or a loaded mapping.
+    into : path or ibis backend, optional
+        A DuckDB file (default :data:`crmlib.config.DEFAULT_DB`) or an open ibis connection
+        (DuckDB or PostgreSQL).
+    progress : bool, default=True
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    ImportResult
+        Per-table counts (``accepted + rejected == rows``), rejected rows and notes.
+
+    Raises
+    ------
+    CRMDataError
+        When a table cannot be loaded at all (missing file column, unreadable or empty file,
+        file matching no table): every such problem is listed, and nothing is written.
+    ParamsError
+        When the mapping file is invalid.
+    """
+    t0 = time.perf_counter()
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    files, explicit = collect_files(paths)
+    problems: list[str] = []
+    findings: list[str] = []
+    mapped, used = _map_sources(m, files, explicit, problems, findings)
+    if problems:
+        _fail(problems)
+    apply_derive(mapped, m)
+    for mt in mapped.values():
+        findings.extend(mt.findings)
+
+    con, owned, where = _connect(into)
+    try:
+        accepted, rejects, results = _validate_all(con, mapped, problems, findings, progress)
+        if problems:
+            _fail(problems)
+        now = pd.Timestamp(dt.datetime.now()).floor("s")
+        rejects = pd.concat(rejects, ignore_index=True) if rejects else empty_rejects()
+        rejects["imported_at"] = now
+        store.ensure_tables(con)
+        for t, df in accepted.items():
+            store.upsert(con, t, df)
+        pairs = [(t, f) for t, mt in mapped.items() for f in mt.files]
+        store.append_rejects(con, rejects, replace=pairs)
+        store.write_meta(con, {"last_import_at": now.isoformat(), "import_mapping": m.name,
+                               "import_files": ", ".join(str(f) for f in used)})
+    finally:
+        if owned:
+            con.disconnect()
+    return ImportResult(m.name, where, [str(f) for f in used], results, rejects,
+                        list(m.defects), findings, time.perf_counter() - t0)
+
+
+def _fail(problems: list[str]):
+    if len(problems) == 1:
+        err = CRMDataError(f"{problems[0]} Nothing was imported.")
+        err.problems = list(problems)
+        raise err
+    raise CRMDataError(f"{len(problems)} problems in the input; nothing was imported:", problems)
+
+
+def _map_sources(m: Mapping, files, explicit, problems,
+                 findings) -> tuple[dict[str, MappedTable], list[Path]]:
+    """Read the files each table of ``m`` needs and map them; collect whole-table problems.
+    Return the mapped tables and the files they read."""
+    assign: dict[str, list[Path]] = {}
+    for t, tm in m.tables.items():
+        if tm.rows is None:
+            hits = [f for f in files if any(fnmatch(f.name.lower(), g.lower()) for g in tm.files)]
+            if hits:
+                assign[t] = hits
+    used = {f for fs in assign.values() for f in fs}
+    globs = sorted({g for tm in m.tables.values() for g in tm.files})
+    for f in files:
+        if f in used:
+            continue
+        if f in explicit:
+            import difflib
+
+            hint = difflib.get_close_matches(f.name, globs, n=1, cutoff=0.5)
+            problems.append(f"{f.name}: no table of mapping `{m.name}` reads this file"
+                            + (f"; did you mean `{hint[0]}`?" if hint else
+                               f" (it reads {', '.join(globs)})."))
+        else:
+            findings.append(f"{f.name}: not imported; no table of mapping `{m.name}` reads it")
+    if not assign and not problems:
+        problems.append(f"no input file matches mapping `{m.name}`, which reads "
+                        f"{', '.join(globs)}.")
+    cache: dict[tuple[Path, str | None], pd.DataFrame | None] = {}
+    mapped: dict[str, MappedTable] = {}
+    for t in LOAD_ORDER:
+        tm = m.tables.get(t)
+        if tm is None:
+            continue
+        if tm.rows is not None:
+            mapped[t] = inline_table(tm, m)
+            continue
+        parts, ok = [], True
+        for f in assign.get(t, []):
+            key = (f, tm.sheet)
+            if key not in cache:
+                try:
+                    cache[key] = read_file(f, sheet=tm.sheet)
+                    enc = cache[key].attrs.get("encoding")
+                    if enc and enc != "utf-8":
+                        findings.append(f"{f.name}: read as {_ENCODINGS.get(enc, enc)}")
+                except CRMDataError as exc:
+                    cache[key] = None
+                    problems.append(str(exc))
+            df = cache[key]
+            if df is None:
+                ok = False
+                continue
+            p, fnd = source_problems(tm, f.name, list(df.columns))
+            problems += p
+            findings += [x for x in fnd if x not in findings]
+            ok = ok and not p
+            parts.append((f.name, df))
+        if parts and ok:
+            mapped[t] = apply_table(tm, parts)
+    return mapped, [f for f in files if f in used]
+
+
+def _connect(into):
+    if into is None:
+        into = config.DEFAULT_DB
+    if isinstance(into, str | os.PathLike):
+        path = Path(into)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return ibis.duckdb.connect(str(path)), True, str(path)
+    return into, False, f"the open {into.name} connection"
+
+
+def _db_keys(con, table: str) -> pd.DataFrame | None:
+    if table not in con.list_tables():
+        return None
+    spec = TABLES[table]
+    cols = list(spec.key) + (["stage_order"] if table == "pipeline_stages" else [])
+    return con.table(table).select(*cols).distinct().execute()
+
+
+def _validate_all(con, mapped, problems, findings, progress):
+    """Validate the mapped tables in load order; return accepted frames, rejects, counts."""
+    from tqdm import tqdm
+
+    accepted: dict[str, pd.DataFrame] = {}
+    rejects: list[pd.DataFrame] = []
+    results: list[TableResult] = []
+    db: dict[str, pd.DataFrame | None] = {}
+
+    def ids(table: str) -> set:
+        if table not in db:
+            db[table] = _db_keys(con, table)
+        key = TABLES[table].key[0]
+        out = set() if db[table] is None else set(db[table][key].dropna())
+        if table in accepted:
+            out |= set(accepted[table][key].dropna())
+        return out
+
+    def stages() -> dict[str, list[str]] | None:
+        if "pipeline_stages" not in db:
+            db["pipeline_stages"] = _db_keys(con, "pipeline_stages")
+        parts = [x for x in (accepted.get("pipeline_stages"), db["pipeline_stages"])
+                 if x is not None and len(x)]
+        if not parts:
+            return None
+        df = pd.concat([p[["pipeline", "stage", "stage_order"]] for p in parts])
+        df = df.drop_duplicates(["pipeline", "stage"]).sort_values(["pipeline", "stage_order"])
+        return {p: list(g["stage"]) for p, g in df.groupby("pipeline", sort=False)}
+
+    bar = tqdm(total=len(mapped), desc="import", unit="table", disable=not progress,
+               file=sys.stderr, leave=False)
+    for t, mt in mapped.items():
+        bar.set_postfix_str(t)
+        spec = TABLES[t]
+        known: dict[str, object] = {}
+        for col, (ref, _) in spec.references.items():
+            if col in mt.data:
+                got = ids(ref)
+                if got or not TABLES[ref].optional:
+                    known[ref] = got
+                elif mt.data[col].notna().any():
+                    findings.append(f"{t}.{col}: not checked, no {ref} are loaded")
+        if t in ("opportunities", "stage_history"):
+            st = stages()
+            if st is not None:
+                known["pipeline_stages"] = st
+            else:
+                findings.append(f"{t}.stage: not checked, no pipeline_stages are loaded")
+        try:
+            acc, rej = validate(mt.data, t, source=mt.sources, row_numbers=mt.rows, known=known,
+                                labels=mt.labels, formats=mt.formats)
+        except CRMDataError as exc:
+            problems.append(str(exc))
+            bar.update()
+            continue
+        accepted[t] = acc
+        if len(rej):
+            rejects.append(rej)
+        results.append(TableResult(t, mt.files, mt.source_rows, len(mt.data), len(acc), len(rej)))
+        for col, (ref, _) in spec.soft_references.items():
+            if col in acc:
+                unknown = sorted(set(acc[col].dropna()) - ids(ref))
+                if unknown:
+                    shown = ", ".join(unknown[:8]) + (", ..." if len(unknown) > 8 else "")
+                    findings.append(f"{t}.{col}: {len(unknown)} values are not {ref} (kept, a "
+                                    f"soft reference): {shown}")
+        bar.update()
+    bar.close()
+    return accepted, rejects, results
