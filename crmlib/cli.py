@@ -33,12 +33,13 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_import(args) -> int:
+    from crmlib.data.connect import connect, duckdb_url_path
     from crmlib.data.importer import import_files
 
     into = args.into
-    if "://" in into:  # a database URL (duckdb:///..., postgresql://...)
-        from crmlib.data.connect import connect
-
+    if into.startswith("duckdb://"):
+        into = duckdb_url_path(into)
+    elif "://" in into:  # postgresql://...
         into = connect(into, check=False).backend
     result = import_files(args.paths, args.mapping, into=into, progress=not args.quiet)
     print(result.summary())

@@ -310,9 +310,7 @@ def _open(source, mapping) -> CRM:
     text = os.fspath(source)
     scheme = urlsplit(text).scheme.lower() if "://" in text else ""
     if scheme == "duckdb":
-        # duckdb:///tmp/x.duckdb is absolute (/tmp/x.duckdb); duckdb://data/x.duckdb is relative.
-        rest = unquote(text.split("://", 1)[1])
-        return _duckdb_file(Path("/" + rest.lstrip("/") if rest.startswith("/") else rest))
+        return _duckdb_file(duckdb_url_path(text))
     if scheme in ("postgresql", "postgres"):
         return _postgres(text)
     if scheme:
@@ -327,6 +325,13 @@ def _open(source, mapping) -> CRM:
         raise CRMError(f"{path}: cannot tell what this file is; pass its folder with a mapping "
                        "(connect(folder, mapping=...)) or import it with `crm import`.")
     raise CRMError(f"{path} does not exist.")
+
+
+def duckdb_url_path(url: str) -> Path:
+    """The file of a ``duckdb://`` URL: ``duckdb:///tmp/x.duckdb`` is absolute, ``duckdb://data/x.duckdb``
+    relative."""
+    rest = unquote(url.split("://", 1)[1])
+    return Path("/" + rest.lstrip("/") if rest.startswith("/") else rest)
 
 
 def _duckdb_file(path: Path) -> CRM:
