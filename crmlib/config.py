@@ -9,8 +9,8 @@ __all__ = ["PROJECT_ROOT", "DATA_DIR", "PARAMS_DIR", "MAPPINGS_DIR", "REPORTS_DI
            "DEFAULT_DB", "SHARED_DATASETS"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# CRM_DATA_DIR lets tests and users keep the embedded database elsewhere.
-DATA_DIR = Path(os.environ.get("CRM_DATA_DIR", PROJECT_ROOT / "data"))
+# CRM_DATA_DIR lets tests and users keep the embedded database elsewhere (relative to the project).
+DATA_DIR = PROJECT_ROOT / os.environ.get("CRM_DATA_DIR", "data")
 PARAMS_DIR = PROJECT_ROOT / "params"
 MAPPINGS_DIR = PARAMS_DIR / "mappings"
 REPORTS_DIR = PROJECT_ROOT / "reports"

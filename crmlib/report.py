@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import html
+import logging
 import os
 import shutil
 import time
@@ -152,12 +153,18 @@ def _resolve_as_of(jobs: list[Job]) -> list[Job]:
 # -- rendering -------------------------------------------------------------------------------
 def _header(job: Job, title: str, run_started: str) -> dict:
     from crmlib.i18n import t
+    from crmlib.period import resolve_period
 
     p = job.parameters
     lang = p.get("lang") or "en"
-    period = p.get("period") or ""
-    if period == "custom":
-        period = f"{p.get('period_start')} .. {p.get('period_end')}"
+    period = ""
+    if p.get("period") and p.get("as_of"):
+        try:
+            resolved = resolve_period(p["period"], as_of=p["as_of"], start=p.get("period_start"),
+                                      end=p.get("period_end"), week_start=p.get("week_start") or 0)
+            period = f"{t('preset_' + p['period'], lang)} ({resolved})"
+        except ParamsError:
+            period = str(p["period"])
     fields = [(t("team", lang), p.get("team_name") or p.get("team") or t("company", lang)),
               (t("period", lang), period), (t("as_of", lang), p.get("as_of") or ""),
               (t("generated_at", lang), run_started)]
@@ -169,7 +176,9 @@ def render_html(nb, header: dict | None = None) -> str:
     from nbconvert import HTMLExporter
 
     nb = _strip_for_report(nb)
-    exporter = HTMLExporter(template_name="crm_report", extra_template_basedirs=[str(TEMPLATES)],
+    quiet = logging.getLogger("crmlib.report.nbconvert")
+    quiet.setLevel(logging.ERROR)  # e.g. "Alternative text is missing on 1 image(s)"
+    exporter = HTMLExporter(log=quiet, template_name="crm_report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(nb, resources={"crm_header": header})
@@ -255,7 +264,9 @@ def _execute(job: Job, run_tmp: str, run_started: str) -> JobResult:
     try:
         papermill.execute_notebook(str(job.notebook), str(ipynb), parameters=job.parameters,
                                    progress_bar=False, cwd=str(job.notebook.parent),
-                                   kernel_name="python3")
+                                   kernel_name="python3",
+                                   # the kernel's own start-up chatter is not the report's business
+                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
         nb = nbformat.read(ipynb, as_version=4)
         title = _title(nb, job.topic)
         _write_text(html_path, render_html(nb, _header(job, title, run_started)))

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only those missing. Non-interactive.
+# Install the Debian packages crmlib needs, only those missing, without asking.
+#   system-deps.sh reports   fonts for Chinese chart text
+#   system-deps.sh test      the above, plus a PostgreSQL server for the backend tests
 set -euo pipefail
+what=${1:-test}
 need=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # backend tests
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)  # Chinese charts
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)
+if [ "$what" = test ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

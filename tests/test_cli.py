@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ibis
 import pytest
+from test_import import CUSTOMERS, EMPLOYEES, PRODUCTS
 
 from crmlib.cli import main
-from test_import import CUSTOMERS, EMPLOYEES, PRODUCTS
 
 CONTRACTS = ("contract_id,customer_id,owner_id,signed_at,amount\n"
              "K1,C1,E1,2024-03-01,100\nK2,C2,E2,2024-03-02,-5\nK3,C9,E1,2024-03-03,7\n")
@@ -61,3 +61,14 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     assert main(["info", str(tmp_path / "none.duckdb")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["import", str(bad), "--mapping", "no_such_mapping", "-q"]) == 2
+
+
+def test_demo_command(tmp_path, capsys):
+    out = tmp_path / "demo.duckdb"
+    assert main(["demo", "--scale", "1500", "--seed", "3", "--out", str(out), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "demo database written" in text and "contract_lines" in text
+    con = ibis.duckdb.connect(str(out), read_only=True)
+    lines = con.table("contract_lines").count().execute()
+    assert 1200 <= lines <= 1800
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically, nothing left behind
