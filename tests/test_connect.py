@@ -172,3 +172,19 @@ def test_connect_passes_crm_through(tiny):
 def test_last_event_date(tiny):
     # latest: contract k3 signed 2024-04-01 (void contracts are events too)
     assert crmlib.connect(tiny).last_event_date() == pd.Timestamp("2024-04-01")
+
+
+def test_folder_source_with_mapping(tmp_path):
+    from test_import import CUSTOMERS, EMPLOYEES
+
+    (tmp_path / "employees.csv").write_text(EMPLOYEES)
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "contracts.csv").write_text(
+        "contract_id,customer_id,owner_id,signed_at,amount\nK1,C1,E1,2024-03-01,10\n"
+        "K2,C2,E2,2024-03-02,-1\n")
+    crm = crmlib.connect(tmp_path, mapping="canonical")
+    assert "mapping canonical" in crm.description
+    assert crm.table("contracts").amount.sum().execute() == 10
+    assert crm.backend.table("rejects").count().execute() == 1  # K2 kept as a reject
+    cust = crm.table("customers").execute().set_index("customer_id")
+    assert cust.loc["C1", "dealt_at"] == pd.Timestamp("2024-03-01")  # derived on connect
