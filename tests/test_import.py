@@ -385,3 +385,22 @@ def test_validate_missing_required_column_and_accounting():
         "`active` `maybe` is not true or false; `team` is empty; employees.team is required; "
         "duplicate employee_id `E1` in `employee_id`, first seen at row 10"]
     assert bool(acc.loc[0, "active"]) is True
+
+
+def test_tables_the_source_lacks_stay_absent(tmp_path, con):
+    """Only the required tables and those the files provide exist: a missing `payments` table
+    reads as "not available", never as zero payments."""
+    import crmlib
+
+    base(tmp_path)
+    write(tmp_path, "contracts.csv", "contract_id,customer_id,owner_id,signed_at,amount\n"
+                                     "K1,C1,E1,2024-03-01,5\n")
+    run([tmp_path], con)
+    crm = crmlib.connect(con)
+    assert crm.has("products") and crm.has("contracts") and not crm.has("payments")
+    from crmlib import metrics
+    from crmlib.period import resolve_period
+
+    brief = metrics.sales_brief(crm, period=resolve_period("this_month", as_of="2024-03-31"))
+    row = brief.set_index("metric").loc["payments"]
+    assert not row["available"] and pd.isna(row["current"])

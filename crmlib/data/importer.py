@@ -36,7 +36,7 @@ from crmlib.data.mapping import (
     source_problems,
 )
 from crmlib.data.readers import SUPPORTED_SUFFIXES, read_file
-from crmlib.data.schema import LOAD_ORDER, TABLES
+from crmlib.data.schema import LOAD_ORDER, REQUIRED_TABLES, TABLES
 from crmlib.data.validate import empty_rejects, validate
 from crmlib.exceptions import CRMDataError
 
@@ -199,7 +199,9 @@ def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, i
         now = pd.Timestamp(dt.datetime.now()).floor("s")
         rejects = pd.concat(rejects, ignore_index=True) if rejects else empty_rejects()
         rejects["imported_at"] = now
-        store.ensure_tables(con)
+        # the required tables, and those this mapping provides; others stay absent ("not
+        # available" in reports, rather than an empty table read as zero)
+        store.ensure_tables(con, [t for t in LOAD_ORDER if t in REQUIRED_TABLES or t in mapped])
         for t, df in accepted.items():
             store.upsert(con, t, df)
         pairs = [(t, f) for t, mt in mapped.items() for f in mt.files]

@@ -105,9 +105,10 @@ def _quote(name: str) -> str:
 
 
 def ensure_tables(con, names=None) -> None:
-    """Create the canonical tables (and the rejects and meta tables) that ``con`` lacks."""
+    """Create the canonical tables ``names`` (default all) and the rejects and meta tables, where
+    ``con`` lacks them. Tables a source does not provide stay absent unless named."""
     existing = set(con.list_tables())
-    for name in names or LOAD_ORDER:
+    for name in LOAD_ORDER if names is None else names:
         if name not in existing:
             con.create_table(name, schema=ibis_schema(name))
     if REJECTS_TABLE not in existing:
