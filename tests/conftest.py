@@ -83,3 +83,29 @@ def tiny(backend):
     """The tiny CRM loaded into ``backend``."""
     load_tiny(backend)
     return backend
+
+
+@pytest.fixture(scope="session")
+def maven_db(tmp_path_factory):
+    """The Maven CRM data set imported with the `maven_crm` preset into a DuckDB file (skips,
+    saying why, when ../shared/datasets is absent)."""
+    from crmlib.config import SHARED_DATASETS
+    from crmlib.data.importer import import_files
+
+    src = SHARED_DATASETS / "maven_crm"
+    if not src.is_dir():
+        pytest.skip(f"the public data sets are not here ({SHARED_DATASETS}); they sit beside "
+                    "the project in CI only")
+    path = tmp_path_factory.mktemp("maven") / "maven.duckdb"
+    import_files([src], "maven_crm", into=path, progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def maven_crm(maven_db):
+    """A CRM connection to :func:`maven_db`."""
+    from crmlib.data.connect import connect
+
+    crm = connect(maven_db)
+    yield crm
+    crm.close()

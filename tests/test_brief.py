@@ -121,3 +121,14 @@ def test_data_summary(crm, period):
         "contracts_expired": 1,              # k3 ended 03-15
         "expected_payments": 90,             # k1 100-60 + k3 80-30 (k2 void)
     }
+
+
+def test_period_forms(crm):
+    a = metrics.sales_brief(crm, period=("2024-03-01", "2024-03-31"))
+    b = metrics.sales_brief(crm, period=resolve_period("custom", as_of=AS_OF,
+                                                       start="2024-03-01", end="2024-03-31"))
+    pd.testing.assert_frame_equal(a, b)
+    c = metrics.sales_brief(crm, period="this_month")  # as_of = last event (2024-03-15)
+    assert c.set_index("metric").loc["contract_amount", "current"] == 100
+    with pytest.raises(Exception, match="not a preset name"):
+        metrics.sales_brief(crm, period=42)

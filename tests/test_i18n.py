@@ -24,3 +24,12 @@ def test_lookup():
         t("new_customer", "en")
     with pytest.raises(ValueError, match="unknown language `fr`"):
         t("team", "fr")
+
+
+def test_duplicate_key_across_files_is_an_error(tmp_path):
+    from crmlib.i18n import load_catalogue
+
+    (tmp_path / "a.yaml").write_text("x: {en: A, zh: 甲}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("x: {en: B, zh: 乙}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="`x` is defined in both a.yaml and b.yaml"):
+        load_catalogue(tmp_path)

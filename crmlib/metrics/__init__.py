@@ -1,10 +1,17 @@
 """Metrics: each figure of a report, as one tested function over the engine's tables.
 
-Functions take a :class:`crmlib.CRM` (or tables) first and keyword-only period, scope and
-options; they build their aggregation as ibis expressions, run it in the database, and return
-pandas frames. They do no I/O beyond the query and never print.
+Functions take a :class:`crmlib.CRM` first and keyword-only period, scope and options; they build
+their aggregation as ibis expressions, run it in the database, and return pandas frames. They do
+no I/O beyond the query and never print. One module per topic; everything is re-exported here, so
+notebooks read ``metrics.win_rate(...)``.
 """
 
-from crmlib.metrics.brief import BRIEF_METRICS, brief_trend, data_summary, sales_brief
+from crmlib.metrics import brief, funnel, leaderboards, performance, targets
+from crmlib.metrics.brief import *  # noqa: F403
+from crmlib.metrics.funnel import *  # noqa: F403
+from crmlib.metrics.leaderboards import *  # noqa: F403
+from crmlib.metrics.performance import *  # noqa: F403
+from crmlib.metrics.targets import *  # noqa: F403
 
-__all__ = ["BRIEF_METRICS", "sales_brief", "brief_trend", "data_summary"]
+__all__ = [*brief.__all__, *funnel.__all__, *leaderboards.__all__, *performance.__all__,
+           *targets.__all__]

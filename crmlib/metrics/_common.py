@@ -5,9 +5,32 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from crmlib.period import Period
+from crmlib.exceptions import ParamsError
+from crmlib.period import Period, resolve_period
 
-__all__ = ["effective", "windows_of", "window_aggregate", "bucket_expr", "bucketed"]
+__all__ = ["as_period", "effective", "windows_of", "window_aggregate", "bucket_expr",
+           "bucketed", "in_period"]
+
+
+def as_period(crm, period, *, as_of=None) -> Period:
+    """Accept a :class:`Period`, a preset name (resolved against ``as_of``, default the data's
+    last event date) or a ``(start, end)`` pair of ISO dates (both included)."""
+    if isinstance(period, Period):
+        return period
+    if isinstance(period, str):
+        return resolve_period(period, as_of=as_of if as_of is not None else
+                              crm.last_event_date())
+    if isinstance(period, (tuple, list)) and len(period) == 2:
+        start, end = period
+        return resolve_period("custom", as_of=as_of if as_of is not None else end,
+                              start=start, end=end)
+    raise ParamsError(f"`period` {period!r} is not a preset name, a (start, end) pair or a "
+                      "Period.")
+
+
+def in_period(col, p: Period):
+    """Engine-side test: ``col`` falls in period ``p`` (start included, end excluded)."""
+    return _in(col, p)
 
 
 def effective(t: ibis.Table) -> ibis.Table:

@@ -17,8 +17,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.metrics._common import bucketed, effective, window_aggregate, windows_of
-from crmlib.period import Period, change
+from crmlib.metrics._common import as_period, bucketed, effective, window_aggregate, windows_of
+from crmlib.period import change
 from crmlib.scope import Scope
 
 __all__ = ["BRIEF_METRICS", "sales_brief", "brief_trend", "data_summary"]
@@ -53,7 +53,7 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
     return (scope or Scope()).filter(t, scope_col)
 
 
-def sales_brief(crm: CRM, *, period: Period, scope: Scope | None = None) -> pd.DataFrame:
+def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Headline figures for the period with their comparisons.
 
     Returns one row per metric of :data:`BRIEF_METRICS`, in that order, with columns
@@ -62,7 +62,7 @@ def sales_brief(crm: CRM, *, period: Period, scope: Scope | None = None) -> pd.D
     the period without an amount, not summed) and ``available`` (False when the source lacks the
     table; the figures are then NaN).
     """
-    windows = windows_of(period)
+    windows = windows_of(as_period(crm, period))
     rows, cache = [], {}
     for metric, (table, date_col, _, kind) in BRIEF_METRICS.items():
         t = _source(crm, metric, scope)
@@ -86,7 +86,7 @@ def sales_brief(crm: CRM, *, period: Period, scope: Scope | None = None) -> pd.D
                "change_year_ago", "missing", "available"]]
 
 
-def brief_trend(crm: CRM, metric: str, *, period: Period, scope: Scope | None = None
+def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
                 ) -> pd.DataFrame:
     """One brief metric per bucket of the period (empty buckets 0).
 
@@ -95,6 +95,7 @@ def brief_trend(crm: CRM, metric: str, *, period: Period, scope: Scope | None = 
     if metric not in BRIEF_METRICS:
         raise KeyError(f"unknown brief metric `{metric}`; one of {', '.join(BRIEF_METRICS)}")
     table, date_col, _, kind = BRIEF_METRICS[metric]
+    period = as_period(crm, period)
     t = _source(crm, metric, scope)
     if t is None:
         return pd.DataFrame({"bucket": period.buckets(), "value": math.nan})
@@ -103,7 +104,7 @@ def brief_trend(crm: CRM, metric: str, *, period: Period, scope: Scope | None = 
         "amount" if kind == "amount" else "count"].astype("float64")})
 
 
-def data_summary(crm: CRM, *, period: Period, as_of, scope: Scope | None = None,
+def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
                  expiring_days: int = 30) -> pd.DataFrame:
     """The dashboard's data summary for the period.
 
@@ -123,6 +124,7 @@ def data_summary(crm: CRM, *, period: Period, as_of, scope: Scope | None = None,
     """
     scope = scope or Scope()
     as_of = pd.Timestamp(as_of).normalize()
+    period = as_period(crm, period, as_of=as_of)
     end_of_today = (as_of + pd.Timedelta(days=1)).to_pydatetime()
     start, end = period.start.to_pydatetime(), period.end.to_pydatetime()
     out: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""Charts for reports and dashboards (seaborn), with Chinese text rendered as glyphs.
+"""Chart theme and the generic charts (trends), with Chinese text rendered as glyphs.
 
 Every plotting function takes a pandas frame from a metric function and returns the matplotlib
 ``Axes``; nothing here computes a figure or shows a plot. :func:`set_theme` configures fonts once

@@ -1,0 +1,16 @@
+"""Charts for reports and dashboards (seaborn), one module per topic.
+
+Every plotting function takes a pandas frame from a metric function and returns the matplotlib
+``Axes`` (or a ``Figure`` for small multiples); nothing here computes a figure or shows a plot.
+:func:`set_theme` configures fonts once for both languages.
+"""
+
+from crmlib.plots import base, funnel, leaderboards, performance, targets  # noqa: E402
+from crmlib.plots.base import *  # noqa: F403
+from crmlib.plots.funnel import *  # noqa: F403
+from crmlib.plots.leaderboards import *  # noqa: F403
+from crmlib.plots.performance import *  # noqa: F403
+from crmlib.plots.targets import *  # noqa: F403
+
+__all__ = [*base.__all__, *funnel.__all__, *leaderboards.__all__, *performance.__all__,
+           *targets.__all__]
