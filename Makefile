@@ -40,7 +40,7 @@ system-deps:
 	bash scripts/system-deps.sh test
 
 test: $(STAMP) system-deps $(TEST_DB)
-	CRM_DATA_DIR=$(TEST_DATA) $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+	CRM_DATA_DIR=$(TEST_DATA) $(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-modules tests notebooks crmlib
 
 # After changing a notebook or the demo generator: store the outputs nbval checks.
 nbval-outputs: $(STAMP) $(TEST_DB)
