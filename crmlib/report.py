@@ -35,6 +35,7 @@ from crmlib.params import SLUG, load_params, load_specs, team_slugs
 __all__ = ["Job", "JobResult", "RunResult", "discover_topics", "notebook_parameters",
            "plan_jobs", "run_reports", "render_html", "check_notebook_params"]
 
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOKS_DIR = config.PROJECT_ROOT / "notebooks"
 
@@ -143,9 +144,14 @@ def _resolve_as_of(jobs: list[Job]) -> list[Job]:
         if "as_of" in j.parameters and j.parameters["as_of"] is None:
             src = j.parameters.get("source")
             if src not in cache:
-                with connect(src) as crm:
-                    cache[src] = crm.last_event_date().date().isoformat()
-            j = Job(j.team, j.topic, j.notebook, {**j.parameters, "as_of": cache[src]})
+                try:
+                    with connect(src) as crm:
+                        cache[src] = crm.last_event_date().date().isoformat()
+                except Exception:  # noqa: BLE001 - this team's reports fail on their own pages
+                    log.warning("cannot read %s to find its last event date", src, exc_info=True)
+                    cache[src] = None
+            if cache[src] is not None:
+                j = Job(j.team, j.topic, j.notebook, {**j.parameters, "as_of": cache[src]})
         out.append(j)
     return out
 

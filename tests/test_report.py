@@ -134,3 +134,26 @@ def test_run_folder_names_do_not_collide(setup):
     a = run_reports(teams=["east"], topics=["10_ok"], progress=False, **setup)
     b = run_reports(teams=["east"], topics=["10_ok"], progress=False, **setup)
     assert a.run_dir != b.run_dir and os.readlink(setup["out"] / "latest") == b.run_dir.name
+
+
+def test_one_team_with_bad_data_does_not_stop_the_others(setup):
+    """A team whose source is broken gets error pages; the other team's reports are written."""
+    nbs = setup["notebooks_dir"]
+    _notebook(nbs / "30_data.ipynb",
+              "import crmlib\ncrm = crmlib.connect(source)\nprint(crm.table('contracts').count()"
+              ".execute())", params=PARAMS + "source: str = None  # data source\n")
+    (setup["params_dir"] / "teams" / "west.yaml").write_text(
+        "team: west\nsource: /nonexistent/west.duckdb\n")
+    (setup["params_dir"] / "teams" / "east.yaml").write_text(
+        "team: east\nas_of: 2026-10-31\nsource: /nonexistent/east.duckdb\n")
+    (setup["params_dir"] / "teams" / "north.yaml").write_text("team: north\nas_of: 2026-10-31\n")
+    from crmlib.data.demo import build_demo
+
+    db = build_demo(setup["out"].parent / "ok.duckdb", lines=1000, progress=False)
+    (setup["params_dir"] / "teams" / "north.yaml").write_text(
+        f"team: north\nsource: {db}\n")
+    res = run_reports(topics=["30_data"], progress=False, **setup)
+    status = {r.team: r.status for r in res.results}
+    assert status == {"east": "failed", "north": "ok", "west": "failed"}
+    page = (res.run_dir / "west" / "30_data.html").read_text()
+    assert "/nonexistent/west.duckdb does not exist" in page
