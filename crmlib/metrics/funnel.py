@@ -1,5 +1,684 @@
-"""Metrics of the funnel topic."""
+"""Sales funnel and opportunities (Wukong BI 销售漏斗, 新增商机分析, 商机转化率分析).
+
+Definitions (../shared/reference/metrics.md, "Funnel and opportunities"):
+
+- Stage order and win probabilities come from ``pipeline_stages``, per pipeline (an empty
+  ``opportunities.pipeline`` is ``default``). Funnel stages are the stages whose outcome is open or
+  won; lost and invalid stages end an opportunity outside the funnel.
+- Invalid opportunities (outcome ``invalid``) are left out of every figure here except
+  :func:`new_opportunities`, which counts them apart so that it agrees with the dashboard.
+- Period figures use the event date: ``created_at`` for new opportunities, the funnel and the
+  cohort win rate; ``closed_at`` for won and lost ones. An opportunity without that date is in no
+  period (it still counts in the snapshot). A missing amount is counted (``missing_amount``),
+  never summed as 0: a summed amount is 0 for an empty group and NaN when every record of the
+  group lacks an amount.
+- Credit goes to the opportunity's owner (``owner_id``), scoped with :class:`crmlib.scope.Scope`.
+
+Every function returns a pandas frame. When an optional table the figure needs is absent, it
+returns an empty frame with the usual columns and ``df.attrs["not_available"]`` naming the table
+(reports then say "not available" instead of failing).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from crmlib.data.connect import CRM, stage_outcome
+from crmlib.exceptions import ParamsError
+from crmlib.metrics._common import as_period, bucket_expr, effective, in_period
+from crmlib.period import Period
+from crmlib.scope import Scope
+
+__all__ = ["FUNNEL_OUTCOMES", "BY_OPTIONS", "stage_table", "pipeline_snapshot", "ordered_funnel",
+           "new_opportunities", "win_rate", "deal_size", "opportunity_cycle", "time_in_stage",
+           "sales_velocity", "lost_reasons", "expected_revenue", "pipeline_coverage"]
+
+FUNNEL_OUTCOMES = ("open", "won")  # stages of these outcomes make the ordered funnel
+BY_OPTIONS = (None, "team", "owner_id", "bucket")
+_DAY = 86400.0
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _unavailable(columns, table: str) -> pd.DataFrame:
+    df = pd.DataFrame({c: [] for c in columns})
+    df.attrs["not_available"] = table
+    return df
+
+
+def _end_of(as_of) -> pd.Timestamp:
+    """Midnight after ``as_of`` (its whole day is included)."""
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def _as_of(crm: CRM, as_of) -> pd.Timestamp:
+    return pd.Timestamp(as_of).normalize() if as_of is not None else crm.last_event_date()
+
+
+def _opps(crm: CRM, scope: Scope | None, *, invalid: bool = False) -> ibis.Table:
+    """Scoped opportunities with ``_pipe`` (pipeline, empty = default); without invalid ones."""
+    o = (scope or Scope()).filter(crm.table("opportunities"), "owner_id")
+    o = o.mutate(_pipe=o.pipeline.fill_null("default"))
+    return o if invalid else o.filter(o.outcome != "invalid")
+
+
+def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
+    """The stages of every pipeline in order: columns ``pipeline``, ``stage``, ``stage_order``,
+    ``probability`` (0..1, NaN when unknown) and ``outcome`` (derived from the stage name when
+    ``pipeline_stages`` leaves it empty).
+
+    Without a ``pipeline_stages`` table the stages are those the opportunities use, with
+    ``stage_order`` and ``probability`` NaN (their order is unknown). ``probabilities`` maps a
+    stage name to a probability that replaces the table's (a team's own assumptions).
+    """
+    if crm.has("pipeline_stages"):
+        df = crm.table("pipeline_stages").execute()
+    elif crm.has("opportunities"):
+        o = crm.table("opportunities")
+        df = (o.mutate(pipeline=o.pipeline.fill_null("default"))
+              .select("pipeline", "stage", "outcome").distinct().execute())
+        df["stage_order"], df["probability"] = np.nan, np.nan
+    else:
+        df = pd.DataFrame(columns=["pipeline", "stage", "stage_order", "probability",
+                                   "outcome"])
+    df = df[["pipeline", "stage", "stage_order", "probability", "outcome"]].copy()
+    df["outcome"] = [o if isinstance(o, str) and o else stage_outcome(s)
+                     for s, o in zip(df["stage"], df["outcome"], strict=True)]
+    df["stage_order"] = df["stage_order"].astype("float64")
+    df["probability"] = df["probability"].astype("float64")
+    if probabilities:
+        unknown = sorted(set(probabilities) - set(df["stage"]))
+        if unknown:
+            raise ParamsError(f"`probabilities` names unknown stage(s) {unknown}; stages are "
+                              f"{sorted(df['stage'].unique())}.")
+        bad = {k: v for k, v in probabilities.items() if not 0 <= float(v) <= 1}
+        if bad:
+            raise ParamsError(f"`probabilities` {bad} must lie between 0 and 1.")
+        df["probability"] = [float(probabilities.get(s, p))
+                             for s, p in zip(df["stage"], df["probability"], strict=True)]
+    rank = df["outcome"].map({"open": 0, "won": 1, "lost": 2, "invalid": 3}).fillna(4)
+    df = df.assign(_r=rank).sort_values(["pipeline", "stage_order", "_r", "stage"],
+                                        na_position="last")
+    return df.drop(columns="_r").reset_index(drop=True)
+
+
+def _stages_expr(stages: pd.DataFrame) -> ibis.Table:
+    return ibis.memtable(stages.rename(columns={
+        "pipeline": "_sp", "stage": "_ss", "stage_order": "_so", "probability": "_sprob",
+        "outcome": "_sout"}), schema={"_sp": "string", "_ss": "string", "_so": "float64",
+                                      "_sprob": "float64", "_sout": "string"})
+
+
+def _pick_pipeline(stages: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
+    if pipeline is None:
+        return stages
+    if pipeline not in set(stages["pipeline"]):
+        raise ParamsError(f"unknown pipeline `{pipeline}`; pipelines: "
+                          f"{', '.join(sorted(stages['pipeline'].unique()))}.")
+    return stages[stages["pipeline"] == pipeline]
+
+
+def _check_by(by) -> None:
+    if by not in BY_OPTIONS:
+        raise ParamsError(f"`by` {by!r} is not one of {', '.join(map(str, BY_OPTIONS[1:]))} "
+                          "(or None).")
+
+
+def _keyed(crm: CRM, t: ibis.Table, by, date_col: str, period: Period) -> ibis.Table:
+    """``t`` with a ``_key`` column for the grouping ``by``."""
+    if by is None:
+        return t.mutate(_key=ibis.literal("all"))
+    if by == "owner_id":
+        return t.mutate(_key=t.owner_id)
+    if by == "bucket":
+        return t.mutate(_key=bucket_expr(t[date_col], period))
+    e = crm.table("employees").select(_eid="employee_id", _team="team")
+    j = t.left_join(e, t.owner_id == e._eid)
+    return j.mutate(_key=j._team)
+
+
+def _keys(crm: CRM, by, scope: Scope | None, period: Period) -> pd.Series | None:
+    """Every group a grouped figure shows, empty ones included."""
+    if by is None:
+        return pd.Series(["all"])
+    if by == "bucket":
+        return pd.Series(period.buckets())
+    e = (scope or Scope()).filter(crm.table("employees"), "employee_id")
+    col = "employee_id" if by == "owner_id" else "team"
+    return pd.Series(sorted(e[col].execute().dropna().unique()), dtype="object")
+
+
+def _assemble(crm: CRM, by, scope, period, parts: list[pd.DataFrame],
+              counts: tuple[str, ...]) -> pd.DataFrame:
+    """Merge per-key aggregates onto every key; count columns of empty groups are 0."""
+    keys = _keys(crm, by, scope, period)
+    df = pd.DataFrame({"_key": keys})
+    for part in parts:
+        if by == "bucket":
+            part = part.assign(_key=pd.to_datetime(part["_key"]))
+        df = df.merge(part, on="_key", how="outer")
+    for c in counts:
+        df[c] = df[c].fillna(0).astype("int64")
+    if by is None:
+        return df.drop(columns="_key").reset_index(drop=True)
+    df = df.sort_values("_key", na_position="last").rename(columns={"_key": by})
+    return df.reset_index(drop=True)
+
+
+def _ratio(num, den):
+    num = pd.Series(num, dtype="float64")
+    den = pd.Series(den, dtype="float64")
+    return (num / den.where(den != 0)).astype("float64")
+
+
+def _amount_aggs(t: ibis.Table, prefix: str = "") -> dict:
+    return {f"{prefix}amount": t.amount.sum(),
+            f"{prefix}missing_amount": t.amount.isnull().cast("int64").sum()}
+
+
+def _sum_or_nan(df: pd.DataFrame, amount: str = "amount", count: str = "count",
+                missing: str = "missing_amount") -> pd.Series:
+    """Summed amounts as float: 0 for an empty group, NaN when every record lacks an amount."""
+    out = df[amount].astype("float64").fillna(0.0)
+    return out.where(~((df[count] > 0) & (df[missing] >= df[count])))
+
+
+def _days(end, start):
+    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / _DAY
+
+
+def _open_at(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> ibis.Table:
+    """Opportunities open at the end of ``as_of`` with ``_stage_at``, their stage then.
+
+    Open then = created by then (or no creation date) and either open now or closed later.
+    The stage then is the last ``stage_history`` entry by then (when the table exists), else
+    the current stage when it is open; else unknown (NULL).
+    """
+    end = _end_of(as_of).to_pydatetime()
+    o = _opps(crm, scope)
+    created = o.created_at.isnull() | (o.created_at < end)
+    later = o.outcome.isin(["won", "lost"]) & o.closed_at.notnull() & (o.closed_at >= end)
+    o = o.filter(created & ((o.outcome == "open") | later))
+    if not crm.has("stage_history"):
+        return o.mutate(_stage_at=ibis.ifelse(o.outcome == "open", o.stage,
+                                              ibis.null().cast("string")))
+    h = crm.table("stage_history")
+    h = h.filter(h.entered_at < end)
+    w = ibis.window(group_by="opportunity_id", order_by=ibis.desc("entered_at"))
+    h = h.mutate(_rn=ibis.row_number().over(w))
+    h = h.filter(h._rn == 0).select(_hid="opportunity_id", _hstage="stage")
+    j = o.left_join(h, o.opportunity_id == h._hid)
+    return j.mutate(_stage_at=ibis.coalesce(j._hstage, ibis.ifelse(
+        j.outcome == "open", j.stage, ibis.null().cast("string")))).drop("_hid", "_hstage")
+
+
+# -- figures ---------------------------------------------------------------------------------
+_SNAPSHOT_COLS = ["pipeline", "stage", "stage_order", "outcome", "count", "amount",
+                  "missing_amount"]
+
+
+def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
+                      pipeline: str | None = None) -> pd.DataFrame:
+    """Open opportunities by stage as of ``as_of``, with the period's won and lost ones.
+
+    One row per stage of ``pipeline_stages`` (every pipeline, or only ``pipeline``), in stage
+    order, empty stages included with 0: columns ``pipeline``, ``stage``, ``stage_order``,
+    ``outcome``, ``count``, ``amount``, ``missing_amount`` (opportunities without an amount,
+    counted but not summed).
+
+    - Open stages: opportunities open at the end of ``as_of`` (created by then, not closed by
+      then; invalid ones excluded), in the stage they were in then (``stage_history`` when
+      present, else the current stage; a deal closed after ``as_of`` without history is in
+      stage ``None``, shown as unknown).
+    - Won and lost stages: opportunities in that stage with ``closed_at`` in the period.
+
+    ``as_of`` defaults to the data's last event date. Needs ``opportunities``.
+    """
+    if not crm.has("opportunities"):
+        return _unavailable(_SNAPSHOT_COLS, "opportunities")
+    p = as_period(crm, period, as_of=as_of)
+    as_of = _as_of(crm, as_of)
+    stages = _pick_pipeline(stage_table(crm), pipeline)
+    stages = stages[stages["outcome"] != "invalid"]
+    o = _open_at(crm, as_of, scope)
+    if pipeline is not None:
+        o = o.filter(o._pipe == pipeline)
+    open_agg = (o.group_by(pipeline="_pipe", stage="_stage_at")
+                .aggregate(count=o.count(), **_amount_aggs(o)).execute())
+    c = _opps(crm, scope)
+    c = c.filter(c.outcome.isin(["won", "lost"]) & in_period(c.closed_at, p))
+    if pipeline is not None:
+        c = c.filter(c._pipe == pipeline)
+    closed_agg = (c.group_by(pipeline="_pipe", stage="stage")
+                  .aggregate(count=c.count(), **_amount_aggs(c)).execute())
+    agg = pd.concat([open_agg.assign(_open=True), closed_agg.assign(_open=False)])
+    base = stages[["pipeline", "stage", "stage_order", "outcome"]].assign(
+        _open=lambda d: d["outcome"] == "open")
+    df = base.merge(agg, on=["pipeline", "stage", "_open"], how="outer")
+    extra = df["outcome"].isna()  # stages the table does not know, or unknown (None)
+    df.loc[extra, "outcome"] = np.where(df.loc[extra, "_open"], "open", [
+        stage_outcome(s) for s in df.loc[extra, "stage"]])
+    df["count"] = df["count"].fillna(0).astype("int64")
+    df["missing_amount"] = df["missing_amount"].fillna(0).astype("int64")
+    df["amount"] = _sum_or_nan(df)
+    df = df.sort_values(["pipeline", "stage_order", "stage"], na_position="last")
+    return df[_SNAPSHOT_COLS].reset_index(drop=True)
+
+
+_FUNNEL_COLS = ["pipeline", "stage", "stage_order", "reached", "stage_conversion",
+                "cumulative_conversion"]
+
+
+def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
+           pipeline: str | None = None) -> pd.DataFrame:
+    """The ordered funnel of the opportunities created in the period.
+
+    One row per funnel stage (outcome open or won, in ``stage_order``) of each pipeline:
+    ``reached`` = opportunities created in the period (invalid ones excluded) that reached the
+    stage; ``stage_conversion`` = reached(next stage) / reached(this stage) (NaN for the last
+    stage or when reached is 0); ``cumulative_conversion`` = reached(this) / reached(first).
+
+    An opportunity reached a stage when it entered that stage or a later one: its furthest
+    funnel stage is the latest of its ``stage_history`` entries and its current stage. Without
+    history (or for an opportunity without entries) the current stage implies all earlier
+    stages; a lost one without history reached the first stage only. ``df.attrs["history"]``
+    says whether ``stage_history`` was used. Needs ``opportunities`` and ``pipeline_stages``.
+    """
+    if not crm.has("opportunities"):
+        return _unavailable(_FUNNEL_COLS, "opportunities")
+    if not crm.has("pipeline_stages"):
+        return _unavailable(_FUNNEL_COLS, "pipeline_stages")
+    p = as_period(crm, period)
+    stages = _pick_pipeline(stage_table(crm), pipeline)
+    stages = stages[stages["outcome"].isin(FUNNEL_OUTCOMES)]
+    st = _stages_expr(stages)
+    o = _opps(crm, scope)
+    o = o.filter(in_period(o.created_at, p))
+    if pipeline is not None:
+        o = o.filter(o._pipe == pipeline)
+    j = o.left_join(st, (o._pipe == st._sp) & (o.stage == st._ss))
+    j = j.select("opportunity_id", "_pipe", _cur=j._so)
+    history = crm.has("stage_history")
+    if history:
+        h = crm.table("stage_history")
+        ids = o.select(_hid="opportunity_id", _hpipe="_pipe")
+        h = h.inner_join(ids, h.opportunity_id == ids._hid)
+        h = h.inner_join(st, (h._hpipe == st._sp) & (h.stage == st._ss))
+        hmax = h.group_by(_mid="opportunity_id").aggregate(_hmax=h._so.max())
+        j = j.left_join(hmax, j.opportunity_id == hmax._mid)
+        furthest = ibis.ifelse(j._cur.isnull(), j._hmax, ibis.ifelse(
+            j._hmax.isnull(), j._cur, ibis.greatest(j._cur, j._hmax)))
+    else:
+        furthest = j._cur
+    j = j.mutate(_far=furthest)
+    agg = j.group_by(pipeline="_pipe", far="_far").aggregate(n=j.count()).execute()
+    rows = []
+    for pipe, sp in stages.groupby("pipeline", sort=True):
+        sp = sp.sort_values("stage_order")
+        a = agg[agg["pipeline"] == pipe]
+        nowhere = int(a.loc[a["far"].isna(), "n"].sum())  # lost / unknown stage: first only
+        reached = [int(a.loc[a["far"] >= order, "n"].sum()) for order in sp["stage_order"]]
+        if reached:
+            reached[0] += nowhere
+        for i, (stage, order) in enumerate(zip(sp["stage"], sp["stage_order"], strict=True)):
+            nxt = reached[i + 1] if i + 1 < len(reached) else math.nan
+            rows.append({"pipeline": pipe, "stage": stage, "stage_order": order,
+                         "reached": reached[i],
+                         "stage_conversion": nxt / reached[i] if reached[i] else math.nan,
+                         "cumulative_conversion": (reached[i] / reached[0] if reached[0]
+                                                   else math.nan)})
+    df = pd.DataFrame(rows, columns=_FUNNEL_COLS)
+    df["reached"] = df["reached"].astype("int64")
+    df.attrs["history"] = history
+    return df
+
+
+def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
+    """New opportunities per bucket of the period (empty buckets 0).
+
+    Columns ``bucket`` (first day), ``count`` (opportunities created in the bucket, invalid
+    ones included, as on the dashboard), ``amount`` (their amounts), ``missing_amount``
+    (without an amount; not summed), ``invalid`` (of ``count``, now invalid). An opportunity
+    without ``created_at`` is in no bucket. Needs ``opportunities``.
+    """
+    cols = ["bucket", "count", "amount", "missing_amount", "invalid"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope, invalid=True)
+    o = o.filter(in_period(o.created_at, p))
+    o = o.mutate(_key=bucket_expr(o.created_at, p))
+    part = o.group_by("_key").aggregate(
+        count=o.count(), **_amount_aggs(o),
+        invalid=(o.outcome == "invalid").cast("int64").sum()).execute()
+    df = _assemble(crm, "bucket", scope, p, [part], ("count", "missing_amount", "invalid"))
+    df["amount"] = _sum_or_nan(df)
+    return df[cols]
+
+
+def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
+    """Closed win rate and cohort win rate for the period, overall or per group.
+
+    Columns (plus ``by``'s column first when grouped):
+
+    - ``won``, ``lost``: opportunities won / lost with ``closed_at`` in the period;
+      ``closed_win_rate`` = won / (won + lost), a ratio 0..1 (NaN when nothing closed).
+    - ``created``: opportunities with ``created_at`` in the period; ``cohort_win_rate`` = those
+      of them won so far / created (NaN when none was created).
+
+    Invalid opportunities are excluded from both; open ones count only in ``created``.
+
+    Parameters
+    ----------
+    crm : CRM
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        ``team``: the owner's team (``employees``; an owner not in it has team NaN);
+        ``owner_id``: the owner; ``bucket``: the period's buckets (closed figures by the
+        ``closed_at`` bucket, cohort figures by the ``created_at`` bucket). Every team, employee
+        (of the scope) or bucket is listed, empty ones with 0 and NaN rates.
+    scope : Scope, optional
+        Whose opportunities (by ``owner_id``); default the whole company.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` or a bad period.
+
+    Examples
+    --------
+    >>> win_rate(crm, period=("2017-01-01", "2017-12-31"), by="team")  # doctest: +SKIP
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["won", "lost", "closed_win_rate", "created",
+                                   "cohort_win_rate"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    c = o.filter(o.outcome.isin(["won", "lost"]) & in_period(o.closed_at, p))
+    c = _keyed(crm, c, by, "closed_at", p)
+    closed = c.group_by("_key").aggregate(
+        won=(c.outcome == "won").cast("int64").sum(),
+        lost=(c.outcome == "lost").cast("int64").sum()).execute()
+    n = o.filter(in_period(o.created_at, p))
+    n = _keyed(crm, n, by, "created_at", p)
+    created = n.group_by("_key").aggregate(
+        created=n.count(), _cwon=(n.outcome == "won").cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [closed, created], ("won", "lost", "created", "_cwon"))
+    df["closed_win_rate"] = _ratio(df["won"], df["won"] + df["lost"]).to_numpy()
+    df["cohort_win_rate"] = _ratio(df["_cwon"], df["created"]).to_numpy()
+    return df[cols]
+
+
+def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
+    """Won amount and average deal size of the opportunities won in the period.
+
+    Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at`` in
+    the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
+    amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
+    company currency (NaN when no won deal has an amount). Invalid ones excluded.
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
+    w = _keyed(crm, w, by, "closed_at", p)
+    part = w.group_by("_key").aggregate(won=w.count(), won_amount=w.amount.sum(),
+                                        missing_amount=w.amount.isnull().cast("int64").sum()
+                                        ).execute()
+    df = _assemble(crm, by, scope, p, [part], ("won", "missing_amount"))
+    df["won_amount"] = _sum_or_nan(df, "won_amount", "won")
+    df["avg_deal_size"] = _ratio(df["won_amount"].where(df["won"] > df["missing_amount"]),
+                                 df["won"] - df["missing_amount"]).to_numpy()
+    return df[cols]
+
+
+def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
+                      ) -> pd.DataFrame:
+    """How long won opportunities took: ``closed_at`` - ``created_at`` in days.
+
+    Over opportunities won with ``closed_at`` in the period. Columns (plus ``by``'s column):
+    ``count`` (won ones with both dates), ``mean_days``, ``median_days`` (fractional days; NaN
+    when count is 0), ``missing_dates`` (won in the period without ``created_at``, left out).
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["count", "mean_days", "median_days", "missing_dates"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
+    w = _keyed(crm, w, by, "closed_at", p)
+    d = _days(w.closed_at, w.created_at)
+    part = w.group_by("_key").aggregate(
+        count=w.created_at.count(), mean_days=d.mean(), median_days=d.median(),
+        missing_dates=w.created_at.isnull().cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [part], ("count", "missing_dates"))
+    for c in ("mean_days", "median_days"):
+        df[c] = df[c].astype("float64")
+    return df[cols]
+
+
+_STAGE_TIME_COLS = ["pipeline", "stage", "stage_order", "count", "mean_days", "median_days"]
+
+
+def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
+                  pipeline: str | None = None) -> pd.DataFrame:
+    """Days spent in each open stage, from ``stage_history``.
+
+    A stay in a stage runs from entering it to entering the next stage (the opportunity's next
+    ``stage_history`` entry); stays that ended in the period count. One row per open stage of
+    each pipeline in order: ``count`` (stays), ``mean_days``, ``median_days`` (fractional days;
+    NaN when no stay ended). Invalid opportunities excluded. Needs ``opportunities``,
+    ``pipeline_stages`` and ``stage_history``.
+    """
+    for table in ("opportunities", "pipeline_stages", "stage_history"):
+        if not crm.has(table):
+            return _unavailable(_STAGE_TIME_COLS, table)
+    p = as_period(crm, period)
+    stages = _pick_pipeline(stage_table(crm), pipeline)
+    stages = stages[stages["outcome"] == "open"]
+    o = _opps(crm, scope).select(_oid="opportunity_id", _pipe="_pipe")
+    h = crm.table("stage_history")
+    w = ibis.window(group_by="opportunity_id", order_by="entered_at")
+    h = h.mutate(_next=h.entered_at.lead().over(w))
+    h = h.filter(in_period(h._next, p))
+    h = h.inner_join(o, h.opportunity_id == o._oid)
+    d = _days(h._next, h.entered_at)
+    agg = h.group_by(pipeline="_pipe", stage="stage").aggregate(
+        count=h.count(), mean_days=d.mean(), median_days=d.median()).execute()
+    df = stages[["pipeline", "stage", "stage_order"]].merge(agg, on=["pipeline", "stage"],
+                                                            how="left")
+    df["count"] = df["count"].fillna(0).astype("int64")
+    return df[_STAGE_TIME_COLS].reset_index(drop=True)
+
+
+def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
+                   scope: Scope | None = None) -> pd.DataFrame:
+    """Sales velocity: how much the open pipeline is expected to bring in per day.
+
+    velocity = open_count x closed_win_rate x avg_deal_size / avg_cycle_days, in the company
+    currency per day (NaN when a factor is undefined or the cycle is 0). Columns (plus ``by``'s
+    column; ``by`` is None, ``team`` or ``owner_id``): ``open_count`` and ``open_amount``
+    (opportunities open at the end of ``as_of``, as in :func:`pipeline_snapshot`), ``won``,
+    ``won_amount`` and ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and
+    ``cohort_win_rate`` (:func:`win_rate`),
+    ``avg_cycle_days`` (mean of :func:`opportunity_cycle`), ``velocity``.
+    """
+    _check_by(by)
+    if by == "bucket":
+        raise ParamsError("sales velocity is not split by bucket; use by=None, 'team' or "
+                          "'owner_id'.")
+    cols = ([by] if by else []) + ["open_count", "open_amount", "won", "won_amount",
+                                   "closed_win_rate", "cohort_win_rate", "avg_deal_size",
+                                   "avg_cycle_days", "velocity"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period, as_of=as_of)
+    o = _keyed(crm, _open_at(crm, _as_of(crm, as_of), scope), by, "created_at", p)
+    part = o.group_by("_key").aggregate(open_count=o.count(), open_amount=o.amount.sum(),
+                                        _om=o.amount.isnull().cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [part], ("open_count", "_om"))
+    df["open_amount"] = _sum_or_nan(df, "open_amount", "open_count", "_om")
+    key = [by] if by else []
+    wr = win_rate(crm, period=p, by=by, scope=scope)[key + ["closed_win_rate",
+                                                             "cohort_win_rate"]]
+    ds = deal_size(crm, period=p, by=by, scope=scope)[key + ["won", "won_amount",
+                                                             "avg_deal_size"]]
+    cy = opportunity_cycle(crm, period=p, by=by, scope=scope)[key + ["mean_days"]]
+    if by:
+        df = df.merge(wr, on=by, how="left").merge(ds, on=by, how="left").merge(
+            cy, on=by, how="left")
+    else:
+        df = pd.concat([df, wr, ds, cy], axis=1)
+    df = df.rename(columns={"mean_days": "avg_cycle_days"})
+    df["velocity"] = (df["open_count"] * df["closed_win_rate"] * df["avg_deal_size"]
+                      / df["avg_cycle_days"].where(df["avg_cycle_days"] > 0))
+    return df[cols].astype({c: "float64" for c in cols[len(key) + 1:]})
+
+
+def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
+    """Why opportunities were lost: those lost with ``closed_at`` in the period, by reason.
+
+    Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
+    ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
+    amount). Most frequent first, unknown last. Needs ``opportunities``.
+    """
+    cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    o = o.filter((o.outcome == "lost") & in_period(o.closed_at, p))
+    df = o.group_by("lost_reason").aggregate(count=o.count(), **_amount_aggs(o)).execute()
+    df["count"] = df["count"].astype("int64")
+    df["missing_amount"] = df["missing_amount"].astype("int64")
+    df["amount"] = _sum_or_nan(df)
+    df["share"] = _ratio(df["count"], pd.Series(df["count"].sum(), index=df.index)).to_numpy()
+    df = df.assign(_u=df["lost_reason"].isna()).sort_values(
+        ["_u", "count", "lost_reason"], ascending=[True, False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
+                     probabilities: dict | None = None) -> pd.DataFrame:
+    """Open pipeline by expected close month, weighted by the stage's win probability.
+
+    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`). One row per
+    month of ``expected_close_at`` (``month`` = its first day; NaT for deals without one, last):
+    ``count``, ``amount`` (known amounts), ``expected`` = sum of amount x probability of the
+    deal's stage then, ``missing_amount`` (deals without an amount), ``missing_probability``
+    (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
+    (the month is before ``as_of``'s month). ``probabilities`` overrides stage probabilities.
+    Needs ``opportunities``.
+    """
+    cols = ["month", "count", "amount", "expected", "missing_amount", "missing_probability",
+            "overdue"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    as_of = _as_of(crm, as_of)
+    st = _stages_expr(stage_table(crm, probabilities=probabilities))
+    o = _open_at(crm, as_of, scope)
+    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    j = j.mutate(_month=j.expected_close_at.truncate("M").date())
+    df = j.group_by("_month").aggregate(
+        count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
+        missing_amount=j.amount.isnull().cast("int64").sum(),
+        missing_probability=(j.amount.notnull() & j._sprob.isnull()).cast("int64").sum(),
+    ).execute().rename(columns={"_month": "month"})
+    df["month"] = pd.to_datetime(df["month"])
+    for c in ("count", "missing_amount", "missing_probability"):
+        df[c] = df[c].astype("int64")
+    df["expected"] = df["expected"].astype("float64").fillna(0.0)
+    df["amount"] = _sum_or_nan(df)
+    df["overdue"] = df["month"] < as_of.to_period("M").to_timestamp()
+    return df.sort_values("month", na_position="last")[cols].reset_index(drop=True)
+
+
+def _target(crm: CRM, scope: Scope, p: Period, metric: str) -> float:
+    """The scope's target of ``metric`` for the period (NaN when none is set).
+
+    Monthly targets are summed over the months the period covers, each pro-rated by the share
+    of its days inside the period. Company: company targets, else team targets, else employee
+    targets; a team: its team target, else its members' targets; an employee: the targets of
+    the employees in scope.
+    """
+    if not crm.has("targets"):
+        return math.nan
+    t = crm.table("targets")
+    first = p.start.to_period("M").to_timestamp().to_pydatetime()
+    t = t.filter((t.metric == metric) & (t.month >= first.date())
+                 & (t.month < p.end.to_pydatetime().date()))
+    kinds = t.group_by(["owner_type", "owner_id", "month"]).aggregate(v=t.value.sum()).execute()
+    if scope.kind == "company":
+        for kind in ("company", "team", "employee"):
+            rows = kinds[kinds["owner_type"] == kind]
+            if len(rows):
+                break
+    else:
+        rows = kinds.iloc[0:0]
+        if scope.kind == "team":
+            rows = kinds[(kinds["owner_type"] == "team") & (kinds["owner_id"] == scope.value)]
+        if not len(rows):
+            rows = kinds[(kinds["owner_type"] == "employee")
+                         & kinds["owner_id"].isin(scope.employee_ids or ())]
+    if not len(rows):
+        return math.nan
+    total = 0.0
+    for month, v in rows.groupby(pd.to_datetime(rows["month"]))["v"].sum().items():
+        m_end = month + pd.offsets.MonthBegin(1)
+        overlap = (min(m_end, p.end) - max(month, p.start)).days
+        total += float(v) * max(overlap, 0) / (m_end - month).days
+    return total
+
+
+def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
+                      probabilities: dict | None = None) -> pd.DataFrame:
+    """How well the open pipeline covers what remains of the period's contract-amount target.
+
+    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
+    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
+    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
+    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
+    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
+    deals without an amount), ``coverage`` = pipeline_amount / remaining and
+    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
+    ``has_target``. Needs ``opportunities``.
+    """
+    cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
+            "missing_amount", "coverage", "weighted_coverage", "has_target"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    scope = scope or Scope()
+    as_of = _as_of(crm, as_of)
+    p = as_period(crm, period, as_of=as_of)
+    target = _target(crm, scope, p, "contract_amount")
+    k = scope.filter(effective(crm.table("contracts")))
+    upto = min(p.end, _end_of(as_of)).to_pydatetime()
+    actual = k.filter((k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < upto)
+                      ).amount.sum().execute()
+    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
+    st = _stages_expr(stage_table(crm, probabilities=probabilities))
+    o = _open_at(crm, as_of, scope)
+    o = o.filter(o.expected_close_at < p.end.to_pydatetime())
+    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
+                    missing=j.amount.isnull().cast("int64").sum()).execute().iloc[0]
+    amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
+    weighted = 0.0 if pd.isna(r["weighted"]) else float(r["weighted"])
+    remaining = target - actual
+    den = remaining if remaining > 0 else math.nan
+    return pd.DataFrame([{
+        "target": target, "actual": actual, "remaining": remaining,
+        "pipeline_amount": amount, "weighted_amount": weighted,
+        "missing_amount": int(r["missing"] or 0), "coverage": amount / den,
+        "weighted_coverage": weighted / den, "has_target": not math.isnan(target)}],
+        columns=cols)

@@ -1,5 +1,204 @@
-"""Charts of the leaderboards topic."""
+"""Charts and tables of the leaderboards topic: the top N as horizontal bars, "my rank" marked.
+
+The frames come from :func:`crmlib.metrics.leaderboard` and
+:func:`crmlib.metrics.leaderboard_summary`; nothing here computes a figure. The table and
+summary helpers return objects that Jupyter renders (HTML with a plain-text form) and say "not
+available" when the data lacks the table a board needs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from crmlib.display import fmt_value
+from crmlib.i18n import t
+from crmlib.plots.base import _short_number
+
+__all__ = ["LEADERBOARD_LABELS", "shown_rows", "leaderboard", "leaderboard_table",
+           "LeaderboardSummary", "leaderboard_summary_view"]
+
+# metric -> label key of its name and of its section heading
+LEADERBOARD_LABELS = {
+    "contract_amount": "contract_amount",
+    "payments": "payments",
+    "contracts": "contracts",
+    "new_customers": "new_customers",
+    "new_contacts": "new_contacts",
+    "followups": "followups",
+    "customers_followed_up": "customers_followed_up",
+    "product_lines": "lb_product_lines",
+}
+
+HIGHLIGHT = "#dd6b20"
+_RIGHT = '<td style="text-align:right">'
+
+
+def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = None
+               ) -> pd.DataFrame:
+    """The first ``top`` rows of a board, plus the ``highlight`` employee's row when lower."""
+    head = board.head(top)
+    if highlight is not None and highlight not in set(head["employee_id"]):
+        head = pd.concat([head, board[board["employee_id"] == highlight]])
+    return head
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _completion(v) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+
+
+def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
+                highlight: str | None = None, amount: bool = False, ax=None, **kwargs):
+    """The top ``top`` employees of a board as horizontal bars, best on top, values written.
+
+    ``highlight`` (an employee id) draws that employee's bar in another colour; when they are
+    ranked below ``top`` their row is added at the bottom. Returns the Axes, or None (nothing
+    drawn) when the board is empty, e.g. when the data lacks the table it needs.
+    """
+    rows = shown_rows(board, top=top, highlight=highlight)
+    if rows.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.42 * len(rows) + 1.1))
+    base = kwargs.pop("color", sns.color_palette()[0])
+    colors = [HIGHLIGHT if e == highlight else base for e in rows["employee_id"]]
+    names = [f"{r}. {n}" for r, n in zip(rows["rank"], rows["name"], strict=True)]
+    y = list(range(len(rows)))
+    ax.barh(y, rows["value"], color=colors, **kwargs)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_title(label)
+    ax.set_xlabel("")
+    top_value = float(rows["value"].max()) or 1.0
+    for yi, v in zip(y, rows["value"], strict=True):
+        text = f"{v:,.0f}" if not amount or v < 1e4 else _short_number(v)
+        ax.text(v + top_value * 0.01, yi, text, va="center", fontsize="small")
+    ax.set_xlim(0, top_value * 1.15)
+    if amount:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+    return ax
+
+
+class _HTMLText:
+    """HTML for reports with a plain-text form (what nbval compares)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _not_available(board: pd.DataFrame, lang: str) -> _HTMLText | None:
+    if board.attrs.get("available", True):
+        return None
+    msg = t("not_available", lang, table=board.attrs.get("missing_table"))
+    return _HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
+
+
+def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
+                      highlight: str | None = None):
+    """The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
+    and completion when anyone on the board has a target ("no target" for the others).
+
+    Says "not available" when the data lacks the board's table and "no data" when it is empty.
+    """
+    lang = _lang(ctx)
+    na = _not_available(board, lang)
+    if na is not None:
+        return na
+    rows = shown_rows(board, top=top, highlight=highlight)
+    if rows.empty:
+        msg = t("no_data", lang)
+        return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
+    kind = board.attrs.get("kind", "count")
+    currency = (getattr(ctx, "params", {}) or {}).get("currency")
+    with_target = board["target"].notna().any()
+    head = [t("lb_rank", lang), t("employee", lang), t("team", lang), t("value", lang)]
+    if with_target:
+        head += [t("lb_target", lang), t("lb_completion", lang)]
+    body, lines = [], []
+    for r in rows.itertuples(index=False):
+        cells = [str(r.rank), str(r.name), "" if pd.isna(r.team) else str(r.team),
+                 fmt_value(r.value, kind, currency)]
+        if with_target:
+            no = pd.isna(r.target)
+            cells += [t("no_target", lang) if no else fmt_value(r.target, kind, currency),
+                      t("no_target", lang) if no else _completion(r.completion)]
+        style = ' style="font-weight:600;background:#fdebd8"' if r.employee_id == highlight \
+            else ""
+        tds = "".join((_RIGHT if i >= 3 else "<td>") + f"{html.escape(c)}</td>"
+                      for i, c in enumerate(cells))
+        body.append(f"<tr{style}>{tds}</tr>")
+        lines.append(" | ".join(cells))
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return _HTMLText(f'<table class="crm-leaderboard"><tr>{th}</tr>{"".join(body)}</table>',
+                     "\n".join([" | ".join(head), *lines]))
+
+
+class LeaderboardSummary:
+    """Every board's leader (and one employee's rank) as a small table, for the report's head.
+
+    Renders as HTML in reports and as plain text (``repr``), which nbval compares.
+    """
+
+    def __init__(self, summary: pd.DataFrame, lang: str = "en", currency: str | None = None,
+                 employee_name: str | None = None):
+        self.summary, self.lang, self.currency = summary, lang, currency
+        self.employee_name = employee_name
+
+    def _header(self) -> list[str]:
+        h = [t("metric", self.lang), t("lb_leader", self.lang), t("value", self.lang)]
+        if "my_rank" in self.summary.columns:
+            who = self.employee_name or t("employee", self.lang)
+            h += [t("lb_my_rank", self.lang, name=who), t("lb_my_value", self.lang),
+                  t("lb_completion", self.lang)]
+        return h
+
+    def _rows(self) -> list[list[str]]:
+        out = []
+        for r in self.summary.itertuples(index=False):
+            label = t(LEADERBOARD_LABELS.get(r.metric, r.metric), self.lang)
+            if not r.available:
+                cells = [label, t("lb_not_available_short", self.lang), "—"]
+                if "my_rank" in self.summary.columns:
+                    cells += ["—", "—", "—"]
+                out.append(cells)
+                continue
+            cells = [label, r.leader if isinstance(r.leader, str) else "—",
+                     fmt_value(r.leader_value, r.kind, self.currency)]
+            if "my_rank" in self.summary.columns:
+                cells += [t("lb_rank_of", self.lang, rank=int(r.my_rank), n=int(r.ranked)),
+                          fmt_value(r.my_value, r.kind, self.currency),
+                          _completion(r.my_completion)]
+            out.append(cells)
+        return out
+
+    def __repr__(self) -> str:
+        return "\n".join(" | ".join(row) for row in [self._header(), *self._rows()])
+
+    def _repr_html_(self) -> str:
+        th = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                       for row in self._rows())
+        return f'<table class="crm-leaderboard-summary"><tr>{th}</tr>{body}</table>'
+
+
+def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
+                             employee_name: str | None = None) -> LeaderboardSummary:
+    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report."""
+    return LeaderboardSummary(summary, _lang(ctx), (getattr(ctx, "params", {}) or {}).get(
+        "currency"), employee_name or summary.attrs.get("employee_name"))
