@@ -6,13 +6,27 @@ no I/O beyond the query and never print. One module per topic; everything is re-
 notebooks read ``metrics.win_rate(...)``.
 """
 
-from crmlib.metrics import brief, followups, funnel, leaderboards, performance, targets
+from crmlib.metrics import (
+    brief,
+    customers,
+    followups,
+    funnel,
+    leaderboards,
+    performance,
+    portrait,
+    products,
+    targets,
+)
 from crmlib.metrics.brief import *  # noqa: F403
+from crmlib.metrics.customers import *  # noqa: F403
 from crmlib.metrics.followups import *  # noqa: F403
 from crmlib.metrics.funnel import *  # noqa: F403
 from crmlib.metrics.leaderboards import *  # noqa: F403
 from crmlib.metrics.performance import *  # noqa: F403
+from crmlib.metrics.portrait import *  # noqa: F403
+from crmlib.metrics.products import *  # noqa: F403
 from crmlib.metrics.targets import *  # noqa: F403
 
-__all__ = [*brief.__all__, *followups.__all__, *funnel.__all__, *leaderboards.__all__, *performance.__all__,
+__all__ = [*brief.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
+           *leaderboards.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
            *targets.__all__]

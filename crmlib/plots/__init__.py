@@ -5,12 +5,27 @@ Every plotting function takes a pandas frame from a metric function and returns 
 :func:`set_theme` configures fonts once for both languages.
 """
 
-from crmlib.plots import base, funnel, leaderboards, performance, targets  # noqa: E402
+from crmlib.plots import (
+    base,
+    customers,
+    followups,
+    funnel,
+    leaderboards,
+    performance,
+    portrait,
+    products,
+    targets,
+)
 from crmlib.plots.base import *  # noqa: F403
+from crmlib.plots.customers import *  # noqa: F403
+from crmlib.plots.followups import *  # noqa: F403
 from crmlib.plots.funnel import *  # noqa: F403
 from crmlib.plots.leaderboards import *  # noqa: F403
 from crmlib.plots.performance import *  # noqa: F403
+from crmlib.plots.portrait import *  # noqa: F403
+from crmlib.plots.products import *  # noqa: F403
 from crmlib.plots.targets import *  # noqa: F403
 
-__all__ = [*base.__all__, *funnel.__all__, *leaderboards.__all__, *performance.__all__,
+__all__ = [*base.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
+           *leaderboards.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
            *targets.__all__]

@@ -1,0 +1,5 @@
+"""Metrics of the customers topic."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
