@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["LANGS", "CATALOGUE", "t", "missing", "load_catalogue"]
+__all__ = ["LANGS", "CATALOGUE", "t", "value_label", "missing", "load_catalogue"]
 
 LANGS = ("en", "zh")
 LABELS_DIR = Path(__file__).parent / "labels"
@@ -48,6 +48,15 @@ def t(key: str, lang: str = "en", **fmt) -> str:
         raise KeyError(f"no label `{key}` in crmlib/labels/*.yaml"
                        + (f"; did you mean `{hint[0]}`?" if hint else "")) from None
     return text.format(**fmt) if fmt else text
+
+
+def value_label(prefix: str, value, lang: str = "en") -> str:
+    """A data value shown to people: the catalogue's ``prefix + value`` label when there is one
+    (e.g. the demo's stage ids ``stage_name_qualify`` -> 验证客户), else the value as it is."""
+    if value is None or (isinstance(value, float) and value != value):
+        return t("unknown", lang)
+    entry = CATALOGUE.get(f"{prefix}{value}")
+    return entry[lang] if entry else str(value)
 
 
 def missing() -> list[str]:

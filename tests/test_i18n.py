@@ -33,3 +33,11 @@ def test_duplicate_key_across_files_is_an_error(tmp_path):
     (tmp_path / "b.yaml").write_text("x: {en: B, zh: 乙}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="`x` is defined in both a.yaml and b.yaml"):
         load_catalogue(tmp_path)
+
+
+def test_value_label():
+    from crmlib.i18n import value_label
+
+    assert value_label("stage_name_", "qualify", "zh") == "验证客户"
+    assert value_label("stage_name_", "Prospecting", "zh") == "Prospecting"  # a source's own name
+    assert value_label("stage_name_", None, "zh") == "未知"

@@ -17,7 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from crmlib.i18n import t
+from crmlib.i18n import t, value_label
 from crmlib.plots.base import _short_number, trend
 
 __all__ = ["unavailable_text", "funnel_chart", "snapshot_chart", "win_rate_chart",
@@ -103,7 +103,7 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
         if not math.isnan(r.stage_conversion):
             ax.text(top * 1.02, yi - 0.5, f"↓ {_pct(r.stage_conversion)}", va="center",
                     fontsize="small", color="#4a5568")
-    ax.set_yticks(y, d["stage"])
+    ax.set_yticks(y, [value_label("stage_name_", s, lang) for s in d["stage"]])
     ax.set_xlim(0, top * 1.18)
     ax.set_xticks([])
     ax.grid(False)
@@ -132,7 +132,7 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
         amount = "—" if pd.isna(r.amount) else _short_number(r.amount)
         ax.text(r.count + top * 0.01, yi, f"{r.count:,} · {amount}", va="center",
                 fontsize="small")
-    names = [s if isinstance(s, str) else t("unknown", lang) for s in d["stage"]]
+    names = [value_label("stage_name_", s, lang) for s in d["stage"]]
     ax.set_yticks(y, names)
     ax.set_xlim(0, top * 1.3)
     ax.set_xlabel(t("count", lang))
@@ -218,7 +218,7 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
     d = _first_pipeline(df, pipeline) if unavailable_text(df, lang) is None else df
     med = list(d.get("median_days", []))
     it = iter(med)
-    ax = _hbars(d, "mean_days", list(d.get("stage", [])), lang=lang, ax=ax,
+    ax = _hbars(d, "mean_days", [value_label("stage_name_", s, lang) for s in d.get("stage", [])], lang=lang, ax=ax,
                 fmt=lambda v: ("—" if pd.isna(v) else
                                f"{v:.1f} ({t('funnel_median_days', lang)} {next(it):.1f})"))
     ax.set_xlabel(t("funnel_mean_days", lang))
@@ -351,6 +351,8 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
             v = r[c]
             if i == 0 and names is not None:
                 v = names.get(v, v)
+            if c == "stage":
+                v = value_label("stage_name_", v, lang)
             if i == 0 and (v is None or (isinstance(v, float) and math.isnan(v))):
                 v = t("unknown", lang)
             cells.append(_fmt(c, v, currency))
