@@ -12,6 +12,7 @@ from crmlib.metrics import (
     followups,
     funnel,
     leaderboards,
+    opportunities,
     performance,
     portrait,
     products,
@@ -22,11 +23,12 @@ from crmlib.metrics.customers import *  # noqa: F403
 from crmlib.metrics.followups import *  # noqa: F403
 from crmlib.metrics.funnel import *  # noqa: F403
 from crmlib.metrics.leaderboards import *  # noqa: F403
+from crmlib.metrics.opportunities import *  # noqa: F403
 from crmlib.metrics.performance import *  # noqa: F403
 from crmlib.metrics.portrait import *  # noqa: F403
 from crmlib.metrics.products import *  # noqa: F403
 from crmlib.metrics.targets import *  # noqa: F403
 
 __all__ = [*brief.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
-           *leaderboards.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
+           *leaderboards.__all__, *opportunities.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
            *targets.__all__]

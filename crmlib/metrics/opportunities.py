@@ -1,0 +1,332 @@
+"""Opportunity outcomes (Wukong BI 商机转化率分析): win rates, deal size, cycle, sales velocity,
+lost reasons, expected revenue and pipeline coverage.
+
+Definitions as in :mod:`crmlib.metrics.funnel` (../shared/reference/metrics.md): closed win rate =
+won / (won + lost) among opportunities closed in the period; cohort win rate = won so far /
+created, for opportunities created in the period; invalid ones excluded from both. Average deal
+size = won amount / won deals with an amount; cycle = closed_at - created_at in days for won deals
+closed in the period; sales velocity = open count x win rate x average deal size / average cycle
+days. Missing amounts are counted, never summed as 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from crmlib.data.connect import CRM
+from crmlib.exceptions import ParamsError
+from crmlib.metrics._common import as_period, effective, in_period
+from crmlib.metrics.funnel import (
+    _amount_aggs,
+    _as_of,
+    _assemble,
+    _check_by,
+    _days,
+    _end_of,
+    _keyed,
+    _open_at,
+    _opps,
+    _ratio,
+    _stages_expr,
+    _sum_or_nan,
+    _unavailable,
+    stage_table,
+)
+from crmlib.period import Period
+from crmlib.scope import Scope
+
+__all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost_reasons",
+           "expected_revenue", "pipeline_coverage"]
+
+
+def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
+    """Closed win rate and cohort win rate for the period, overall or per group.
+
+    Columns (plus ``by``'s column first when grouped):
+
+    - ``won``, ``lost``: opportunities won / lost with ``closed_at`` in the period;
+      ``closed_win_rate`` = won / (won + lost), a ratio 0..1 (NaN when nothing closed).
+    - ``created``: opportunities with ``created_at`` in the period; ``cohort_win_rate`` = those
+      of them won so far / created (NaN when none was created).
+
+    Invalid opportunities are excluded from both; open ones count only in ``created``.
+
+    Parameters
+    ----------
+    crm : CRM
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        ``team``: the owner's team (``employees``; an owner not in it has team NaN);
+        ``owner_id``: the owner; ``bucket``: the period's buckets (closed figures by the
+        ``closed_at`` bucket, cohort figures by the ``created_at`` bucket). Every team, employee
+        (of the scope) or bucket is listed, empty ones with 0 and NaN rates.
+    scope : Scope, optional
+        Whose opportunities (by ``owner_id``); default the whole company.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` or a bad period.
+
+    Examples
+    --------
+    >>> win_rate(crm, period=("2017-01-01", "2017-12-31"), by="team")  # doctest: +SKIP
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["won", "lost", "closed_win_rate", "created",
+                                   "cohort_win_rate"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    c = o.filter(o.outcome.isin(["won", "lost"]) & in_period(o.closed_at, p))
+    c = _keyed(crm, c, by, "closed_at", p)
+    closed = c.group_by("_key").aggregate(
+        won=(c.outcome == "won").cast("int64").sum(),
+        lost=(c.outcome == "lost").cast("int64").sum()).execute()
+    n = o.filter(in_period(o.created_at, p))
+    n = _keyed(crm, n, by, "created_at", p)
+    created = n.group_by("_key").aggregate(
+        created=n.count(), _cwon=(n.outcome == "won").cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [closed, created], ("won", "lost", "created", "_cwon"))
+    df["closed_win_rate"] = _ratio(df["won"], df["won"] + df["lost"]).to_numpy()
+    df["cohort_win_rate"] = _ratio(df["_cwon"], df["created"]).to_numpy()
+    return df[cols]
+
+
+def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
+    """Won amount and average deal size of the opportunities won in the period.
+
+    Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at`` in
+    the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
+    amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
+    company currency (NaN when no won deal has an amount). Invalid ones excluded.
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
+    w = _keyed(crm, w, by, "closed_at", p)
+    part = w.group_by("_key").aggregate(won=w.count(), won_amount=w.amount.sum(),
+                                        missing_amount=w.amount.isnull().cast("int64").sum()
+                                        ).execute()
+    df = _assemble(crm, by, scope, p, [part], ("won", "missing_amount"))
+    df["won_amount"] = _sum_or_nan(df, "won_amount", "won")
+    df["avg_deal_size"] = _ratio(df["won_amount"].where(df["won"] > df["missing_amount"]),
+                                 df["won"] - df["missing_amount"]).to_numpy()
+    return df[cols]
+
+
+def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
+                      ) -> pd.DataFrame:
+    """How long won opportunities took: ``closed_at`` - ``created_at`` in days.
+
+    Over opportunities won with ``closed_at`` in the period. Columns (plus ``by``'s column):
+    ``count`` (won ones with both dates), ``mean_days``, ``median_days`` (fractional days; NaN
+    when count is 0), ``missing_dates`` (won in the period without ``created_at``, left out).
+    """
+    _check_by(by)
+    cols = ([by] if by else []) + ["count", "mean_days", "median_days", "missing_dates"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
+    w = _keyed(crm, w, by, "closed_at", p)
+    d = _days(w.closed_at, w.created_at)
+    part = w.group_by("_key").aggregate(
+        count=w.created_at.count(), mean_days=d.mean(), median_days=d.median(),
+        missing_dates=w.created_at.isnull().cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [part], ("count", "missing_dates"))
+    for c in ("mean_days", "median_days"):
+        df[c] = df[c].astype("float64")
+    return df[cols]
+
+
+def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
+                   scope: Scope | None = None) -> pd.DataFrame:
+    """Sales velocity: how much the open pipeline is expected to bring in per day.
+
+    velocity = open_count x closed_win_rate x avg_deal_size / avg_cycle_days, in the company
+    currency per day (NaN when a factor is undefined or the cycle is 0). Columns (plus ``by``'s
+    column; ``by`` is None, ``team`` or ``owner_id``): ``open_count`` and ``open_amount``
+    (opportunities open at the end of ``as_of``, as in :func:`pipeline_snapshot`), ``won``,
+    ``won_amount`` and ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and
+    ``cohort_win_rate`` (:func:`win_rate`),
+    ``avg_cycle_days`` (mean of :func:`opportunity_cycle`), ``velocity``.
+    """
+    _check_by(by)
+    if by == "bucket":
+        raise ParamsError("sales velocity is not split by bucket; use by=None, 'team' or "
+                          "'owner_id'.")
+    cols = ([by] if by else []) + ["open_count", "open_amount", "won", "won_amount",
+                                   "closed_win_rate", "cohort_win_rate", "avg_deal_size",
+                                   "avg_cycle_days", "velocity"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period, as_of=as_of)
+    o = _keyed(crm, _open_at(crm, _as_of(crm, as_of), scope), by, "created_at", p)
+    part = o.group_by("_key").aggregate(open_count=o.count(), open_amount=o.amount.sum(),
+                                        _om=o.amount.isnull().cast("int64").sum()).execute()
+    df = _assemble(crm, by, scope, p, [part], ("open_count", "_om"))
+    df["open_amount"] = _sum_or_nan(df, "open_amount", "open_count", "_om")
+    key = [by] if by else []
+    wr = win_rate(crm, period=p, by=by, scope=scope)[key + ["closed_win_rate",
+                                                             "cohort_win_rate"]]
+    ds = deal_size(crm, period=p, by=by, scope=scope)[key + ["won", "won_amount",
+                                                             "avg_deal_size"]]
+    cy = opportunity_cycle(crm, period=p, by=by, scope=scope)[key + ["mean_days"]]
+    if by:
+        df = df.merge(wr, on=by, how="left").merge(ds, on=by, how="left").merge(
+            cy, on=by, how="left")
+    else:
+        df = pd.concat([df, wr, ds, cy], axis=1)
+    df = df.rename(columns={"mean_days": "avg_cycle_days"})
+    df["velocity"] = (df["open_count"] * df["closed_win_rate"] * df["avg_deal_size"]
+                      / df["avg_cycle_days"].where(df["avg_cycle_days"] > 0))
+    return df[cols].astype({c: "float64" for c in cols[len(key) + 1:]})
+
+
+def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
+    """Why opportunities were lost: those lost with ``closed_at`` in the period, by reason.
+
+    Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
+    ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
+    amount). Most frequent first, unknown last. Needs ``opportunities``.
+    """
+    cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    p = as_period(crm, period)
+    o = _opps(crm, scope)
+    o = o.filter((o.outcome == "lost") & in_period(o.closed_at, p))
+    df = o.group_by("lost_reason").aggregate(count=o.count(), **_amount_aggs(o)).execute()
+    df["count"] = df["count"].astype("int64")
+    df["missing_amount"] = df["missing_amount"].astype("int64")
+    df["amount"] = _sum_or_nan(df)
+    df["share"] = _ratio(df["count"], pd.Series(df["count"].sum(), index=df.index)).to_numpy()
+    df = df.assign(_u=df["lost_reason"].isna()).sort_values(
+        ["_u", "count", "lost_reason"], ascending=[True, False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
+                     probabilities: dict | None = None) -> pd.DataFrame:
+    """Open pipeline by expected close month, weighted by the stage's win probability.
+
+    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`). One row per
+    month of ``expected_close_at`` (``month`` = its first day; NaT for deals without one, last):
+    ``count``, ``amount`` (known amounts), ``expected`` = sum of amount x probability of the
+    deal's stage then, ``missing_amount`` (deals without an amount), ``missing_probability``
+    (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
+    (the month is before ``as_of``'s month). ``probabilities`` overrides stage probabilities.
+    Needs ``opportunities``.
+    """
+    cols = ["month", "count", "amount", "expected", "missing_amount", "missing_probability",
+            "overdue"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    as_of = _as_of(crm, as_of)
+    st = _stages_expr(stage_table(crm, probabilities=probabilities))
+    o = _open_at(crm, as_of, scope)
+    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    j = j.mutate(_month=j.expected_close_at.truncate("M").date())
+    df = j.group_by("_month").aggregate(
+        count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
+        missing_amount=j.amount.isnull().cast("int64").sum(),
+        missing_probability=(j.amount.notnull() & j._sprob.isnull()).cast("int64").sum(),
+    ).execute().rename(columns={"_month": "month"})
+    df["month"] = pd.to_datetime(df["month"])
+    for c in ("count", "missing_amount", "missing_probability"):
+        df[c] = df[c].astype("int64")
+    df["expected"] = df["expected"].astype("float64").fillna(0.0)
+    df["amount"] = _sum_or_nan(df)
+    df["overdue"] = df["month"] < as_of.to_period("M").to_timestamp()
+    return df.sort_values("month", na_position="last")[cols].reset_index(drop=True)
+
+
+def _target(crm: CRM, scope: Scope, p: Period, metric: str) -> float:
+    """The scope's target of ``metric`` for the period (NaN when none is set).
+
+    Monthly targets are summed over the months the period covers, each pro-rated by the share
+    of its days inside the period. Company: company targets, else team targets, else employee
+    targets; a team: its team target, else its members' targets; an employee: the targets of
+    the employees in scope.
+    """
+    if not crm.has("targets"):
+        return math.nan
+    t = crm.table("targets")
+    first = p.start.to_period("M").to_timestamp().to_pydatetime()
+    t = t.filter((t.metric == metric) & (t.month >= first.date())
+                 & (t.month < p.end.to_pydatetime().date()))
+    kinds = t.group_by(["owner_type", "owner_id", "month"]).aggregate(v=t.value.sum()).execute()
+    if scope.kind == "company":
+        for kind in ("company", "team", "employee"):
+            rows = kinds[kinds["owner_type"] == kind]
+            if len(rows):
+                break
+    else:
+        rows = kinds.iloc[0:0]
+        if scope.kind == "team":
+            rows = kinds[(kinds["owner_type"] == "team") & (kinds["owner_id"] == scope.value)]
+        if not len(rows):
+            rows = kinds[(kinds["owner_type"] == "employee")
+                         & kinds["owner_id"].isin(scope.employee_ids or ())]
+    if not len(rows):
+        return math.nan
+    total = 0.0
+    for month, v in rows.groupby(pd.to_datetime(rows["month"]))["v"].sum().items():
+        m_end = month + pd.offsets.MonthBegin(1)
+        overlap = (min(m_end, p.end) - max(month, p.start)).days
+        total += float(v) * max(overlap, 0) / (m_end - month).days
+    return total
+
+
+def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
+                      probabilities: dict | None = None) -> pd.DataFrame:
+    """How well the open pipeline covers what remains of the period's contract-amount target.
+
+    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
+    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
+    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
+    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
+    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
+    deals without an amount), ``coverage`` = pipeline_amount / remaining and
+    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
+    ``has_target``. Needs ``opportunities``.
+    """
+    cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
+            "missing_amount", "coverage", "weighted_coverage", "has_target"]
+    if not crm.has("opportunities"):
+        return _unavailable(cols, "opportunities")
+    scope = scope or Scope()
+    as_of = _as_of(crm, as_of)
+    p = as_period(crm, period, as_of=as_of)
+    target = _target(crm, scope, p, "contract_amount")
+    k = scope.filter(effective(crm.table("contracts")))
+    upto = min(p.end, _end_of(as_of)).to_pydatetime()
+    actual = k.filter((k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < upto)
+                      ).amount.sum().execute()
+    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
+    st = _stages_expr(stage_table(crm, probabilities=probabilities))
+    o = _open_at(crm, as_of, scope)
+    o = o.filter(o.expected_close_at < p.end.to_pydatetime())
+    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
+                    missing=j.amount.isnull().cast("int64").sum()).execute().iloc[0]
+    amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
+    weighted = 0.0 if pd.isna(r["weighted"]) else float(r["weighted"])
+    remaining = target - actual
+    den = remaining if remaining > 0 else math.nan
+    return pd.DataFrame([{
+        "target": target, "actual": actual, "remaining": remaining,
+        "pipeline_amount": amount, "weighted_amount": weighted,
+        "missing_amount": int(r["missing"] or 0), "coverage": amount / den,
+        "weighted_coverage": weighted / den, "has_target": not math.isnan(target)}],
+        columns=cols)
