@@ -404,3 +404,24 @@ def test_tables_the_source_lacks_stay_absent(tmp_path, con):
     brief = metrics.sales_brief(crm, period=resolve_period("this_month", as_of="2024-03-31"))
     row = brief.set_index("metric").loc["payments"]
     assert not row["available"] and pd.isna(row["current"])
+
+
+def test_a_write_that_fails_midway_leaves_the_database_unchanged(tmp_path, backend, monkeypatch):
+    """The writes of one import are one transaction (on DuckDB and PostgreSQL)."""
+    from crmlib.data import store
+
+    base(tmp_path)
+    write(tmp_path, "contracts.csv", "contract_id,customer_id,owner_id,signed_at,amount\n"
+                                     "K1,C1,E1,2024-03-01,5\n")
+    run([tmp_path], backend)
+    write(tmp_path, "contracts.csv", "contract_id,customer_id,owner_id,signed_at,amount\n"
+                                     "K1,C1,E1,2024-03-01,7\nK2,C2,E2,2024-03-02,9\n")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "append_rejects", boom)  # after the upserts
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files([tmp_path], "canonical", into=backend, progress=False)
+    got = backend.table("contracts").execute()
+    assert got[["contract_id", "amount"]].values.tolist() == [["K1", 5.0]]

@@ -201,13 +201,15 @@ def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, i
         rejects["imported_at"] = now
         # the required tables, and those this mapping provides; others stay absent ("not
         # available" in reports, rather than an empty table read as zero)
-        store.ensure_tables(con, [t for t in LOAD_ORDER if t in REQUIRED_TABLES or t in mapped])
-        for t, df in accepted.items():
-            store.upsert(con, t, df)
-        pairs = [(t, f) for t, mt in mapped.items() for f in mt.files]
-        store.append_rejects(con, rejects, replace=pairs)
-        store.write_meta(con, {"last_import_at": now.isoformat(), "import_mapping": m.name,
-                               "import_files": ", ".join(str(f) for f in used)})
+        with store.transaction(con):  # all tables or none, even if the process dies midway
+            store.ensure_tables(con, [t for t in LOAD_ORDER
+                                      if t in REQUIRED_TABLES or t in mapped])
+            for t, df in accepted.items():
+                store.upsert(con, t, df)
+            pairs = [(t, f) for t, mt in mapped.items() for f in mt.files]
+            store.append_rejects(con, rejects, replace=pairs)
+            store.write_meta(con, {"last_import_at": now.isoformat(), "import_mapping": m.name,
+                                   "import_files": ", ".join(str(f) for f in used)})
     finally:
         if owned:
             con.disconnect()

@@ -8,6 +8,7 @@ importing the same data twice never duplicates rows.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "write_meta",
     "read_meta",
     "write_duckdb",
+    "transaction",
 ]
 
 META_TABLE = "crm_meta"  # key/value: where the data came from, when, how
@@ -182,6 +184,21 @@ def read_meta(con) -> dict[str, str]:
         return {}
     df = con.table(META_TABLE).execute()
     return dict(zip(df["key"], df["value"], strict=True))
+
+
+@contextlib.contextmanager
+def transaction(con):
+    """Run the writes of the ``with`` block as one transaction: all of them or none.
+
+    DuckDB and PostgreSQL both allow DDL (create/drop table) inside a transaction.
+    """
+    _exec(con, "BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        _exec(con, "ROLLBACK")
+        raise
+    _exec(con, "COMMIT")
 
 
 def _exec(con, sql: str) -> None:
