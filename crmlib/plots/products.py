@@ -1,5 +1,258 @@
-"""Charts of the products topic."""
+"""Charts and tables of the products topic: top N products or categories as bars (plus "other",
+unknown kept apart), the category mix over time as stacked bars, return rates as bars.
+
+The frames come from :func:`crmlib.metrics.product_sales`, :func:`crmlib.metrics.category_mix`
+and :func:`crmlib.metrics.product_returns`; nothing here computes a figure. Tables render as
+HTML with a plain-text form (what nbval compares) and say "not available" when the data lacks a
+table the figure needs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+import math
+
+import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from crmlib.display import fmt_value
+from crmlib.i18n import t
+from crmlib.plots.base import _short_number
+
+__all__ = ["product_row_labels", "product_bars", "category_mix_bars", "return_rate_bars",
+           "product_table", "returns_table", "products_not_available"]
+
+_RIGHT = '<td style="text-align:right">'
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _currency(ctx):
+    return (getattr(ctx, "params", {}) or {}).get("currency")
+
+
+def _key(df: pd.DataFrame) -> str:
+    by = df.attrs.get("by")
+    if by in ("category", "series"):
+        return by
+    return "product_id" if "product_id" in df.columns else "category"
+
+
+def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
+    """What each row is called: the product's name (its id when it has none), the category or
+    series, "other (N)" / "其他（N 项）", or "unknown" / "未知"."""
+    key = _key(df)
+    names = df["name"] if "name" in df.columns else df[key]
+    n = df["values"] if "values" in df.columns else [1] * len(df)
+    out = []
+    for k, name, kind, count in zip(df[key], names, df["kind"], n, strict=True):
+        if kind == "unknown":
+            out.append(t("unknown", lang))
+        elif kind == "other":
+            out.append(t("prod_other", lang, n=int(count)))
+        else:
+            out.append(str(name) if isinstance(name, str) and name.strip() else str(k))
+    return out
+
+
+class _HTMLText:
+    """HTML for reports with a plain-text form (what nbval compares)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def products_not_available(df: pd.DataFrame, ctx) -> _HTMLText | None:
+    """A "not available" message when ``df`` says its table is missing, else None."""
+    if df.attrs.get("available", True):
+        return None
+    msg = t("not_available", _lang(ctx), table=df.attrs.get("missing_table"))
+    return _HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
+
+
+def _barh(df, values, labels, texts, *, title, amount, color, ax, xlim=None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.4 * len(df) + 1.2))
+    y = list(range(len(df)))
+    grey = "#a0aec0"
+    colors = [color if k == "value" else grey for k in df["kind"]]
+    ax.barh(y, values, color=colors)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel("")
+    top = max((float(v) for v in values if not math.isnan(float(v))), default=0.0) or 1.0
+    for yi, v, text in zip(y, values, texts, strict=True):
+        v = 0.0 if math.isnan(float(v)) else float(v)
+        ax.text(v + top * 0.01, yi, text, va="center", fontsize="small")
+    ax.set_xlim(0, xlim if xlim is not None else top * 1.3)
+    if amount:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+    return ax
+
+
+def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                 ax=None, **kwargs):
+    """Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
+    top, each labelled "amount (share)"; other and unknown in grey.
+
+    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Returns
+    the Axes, or None (nothing drawn) for an empty frame or one without sales.
+    """
+    if df.empty or not (df["amount"] > 0).any():
+        return None
+    texts = [f"{_short_number(a)} ({s:.1%})" for a, s in zip(df["amount"], df["share"],
+                                                             strict=True)]
+    return _barh(df, df["amount"].tolist(), product_row_labels(df, lang), texts, title=title,
+                 amount=True, color=kwargs.pop("color", sns.color_palette()[0]), ax=ax)
+
+
+def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                      ax=None, **kwargs):
+    """The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
+    (amounts), one colour per category in the frame's order, the legend beside the axes.
+
+    Readable with many categories when the frame was made with ``top`` (other and unknown are
+    grey tones). Returns the Axes, or None when the frame is empty or has no sales.
+    """
+    if mix.empty or not (mix["amount"] > 0).any():
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    first = mix[mix["bucket"] == mix["bucket"].iloc[0]]
+    names = product_row_labels(first.assign(values=_other_counts(first, mix)), lang)
+    palette = sns.color_palette("tab20", n_colors=max(len(first), 1))
+    buckets = sorted(mix["bucket"].unique())
+    step = (pd.Series(buckets).diff().dt.days.median() if len(buckets) > 1 else 1) or 1
+    bottom = pd.Series(0.0, index=pd.DatetimeIndex(buckets))
+    for i, (cat, kind) in enumerate(zip(first["category"], first["kind"], strict=True)):
+        rows = mix[(mix["kind"] == kind) & ((mix["category"] == cat) if kind == "value"
+                                            else True)].set_index("bucket")["amount"]
+        rows = rows.reindex(bottom.index, fill_value=0.0)
+        color = palette[i] if kind == "value" else ("#a0aec0" if kind == "other" else "#4a5568")
+        ax.bar(bottom.index, rows.to_numpy(), bottom=bottom.to_numpy(), width=0.8 * step,
+               color=color, label=names[i], **kwargs)
+        bottom += rows
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel("")
+    monthly = step > 20
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
+    ax.tick_params(axis="x", labelsize="small")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    return ax
+
+
+def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
+    n = len(mix.attrs.get("others", []))
+    return [n if k == "other" else 1 for k in first["kind"]]
+
+
+def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                     ax=None, **kwargs):
+    """Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
+    labelled "rate · returned / sold"; a row without sales shows "—" and no bar.
+
+    Keeps the frame's order (most returned first); pass a frame made with ``top``. Returns the
+    Axes, or None when the frame is empty or has no returns.
+    """
+    if df.empty or not (df["returned_amount"] > 0).any():
+        return None
+    rates = df["return_rate"].astype("float64").tolist()
+    texts = [("—" if math.isnan(r) else f"{r:.1%}") + f" · {_short_number(ret)} / "
+             f"{_short_number(sold)}" for r, ret, sold in zip(
+                 rates, df["returned_amount"], df["sold_amount"], strict=True)]
+    finite = [r for r in rates if not math.isnan(r)]
+    ax = _barh(df, rates, product_row_labels(df, lang), texts, title=title, amount=False,
+               color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
+               xlim=max(finite, default=0.0) * 1.6 or 1.0)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    return ax
+
+
+def _table(heads, rows, css) -> _HTMLText:
+    text = "\n".join(" | ".join(r) for r in [heads, *rows])
+    body = "".join("<tr><td>" + html.escape(r[0]) + "</td>"
+                   + "".join(f"{_RIGHT}{html.escape(v)}</td>" for v in r[1:]) + "</tr>"
+                   for r in rows)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+    return _HTMLText(f'<table class="{css}"><tr>{head}</tr>{body}</table>', text)
+
+
+def _pct(v) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+
+
+def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
+    """Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
+    contracts, quantity, amount, share; a total row last (contracts distinct over all rows).
+
+    Says "not available" when the data lacks a table and "no data" when the frame is empty.
+    """
+    lang = _lang(ctx)
+    na = products_not_available(df, ctx)
+    if na is not None:
+        return na
+    if df.empty:
+        msg = t("no_data", lang)
+        return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
+    currency = _currency(ctx)
+    first = {"product_id": "prod_product", "category": "prod_category",
+             "series": "prod_series"}[_key(df)]
+    heads = [t(k, lang) for k in (first, "prod_contracts", "prod_quantity", "prod_amount",
+                                  "prod_share")]
+    rows = [[n, f"{int(c):,}", f"{q:,.0f}", fmt_value(a, "amount", currency), _pct(s)]
+            for n, c, q, a, s in zip(product_row_labels(df, lang), df["contracts"],
+                                     df["quantity"], df["amount"], df["share"], strict=True)]
+    total = float(df["amount"].sum())
+    rows.append([t("prod_total", lang), f"{int(df.attrs.get('contracts', 0)):,}",
+                 f"{df['quantity'].sum():,.0f}", fmt_value(total, "amount", currency),
+                 _pct(1.0 if total else math.nan)])
+    return _table(heads, rows, "crm-products")
+
+
+def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
+    """Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
+    returns, returned quantity, returned amount, return rate; a total row last.
+
+    Says "not available" when the data lacks a table and "no data" when the frame is empty.
+    """
+    lang = _lang(ctx)
+    na = products_not_available(df, ctx)
+    if na is not None:
+        return na
+    if df.empty:
+        msg = t("no_data", lang)
+        return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
+    currency = _currency(ctx)
+    first = {"product_id": "prod_product", "category": "prod_category",
+             "series": "prod_series"}[_key(df)]
+    heads = [t(k, lang) for k in (first, "prod_sold_amount", "prod_returns",
+                                  "prod_returned_quantity", "prod_returned_amount",
+                                  "prod_return_rate")]
+    rows = [[n, fmt_value(s, "amount", currency), f"{int(c):,}", f"{q:,.0f}",
+             fmt_value(r, "amount", currency), _pct(rate)]
+            for n, s, c, q, r, rate in zip(
+                product_row_labels(df, lang), df["sold_amount"], df["returns"],
+                df["returned_quantity"], df["returned_amount"], df["return_rate"], strict=True)]
+    rows.append([t("prod_total", lang), fmt_value(df.attrs.get("sold_amount"), "amount",
+                                                  currency),
+                 f"{int(df['returns'].sum()):,}", f"{df['returned_quantity'].sum():,.0f}",
+                 fmt_value(df.attrs.get("returned_amount"), "amount", currency),
+                 _pct(df.attrs.get("return_rate"))])
+    return _table(heads, rows, "crm-product-returns")
