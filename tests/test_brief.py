@@ -20,9 +20,11 @@ def frames():
         "employees": pd.DataFrame({"employee_id": ["e1", "e2", "e3"], "name": ["A", "B", "C"],
                                    "team": ["east", "east", "west"]}),
         "customers": pd.DataFrame({
-            "customer_id": ["c1", "c2", "c3", "c4"], "name": list("wxyz"),
-            "created_at": ["2024-03-02", "2024-03-15", "2024-02-10", "2023-03-05"],
-            "owner_id": ["e1", "e2", "e1", "e1"]}),
+            # c5 is deleted: it counts nowhere (not a new customer, not "not followed up")
+            "customer_id": ["c1", "c2", "c3", "c4", "c5"], "name": list("wxyzv"),
+            "created_at": ["2024-03-02", "2024-03-15", "2024-02-10", "2023-03-05", "2024-03-10"],
+            "owner_id": ["e1", "e2", "e1", "e1", "e1"],
+            "status": ["active", None, "locked", None, "deleted"]}),
         "contracts": pd.DataFrame({
             "contract_id": ["k1", "k2", "k3", "k4"], "customer_id": ["c1", "c2", "c3", "c4"],
             "owner_id": ["e1", "e2", "e1", "e1"],

@@ -8,7 +8,7 @@ import pandas as pd
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period, resolve_period
 
-__all__ = ["as_period", "effective", "windows_of", "window_aggregate", "bucket_expr",
+__all__ = ["as_period", "count_if", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
            "bucketed", "in_period"]
 
 
@@ -38,6 +38,20 @@ def effective(t: ibis.Table) -> ibis.Table:
     return t.filter(t.status.isnull() | (t.status == "approved"))
 
 
+def count_if(condition):
+    """Number of rows where ``condition`` holds (NULL counts as false).
+
+    Written as SUM(CASE ...): PostgreSQL cannot cast a boolean to BIGINT, which is what
+    ``condition.cast("int64").sum()`` compiles to.
+    """
+    return ibis.ifelse(condition, 1, 0).sum()
+
+
+def live(customers: ibis.Table) -> ibis.Table:
+    """Customers that count: not deleted (status empty, active or locked), as Wukong counts them."""
+    return customers.filter(customers.status.isnull() | (customers.status != "deleted"))
+
+
 def windows_of(period: Period) -> dict[str, Period]:
     """The three windows every headline figure is shown for."""
     return {"current": period, "previous": period.previous(), "year_ago": period.year_ago()}
@@ -63,10 +77,10 @@ def window_aggregate(t: ibis.Table, date_col: str, windows: dict[str, Period], *
     aggs = {}
     for name, w in windows.items():
         inw = _in(col, w)
-        aggs[f"{name}__count"] = inw.cast("int64").sum()
+        aggs[f"{name}__count"] = count_if(inw)
         if amount:
             aggs[f"{name}__amount"] = ibis.ifelse(inw, t[amount], ibis.null()).sum()
-            aggs[f"{name}__missing"] = (inw & t[amount].isnull()).cast("int64").sum()
+            aggs[f"{name}__missing"] = count_if(inw & t[amount].isnull())
         if distinct:
             aggs[f"{name}__distinct"] = ibis.ifelse(inw, t[distinct], ibis.null()).nunique()
     row = t.aggregate(**aggs).execute().iloc[0]

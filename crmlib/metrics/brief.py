@@ -6,7 +6,8 @@ in the period (customers, contacts and opportunities by ``created_at``, contract
 (follow-ups to their writer; payments to the owner of their contract). Money and contract counts
 take effective records only (status approved, or no status). Each figure is shown for the period,
 the previous equal period and the same period a year earlier, with change = (current -
-previous) / previous, undefined when previous is 0.
+previous) / previous, undefined when previous is 0. Deleted customers (status ``deleted``) count
+nowhere, as in Wukong.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.metrics._common import as_period, bucketed, effective, window_aggregate, windows_of
+from crmlib.metrics._common import (
+    as_period,
+    bucketed,
+    effective,
+    live,
+    window_aggregate,
+    windows_of,
+)
 from crmlib.period import change
 from crmlib.scope import Scope
 
@@ -44,6 +52,8 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
     t = crm.table(table)
     if table == "contracts":
         t = effective(t)
+    elif table == "customers":
+        t = live(t)
     elif table == "payments":
         c = crm.table("contracts").select("contract_id", "owner_id")
         p = effective(t)
@@ -129,7 +139,7 @@ def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
     start, end = period.start.to_pydatetime(), period.end.to_pydatetime()
     out: dict[str, float] = {}
 
-    cust = scope.filter(crm.table("customers"))
+    cust = scope.filter(live(crm.table("customers")))
     new = cust.filter((cust.created_at >= start) & (cust.created_at < end))
     out["new_customers_dealt"] = new.filter(new.dealt_at.notnull()
                                             & (new.dealt_at < end_of_today)).count().execute()
@@ -137,6 +147,7 @@ def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
     if crm.has("owner_changes"):
         oc = crm.table("owner_changes")
         oc = oc.filter((oc.changed_at >= start) & (oc.changed_at < end))
+        oc = oc.semi_join(live(crm.table("customers")).select("customer_id"), "customer_id")
         out["pool_in"] = scope.filter(oc.filter(oc.reason == "pool_in"), "from_owner_id"
                                       ).customer_id.nunique().execute()
         out["pool_out"] = scope.filter(oc.filter(oc.reason == "pool_out"), "to_owner_id"

@@ -32,7 +32,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM, stage_outcome
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucket_expr, in_period
+from crmlib.metrics._common import as_period, bucket_expr, count_if, in_period
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -178,7 +178,7 @@ def _ratio(num, den):
 
 def _amount_aggs(t: ibis.Table, prefix: str = "") -> dict:
     return {f"{prefix}amount": t.amount.sum(),
-            f"{prefix}missing_amount": t.amount.isnull().cast("int64").sum()}
+            f"{prefix}missing_amount": count_if(t.amount.isnull())}
 
 
 def _sum_or_nan(df: pd.DataFrame, amount: str = "amount", count: str = "count",
@@ -355,7 +355,7 @@ def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.Dat
     o = o.mutate(_key=bucket_expr(o.created_at, p))
     part = o.group_by("_key").aggregate(
         count=o.count(), **_amount_aggs(o),
-        invalid=(o.outcome == "invalid").cast("int64").sum()).execute()
+        invalid=count_if(o.outcome == "invalid")).execute()
     df = _assemble(crm, "bucket", scope, p, [part], ("count", "missing_amount", "invalid"))
     df["amount"] = _sum_or_nan(df)
     return df[cols]

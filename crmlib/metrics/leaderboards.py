@@ -33,7 +33,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, effective, in_period
+from crmlib.metrics._common import as_period, count_if, effective, in_period, live
 from crmlib.period import Period
 from crmlib.scope import Scope, resolve_scope
 
@@ -102,7 +102,7 @@ def _values(crm: CRM, metric: str, p: Period, scope: Scope) -> ibis.Table:
         g = c.group_by(employee_id=c.owner_id)
         if metric == "contract_amount":
             return g.aggregate(value=c.amount.sum(),
-                               missing=c.amount.isnull().cast("int64").sum())
+                               missing=count_if(c.amount.isnull()))
         return g.aggregate(value=c.count(), missing=ibis.literal(0))
     if metric == "payments":
         pay = effective(crm.table("payments"))
@@ -111,9 +111,10 @@ def _values(crm: CRM, metric: str, p: Period, scope: Scope) -> ibis.Table:
         pay = pay.left_join(owners, "contract_id").select("amount", "owner_id")
         pay = scope.filter(pay, "owner_id")
         return pay.group_by(employee_id=pay.owner_id).aggregate(
-            value=pay.amount.sum(), missing=pay.amount.isnull().cast("int64").sum())
+            value=pay.amount.sum(), missing=count_if(pay.amount.isnull()))
     if metric in ("new_customers", "new_contacts"):
-        t = crm.table("customers" if metric == "new_customers" else "contacts")
+        t = (live(crm.table("customers")) if metric == "new_customers"
+             else crm.table("contacts"))
         t = scope.filter(t.filter(in_period(t.created_at, p)), "owner_id")
         return t.group_by(employee_id=t.owner_id).aggregate(value=t.count(),
                                                             missing=ibis.literal(0))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, effective, in_period
+from crmlib.metrics._common import as_period, count_if, effective, in_period
 from crmlib.metrics.funnel import (
     _amount_aggs,
     _as_of,
@@ -85,12 +85,12 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
     c = o.filter(o.outcome.isin(["won", "lost"]) & in_period(o.closed_at, p))
     c = _keyed(crm, c, by, "closed_at", p)
     closed = c.group_by("_key").aggregate(
-        won=(c.outcome == "won").cast("int64").sum(),
-        lost=(c.outcome == "lost").cast("int64").sum()).execute()
+        won=count_if(c.outcome == "won"),
+        lost=count_if(c.outcome == "lost")).execute()
     n = o.filter(in_period(o.created_at, p))
     n = _keyed(crm, n, by, "created_at", p)
     created = n.group_by("_key").aggregate(
-        created=n.count(), _cwon=(n.outcome == "won").cast("int64").sum()).execute()
+        created=n.count(), _cwon=count_if(n.outcome == "won")).execute()
     df = _assemble(crm, by, scope, p, [closed, created], ("won", "lost", "created", "_cwon"))
     df["closed_win_rate"] = _ratio(df["won"], df["won"] + df["lost"]).to_numpy()
     df["cohort_win_rate"] = _ratio(df["_cwon"], df["created"]).to_numpy()
@@ -114,7 +114,7 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
     w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
     w = _keyed(crm, w, by, "closed_at", p)
     part = w.group_by("_key").aggregate(won=w.count(), won_amount=w.amount.sum(),
-                                        missing_amount=w.amount.isnull().cast("int64").sum()
+                                        missing_amount=count_if(w.amount.isnull())
                                         ).execute()
     df = _assemble(crm, by, scope, p, [part], ("won", "missing_amount"))
     df["won_amount"] = _sum_or_nan(df, "won_amount", "won")
@@ -142,7 +142,7 @@ def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
     d = _days(w.closed_at, w.created_at)
     part = w.group_by("_key").aggregate(
         count=w.created_at.count(), mean_days=d.mean(), median_days=d.median(),
-        missing_dates=w.created_at.isnull().cast("int64").sum()).execute()
+        missing_dates=count_if(w.created_at.isnull())).execute()
     df = _assemble(crm, by, scope, p, [part], ("count", "missing_dates"))
     for c in ("mean_days", "median_days"):
         df[c] = df[c].astype("float64")
@@ -173,7 +173,7 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
     p = as_period(crm, period, as_of=as_of)
     o = _keyed(crm, _open_at(crm, _as_of(crm, as_of), scope), by, "created_at", p)
     part = o.group_by("_key").aggregate(open_count=o.count(), open_amount=o.amount.sum(),
-                                        _om=o.amount.isnull().cast("int64").sum()).execute()
+                                        _om=count_if(o.amount.isnull())).execute()
     df = _assemble(crm, by, scope, p, [part], ("open_count", "_om"))
     df["open_amount"] = _sum_or_nan(df, "open_amount", "open_count", "_om")
     key = [by] if by else []
@@ -239,8 +239,8 @@ def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
     j = j.mutate(_month=j.expected_close_at.truncate("M").date())
     df = j.group_by("_month").aggregate(
         count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
-        missing_amount=j.amount.isnull().cast("int64").sum(),
-        missing_probability=(j.amount.notnull() & j._sprob.isnull()).cast("int64").sum(),
+        missing_amount=count_if(j.amount.isnull()),
+        missing_probability=count_if(j.amount.notnull() & j._sprob.isnull()),
     ).execute().rename(columns={"_month": "month"})
     df["month"] = pd.to_datetime(df["month"])
     for c in ("count", "missing_amount", "missing_probability"):
@@ -319,7 +319,7 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     o = o.filter(o.expected_close_at < p.end.to_pydatetime())
     j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
     r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
-                    missing=j.amount.isnull().cast("int64").sum()).execute().iloc[0]
+                    missing=count_if(j.amount.isnull())).execute().iloc[0]
     amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
     weighted = 0.0 if pd.isna(r["weighted"]) else float(r["weighted"])
     remaining = target - actual

@@ -29,7 +29,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, effective, in_period
+from crmlib.metrics._common import as_period, count_if, effective, in_period
 from crmlib.period import Period, change
 from crmlib.scope import Scope
 
@@ -103,7 +103,7 @@ def _monthly_query(t: ibis.Table, date_col: str, lo, hi, by, *, count: str | Non
     keys = {"month": t[date_col].truncate("M").date()}
     if by:
         keys[by] = t[by]
-    aggs = {amount: t.amount.sum(), f"{amount}_missing": t.amount.isnull().cast("int64").sum()}
+    aggs = {amount: t.amount.sum(), f"{amount}_missing": count_if(t.amount.isnull())}
     if count:
         aggs[count] = t.count()
     df = t.group_by(**keys).aggregate(**aggs).execute()
@@ -404,7 +404,7 @@ def invoice_payment_gaps(crm: CRM, *, period, as_of=None, scope: Scope | None = 
              "invoiced_not_paid": t.invoiced_not_paid.sum(),
              "paid_not_invoiced": t.paid_not_invoiced.sum()}
         for gap in ("invoiced_not_paid", "paid_not_invoiced"):  # NULL gaps: NULL count
-            a[f"contracts_{gap}"] = (t[gap] > 0).cast("int64").sum() if both else t[gap].sum()
+            a[f"contracts_{gap}"] = count_if(t[gap] > 0) if both else t[gap].sum()
         return a
 
     df = _group_and_total(crm, per, by, aggs, total)

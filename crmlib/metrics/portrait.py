@@ -140,7 +140,7 @@ def customer_portrait(crm: CRM, *, dimension: str, period, as_of=None, scope: Sc
     v = c[column].cast("string").strip()
     v = ibis.ifelse(v == "", ibis.null("string"), v)
     dealt = c.dealt_at.notnull() & (c.dealt_at < end_of_day)
-    g = c.mutate(_v=v, _dealt=dealt.cast("int64"))
+    g = c.mutate(_v=v, _dealt=ibis.ifelse(dealt, 1, 0))  # no bool->bigint cast on PostgreSQL
     df = g.group_by("_v").aggregate(customers=g.count(), dealt=g._dealt.sum()).execute()
 
     df = df.rename(columns={"_v": "value"})

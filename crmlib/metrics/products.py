@@ -38,7 +38,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucket_expr, effective, in_period
+from crmlib.metrics._common import as_period, bucket_expr, count_if, effective, in_period
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -218,7 +218,7 @@ def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "pr
     # the unknown row's `values`: distinct unknown product ids, or products without category
     agg = lines.group_by("_key").aggregate(
         contracts=lines.contract_id.nunique(), quantity=lines.quantity.sum(),
-        amount=lines.amount.sum(), missing=lines.amount.isnull().cast("int64").sum(),
+        amount=lines.amount.sum(), missing=count_if(lines.amount.isnull()),
         values=lines.product_id.nunique()).execute()
     totals = lines.aggregate(contracts=lines.contract_id.nunique()).execute()
     products = _products_frame(crm)

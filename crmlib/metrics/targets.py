@@ -38,7 +38,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, effective
+from crmlib.metrics._common import as_period, effective, live
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -98,6 +98,8 @@ def _records(crm: CRM, metric: str, window: Period) -> ibis.Table:
     t = crm.table(table)
     if table == "contracts":
         t = effective(t)
+    elif table == "customers":
+        t = live(t)
     elif table == "payments":
         c = crm.table("contracts").select("contract_id", "owner_id")
         p = effective(t)

@@ -1,5 +1,280 @@
-"""Charts of the customers topic."""
+"""Charts and tables of the customers topic: new and dealt customers, the public pool, deal
+cycle and satisfaction.
+
+The frames come from :mod:`crmlib.metrics.customers`; nothing here computes a figure. Charts
+return the Axes, or None (nothing drawn) when the frame is empty or not available; the table
+helpers return objects that Jupyter renders (HTML with a plain-text form) and say "not
+available" when the data lacks the table a figure needs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+import math
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
+
+from crmlib.display import fmt_value
+from crmlib.i18n import t
+from crmlib.metrics.customers import OTHER
+from crmlib.plots.base import _bar_width
+
+__all__ = ["group_label", "customer_trend", "pool_trend", "pool_age", "deal_cycle",
+           "satisfaction", "CustomerTable", "customer_table", "customer_summary_view"]
+
+# summary metric -> how its value is written
+_SUMMARY_KINDS = {"cust_conversion": "ratio", "cust_cycle_mean": "days",
+                  "cust_cycle_median": "days", "cust_pool_median_days": "days"}
+# score 1..5, red to green
+_SCORE_COLOURS = ["#c53030", "#dd6b20", "#a0aec0", "#68d391", "#2f855a"]
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or (
+        not isinstance(v, str) and pd.isna(v))
+
+
+def group_label(row, by: str, lang: str = "en") -> str:
+    """How a row of a by-group frame is named: employee or product name, province, city or
+    bucket date; "public pool", "other" and "unknown" for the special rows."""
+    if by == "employee":
+        if _missing(row.get("employee_id")):
+            return t("cust_public_pool", lang)
+        return str(row["name"]) if not _missing(row.get("name")) else str(row["employee_id"])
+    if by == "bucket":
+        return f"{pd.Timestamp(row['bucket']):%Y-%m-%d}"
+    if by == "age":
+        return str(row["age"])
+    key = {"product": "product_id"}.get(by, by)
+    v = row.get(key)
+    if _missing(v):
+        return t("unknown", lang)
+    if v == OTHER:
+        return t("cust_other", lang)
+    if by == "product" and not _missing(row.get("name")):
+        return str(row["name"])
+    return str(v)
+
+
+def _fmt(v, kind: str, currency: str | None = None) -> str:
+    if _missing(v):
+        return "—"
+    if kind == "ratio":
+        return f"{v:.1%}"
+    if kind in ("days", "score"):
+        return f"{v:,.1f}" if kind == "days" else f"{v:.2f}"
+    if kind == "text":
+        return str(v)
+    return fmt_value(float(v), kind, currency)
+
+
+def _date_axis(ax, buckets) -> None:
+    monthly = len(buckets) > 1 and (buckets.iloc[1] - buckets.iloc[0]).days > 20
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
+    ax.tick_params(axis="x", labelsize="small")
+    ax.set_xlabel("")
+
+
+def _paired_bars(df, cols, labels, ax):
+    buckets = pd.to_datetime(df["bucket"]).reset_index(drop=True)
+    width = _bar_width(buckets) / len(cols)
+    palette = sns.color_palette()
+    for i, col in enumerate(cols):
+        shift = pd.to_timedelta((i - (len(cols) - 1) / 2) * width, unit="D")
+        ax.bar(buckets + shift, df[col], width=width, label=labels[col], color=palette[i])
+    _date_axis(ax, buckets)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return buckets
+
+
+def customer_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
+    """New and dealt customers per bucket as paired bars, conversion rate as a line on the
+    right axis. ``labels`` maps ``new_customers``, ``dealt`` and ``conversion`` to legend text.
+    """
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.6))
+    buckets = _paired_bars(df, ["new_customers", "dealt"], labels, ax)
+    ax2 = ax.twinx()
+    ax2.plot(buckets, df["conversion"], color=sns.color_palette()[3], marker="o",
+             markersize=3, label=labels["conversion"])
+    ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    ax2.set_ylim(0, 1.05)
+    ax2.grid(False)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize="small")
+    ax.set_title(title)
+    return ax
+
+
+def pool_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
+    """Customers put into and taken from the public pool per bucket, as paired bars.
+    ``labels`` maps ``pool_in`` and ``pool_out`` to legend text; None when not available."""
+    if df.empty or not df.attrs.get("available", True):
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.2))
+    _paired_bars(df, ["pool_in", "pool_out"], labels, ax)
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(title)
+    return ax
+
+
+def pool_age(df: pd.DataFrame, *, label: str, xlabel: str = "", ax=None):
+    """Customers in the public pool by days spent there (one bar per age bucket)."""
+    if df.empty or not df.attrs.get("available", True):
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    x = range(len(df))
+    ax.bar(x, df["customers"], color=sns.color_palette()[0])
+    ax.set_xticks(list(x), list(df["age"]))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top = float(df["customers"].max()) or 1.0
+    for xi, v in zip(x, df["customers"], strict=True):
+        ax.text(xi, v + top * 0.01, f"{v:,}", ha="center", va="bottom", fontsize="small")
+    ax.set_ylim(0, top * 1.12)
+    ax.set_title(label)
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
+               labels: dict | None = None, ax=None):
+    """Mean deal cycle (bars) and median (diamonds) per group, the count written beside.
+
+    ``labels`` maps ``mean_days`` and ``median_days`` to legend text. For ``by="bucket"`` the
+    buckets run along the x axis; other groups are horizontal bars, in the frame's order.
+    Returns None when there is nothing to draw.
+    """
+    labels = labels or {"mean_days": "mean", "median_days": "median"}
+    if df.empty or not df.attrs.get("available", True) or df["dealt"].sum() == 0:
+        return None
+    palette = sns.color_palette()
+    if by == "bucket":
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 3.2))
+        buckets = pd.to_datetime(df["bucket"])
+        ax.bar(buckets, df["mean_days"], width=_bar_width(buckets), color=palette[0],
+               label=labels["mean_days"])
+        ax.plot(buckets, df["median_days"], "D", color=palette[1], label=labels["median_days"])
+        _date_axis(ax, buckets.reset_index(drop=True))
+        ax.legend(loc="upper right", fontsize="small")
+        ax.set_title(label)
+        return ax
+    rows = df[df["dealt"] > 0].reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.2))
+    y = list(range(len(rows)))
+    ax.barh(y, rows["mean_days"], color=palette[0], label=labels["mean_days"])
+    ax.plot(rows["median_days"], y, "D", color=palette[1], label=labels["median_days"])
+    names = [group_label(r, by, lang) for r in rows.to_dict("records")]
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    top = float(max(rows["mean_days"].max(), rows["median_days"].max())) or 1.0
+    for yi, n, m in zip(y, rows["dealt"], rows["mean_days"], strict=True):
+        ax.text(m + top * 0.01, yi, f"n={n:,}", va="center", fontsize="x-small")
+    ax.set_xlim(0, top * 1.18)
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(label)
+    ax.set_xlabel("")
+    return ax
+
+
+def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
+                 score_labels: list[str] | None = None, ax=None):
+    """The score distribution per group as 100 % stacked horizontal bars (score 1 red to 5
+    green), the mean score written at the end of each bar. None when nothing to draw."""
+    if df.empty or not df.attrs.get("available", True):
+        return None
+    rows = df[df["visits"] > 0].reset_index(drop=True)
+    if rows.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * len(rows) + 1.4))
+    y = list(range(len(rows)))
+    left = pd.Series(0.0, index=rows.index)
+    score_labels = score_labels or [str(s) for s in range(1, 6)]
+    for s, colour, lab in zip(range(1, 6), _SCORE_COLOURS, score_labels, strict=True):
+        share = rows[f"score_{s}"] / rows["visits"]
+        ax.barh(y, share, left=left, color=colour, label=lab)
+        left = left + share
+    for yi, m in zip(y, rows["mean_score"], strict=True):
+        ax.text(1.01, yi, f"{m:.2f}", va="center", fontsize="small")
+    ax.set_yticks(y, [group_label(r, by, lang) for r in rows.to_dict("records")])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.08)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    ax.grid(axis="y", visible=False)
+    ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize="small",
+              frameon=False)
+    ax.set_title(label)
+    return ax
+
+
+class CustomerTable:
+    """A small table for reports: HTML, and a plain-text form (``repr``) that nbval compares."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], message: str | None = None):
+        self.header, self.rows, self.message = header, rows, message
+
+    def __repr__(self) -> str:
+        if self.message:
+            return self.message
+        return "\n".join(" | ".join(r) for r in [self.header, *self.rows])
+
+    def _repr_html_(self) -> str:
+        if self.message:
+            return f'<p class="crm-not-available"><i>{html.escape(self.message)}</i></p>'
+        th = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join((("<td>" if i == 0 else '<td style="text-align:right">')
+                              + html.escape(c) + "</td>") for i, c in enumerate(r)) + "</tr>"
+            for r in self.rows)
+        return f'<table class="crm-customers"><tr>{th}</tr>{body}</table>'
+
+
+def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | None = None
+                   ) -> CustomerTable:
+    """A by-group frame as a table: the group (see :func:`group_label`) then ``columns``.
+
+    ``columns`` maps a column of ``df`` to ``(label key, kind)``, kind one of count, ratio,
+    days, score, text. Says "not available" when the frame's table is missing and "no data"
+    when it is empty; ``top`` keeps the first rows.
+    """
+    lang = _lang(ctx)
+    if not df.attrs.get("available", True):
+        return CustomerTable([], [], t("not_available", lang,
+                                       table=df.attrs.get("missing_table")))
+    if df.empty:
+        return CustomerTable([], [], t("no_data", lang))
+    head_key = {"employee": "employee", "province": "cust_province", "city": "cust_city",
+                "product": "cust_product", "bucket": "date",
+                "age": "cust_pool_days_axis"}[by]
+    header = [t(head_key, lang)] + [t(k, lang) for k, _ in columns.values()]
+    rows = []
+    for r in (df.head(top) if top else df).to_dict("records"):
+        rows.append([group_label(r, by, lang)]
+                    + [_fmt(r[c], kind) for c, (_, kind) in columns.items()])
+    return CustomerTable(header, rows)
+
+
+def customer_summary_view(summary: pd.DataFrame, ctx) -> CustomerTable:
+    """A :func:`crmlib.metrics.customer_summary` frame as a two-column table (metric, value);
+    figures the data cannot give are shown as "—"."""
+    lang = _lang(ctx)
+    rows = [[t(m, lang), _fmt(v, _SUMMARY_KINDS.get(m, "count"))]
+            for m, v in zip(summary["metric"], summary["value"], strict=True)]
+    return CustomerTable([t("metric", lang), t("value", lang)], rows)

@@ -1,5 +1,266 @@
-"""Charts of the follow-ups topic."""
+"""Charts and report tables of the follow-ups topic (65_followups).
+
+Charts take a frame of :mod:`crmlib.metrics.followups` and return the Axes (None, nothing
+drawn, when the frame is empty or the data lacked the table it needs). The table helpers return
+objects that render as HTML in reports and as plain text (``repr``, what nbval compares); they
+say "not available" when the data lacks a table. Phone numbers and e-mail addresses are masked
+here, in the display layer (:mod:`crmlib.privacy`), unless ``mask=False``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from crmlib.display import fmt_value
+from crmlib.i18n import t, value_label
+from crmlib.privacy import mask_pii
+
+__all__ = ["unavailable_note", "followup_summary_view", "followup_trend", "followup_employee_table",
+           "channel_bars", "forgotten_bars", "new_customers_table", "todo_table"]
+
+OVERDUE_COLOUR = "#dd6b20"
+
+
+class _HTMLText:
+    """HTML for reports with a plain-text form (what nbval compares)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _message(text: str, cls: str = "crm-not-available") -> _HTMLText:
+    return _HTMLText(f'<p class="{cls}"><i>{html.escape(text)}</i></p>', text)
+
+
+def _not_available(df: pd.DataFrame, lang: str) -> _HTMLText | None:
+    if df.attrs.get("available", True):
+        return None
+    return _message(t("not_available", lang, table=df.attrs.get("missing_table")))
+
+
+def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
+    """"Not available: the data has no `...` table." when a metric frame says so
+    (``attrs["available"]`` False), "No data for this period." when it is empty, else None (a
+    notebook cell then shows nothing: the chart above says it all)."""
+    lang = _lang(ctx)
+    na = _not_available(df, lang)
+    if na is None and df.empty:
+        return _message(t("no_data", lang), "crm-no-data")
+    return na
+
+
+def _table(head: list[str], rows: list[list[str]], *, right=(), cls: str = "crm-followups",
+           groups: dict[int, str] | None = None) -> _HTMLText:
+    """An HTML table (with a text form); ``groups`` maps a row index to a header row above it."""
+    groups = groups or {}
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body, lines = [], [" | ".join(head)]
+    for i, cells in enumerate(rows):
+        if i in groups:
+            body.append(f'<tr><td colspan="{len(head)}" style="font-weight:600;'
+                        f'background:#edf2f7">{html.escape(groups[i])}</td></tr>')
+            lines.append(f"== {groups[i]}")
+        tds = "".join(('<td style="text-align:right">' if j in right else "<td>")
+                      + f"{html.escape(c)}</td>" for j, c in enumerate(cells))
+        body.append(f"<tr>{tds}</tr>")
+        lines.append(" | ".join(cells))
+    return _HTMLText(f'<table class="{cls}"><tr>{th}</tr>{"".join(body)}</table>',
+                     "\n".join(lines))
+
+
+def _date(v) -> str:
+    return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _text(v) -> str:
+    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
+
+
+# ---------------------------------------------------------------------------------- summary
+
+_SUMMARY_LABELS = {"followups": "followups", "customers_followed_up": "customers_followed_up",
+                   "new_customers_not_followed_up": "new_customers_not_followed_up",
+                   "forgotten": "fu_forgotten_over", "overdue": "fu_overdue_contacts"}
+
+
+def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
+    """The :func:`crmlib.metrics.followup_summary` figures as a two-column table."""
+    lang = _lang(ctx)
+    days = summary.attrs.get("days", 30)
+    rows = [[t(_SUMMARY_LABELS.get(m, m), lang, days=days) if m == "forgotten"
+             else t(_SUMMARY_LABELS.get(m, m), lang), fmt_value(v)]
+            for m, v in zip(summary["metric"], summary["value"], strict=True)]
+    return _table([t("metric", lang), t("value", lang)], rows, right=(1,))
+
+
+# ---------------------------------------------------------------------------------- charts
+
+def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, ax=None):
+    """Follow-ups per bucket as bars, distinct customers followed up as a line.
+
+    ``labels`` maps ``count`` and ``customers`` to the legend texts. Returns the Axes, or None
+    when the data lacked the ``activities`` table.
+    """
+    import matplotlib.dates as mdates
+
+    from crmlib.plots.base import _bar_width
+
+    if df.empty or not df.attrs.get("available", True):
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.4))
+    pal = sns.color_palette()
+    ax.bar(df["bucket"], df["count"], width=_bar_width(df["bucket"]), color=pal[0],
+           label=labels["count"])
+    ax.plot(df["bucket"], df["customers"], color=pal[1], marker="o", markersize=3,
+            label=labels["customers"])
+    monthly = len(df) > 1 and (df["bucket"].iloc[1] - df["bucket"].iloc[0]).days > 20
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
+    ax.tick_params(axis="x", labelsize="small")
+    ax.set_xlabel("")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+    """Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
+    each labelled with its count and share. Channel names go through the ``fu_channel_*``
+    labels (an unlisted channel is shown as it is). Returns the Axes, or None when empty."""
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.45 * len(df) + 1.2))
+    names = [value_label("fu_channel_", c, lang) for c in df["channel"]]
+    y = list(range(len(df)))
+    ax.barh(y, df["count"], color=sns.color_palette()[0])
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    top = float(df["count"].max()) or 1.0
+    for yi, n, s in zip(y, df["count"], df["share"], strict=True):
+        ax.text(n + top * 0.01, yi, f"{n:,.0f} ({s:.1%})", va="center", fontsize="small")
+    ax.set_xlim(0, top * 1.25)
+    ax.set_xlabel("")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+    """Forgotten customers at each threshold and the overdue planned contacts
+    (:func:`crmlib.metrics.forgotten_overview`) as bars, the overdue one in another colour.
+    Returns the Axes, or None when the frame is empty (data not available)."""
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.2))
+    names = [t("fu_days_over", lang, days=int(d)) if k == "forgotten"
+             else t("fu_overdue", lang) for k, d in zip(df["kind"], df["days"], strict=True)]
+    colours = [sns.color_palette()[0] if k == "forgotten" else OVERDUE_COLOUR
+               for k in df["kind"]]
+    x = list(range(len(df)))
+    ax.bar(x, df["customers"], color=colours)
+    ax.set_xticks(x, names)
+    ax.grid(axis="x", visible=False)
+    top = float(df["customers"].max()) or 1.0
+    for xi, n in zip(x, df["customers"], strict=True):
+        ax.text(xi, n + top * 0.01, f"{n:,.0f}", ha="center", va="bottom", fontsize="small")
+    ax.set_ylim(0, top * 1.15)
+    ax.set_xlabel("")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------------------------- tables
+
+def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> _HTMLText:
+    """Follow-ups and customers followed up per employee, with the scope's total
+    (customers counted once however many employees followed them up)."""
+    lang = _lang(ctx)
+    na = _not_available(df, lang)
+    if na is not None:
+        return na
+    if df.empty:
+        return _message(t("no_data", lang), "crm-no-data")
+    shown = df if top is None else df.head(top)
+    rows = [[str(r.name), _text(r.team), fmt_value(r.count), fmt_value(r.customers)]
+            for r in shown.itertuples(index=False)]
+    total = df.attrs.get("total") or {}
+    rows.append([t("fu_total", lang), "", fmt_value(total.get("count", math.nan)),
+                 fmt_value(total.get("customers", math.nan))])
+    return _table([t("employee", lang), t("team", lang), t("followups", lang),
+                   t("customers_followed_up", lang)], rows, right=(2, 3))
+
+
+def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True
+                        ) -> _HTMLText:
+    """The first ``top`` new customers not yet followed up (oldest first), with the total;
+    phone and e-mail masked unless ``mask`` is False."""
+    lang = _lang(ctx)
+    na = _not_available(df, lang)
+    if na is not None:
+        return na
+    if df.empty:
+        return _message(t("fu_none_waiting", lang), "crm-no-data")
+    shown = mask_pii(df.head(top)) if mask else df.head(top)
+    rows = [[_text(r.name), _text(r.owner_name) if isinstance(r.owner_id, str)
+             else t("fu_public_pool", lang), _date(r.created_at), fmt_value(r.days_waiting),
+             _text(r.phone), _text(r.email)] for r in shown.itertuples(index=False)]
+    out = _table([t("fu_customer", lang), t("fu_owner", lang), t("fu_created", lang),
+                  t("fu_days_waiting", lang), t("fu_phone", lang), t("fu_email", lang)],
+                 rows, right=(3,))
+    more = t("fu_shown_of", lang, shown=len(shown), total=len(df))
+    return _HTMLText(out._html + f"<p><i>{html.escape(more)}</i></p>", f"{out._text}\n{more}")
+
+
+def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _HTMLText:
+    """Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
+    their totals, then their first ``top`` customers (overdue planned contacts first, then the
+    longest forgotten); phone and e-mail masked unless ``mask`` is False."""
+    lang = _lang(ctx)
+    na = _not_available(df, lang)
+    if na is not None:
+        return na
+    if df.empty:
+        return _message(t("fu_nothing_to_do", lang), "crm-no-data")
+    shown = df[df["position"] <= top]
+    if mask:
+        shown = mask_pii(shown)
+    days = df.attrs.get("days", 30)
+    rows, groups = [], {}
+    for r in shown.itertuples(index=False):
+        if r.position == 1:
+            groups[len(rows)] = t("fu_rep_header", lang, name=r.owner_name,
+                                  total=int(r.owner_total), forgotten=int(r.owner_forgotten),
+                                  overdue=int(r.owner_overdue), days=days,
+                                  shown=min(top, int(r.owner_total)))
+        nxt = _date(r.next_followup_at)
+        if r.overdue:
+            nxt += f" ({t('fu_overdue_short', lang)})"
+        last = t("fu_never", lang) if pd.isna(r.last_followup_at) else _date(r.last_followup_at)
+        rows.append([str(int(r.position)), _text(r.name), _text(r.owner_name), last,
+                     fmt_value(r.days_since), nxt, _text(r.phone), _text(r.email)])
+    return _table(["#", t("fu_customer", lang), t("fu_owner", lang),
+                   t("fu_last_followup", lang), t("fu_days_since", lang),
+                   t("fu_next_contact", lang), t("fu_phone", lang), t("fu_email", lang)],
+                  rows, right=(0, 4), groups=groups, cls="crm-followups crm-todo")
