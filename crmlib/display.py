@@ -14,9 +14,22 @@ from IPython.display import HTML, Markdown
 
 from crmlib.i18n import t
 
-__all__ = ["title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
+__all__ = ["HTMLText", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
            "summary_table",
            "table"]
+
+
+class HTMLText:
+    """HTML for reports with a plain-text form (what nbval compares and a console shows)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
 
 
 def _lang(ctx_or_lang) -> str:

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import fmt_value
+from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t, value_label
 from crmlib.privacy import mask_pii
 
@@ -26,17 +26,7 @@ __all__ = ["unavailable_note", "followup_summary_view", "followup_trend", "follo
 OVERDUE_COLOUR = "#dd6b20"
 
 
-class _HTMLText:
-    """HTML for reports with a plain-text form (what nbval compares)."""
-
-    def __init__(self, html_text: str, text: str):
-        self._html, self._text = html_text, text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text
+_HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
 def _lang(ctx) -> str:

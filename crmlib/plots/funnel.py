@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
 from crmlib.plots.base import _short_number, trend
 
@@ -320,15 +321,7 @@ def funnel_kpis(frame: pd.DataFrame, ctx) -> FunnelKPIs:
     return FunnelKPIs(frame, _lang(ctx), _currency(ctx))
 
 
-class _Table:
-    def __init__(self, html_text: str, text: str):
-        self._html, self._text = html_text, text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text
+_Table = HTMLText
 
 
 def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
 
 __all__ = ["portrait_value_labels", "portrait_bars", "portrait_table"]
@@ -72,17 +73,7 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     return ax
 
 
-class _HTMLText:
-    """HTML for reports with a plain-text form (what nbval compares)."""
-
-    def __init__(self, html_text: str, text: str):
-        self._html, self._text = html_text, text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text
+_HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
 def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import fmt_value
+from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t
 from crmlib.plots.base import _short_number
 
@@ -60,17 +60,7 @@ def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
     return out
 
 
-class _HTMLText:
-    """HTML for reports with a plain-text form (what nbval compares)."""
-
-    def __init__(self, html_text: str, text: str):
-        self._html, self._text = html_text, text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text
+_HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
 def products_not_available(df: pd.DataFrame, ctx) -> _HTMLText | None:
