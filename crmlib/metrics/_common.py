@@ -8,7 +8,7 @@ import pandas as pd
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period, resolve_period
 
-__all__ = ["as_period", "count_if", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
+__all__ = ["as_period", "count_if", "counted", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
            "bucketed", "in_period"]
 
 
@@ -50,6 +50,22 @@ def count_if(condition):
 def live(customers: ibis.Table) -> ibis.Table:
     """Customers that count: not deleted (status empty, active or locked), as Wukong counts them."""
     return customers.filter(customers.status.isnull() | (customers.status != "deleted"))
+
+
+def counted(crm, table: str) -> ibis.Table:
+    """The rows of ``table`` that figures count: effective contracts and payments, customers
+    that are not deleted; payments get their contract's ``owner_id`` (they are credited to it).
+    Other tables as they are."""
+    t = crm.table(table)
+    if table == "contracts":
+        return effective(t)
+    if table == "customers":
+        return live(t)
+    if table == "payments":
+        p = effective(t)
+        c = crm.table("contracts").select("contract_id", "owner_id")
+        return p.left_join(c, "contract_id").select(*p.columns, "owner_id")
+    return t
 
 
 def windows_of(period: Period) -> dict[str, Period]:

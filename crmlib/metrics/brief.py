@@ -21,6 +21,7 @@ from crmlib.data.connect import CRM
 from crmlib.metrics._common import (
     as_period,
     bucketed,
+    counted,
     effective,
     live,
     window_aggregate,
@@ -49,16 +50,8 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
     table, _, scope_col, _ = BRIEF_METRICS[metric]
     if not crm.has(table):
         return None
-    t = crm.table(table)
-    if table == "contracts":
-        t = effective(t)
-    elif table == "customers":
-        t = live(t)
-    elif table == "payments":
-        c = crm.table("contracts").select("contract_id", "owner_id")
-        p = effective(t)
-        t = p.left_join(c, "contract_id").select(*p.columns, "owner_id")
-    elif table == "activities":
+    t = counted(crm, table)
+    if table == "activities":
         t = t.filter(t.kind == "follow_up")
     return (scope or Scope()).filter(t, scope_col)
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, effective, live
+from crmlib.metrics._common import as_period, counted
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -95,15 +95,7 @@ def _check(value, allowed, what):
 def _records(crm: CRM, metric: str, window: Period) -> ibis.Table:
     """Rows of ``metric`` in the window: columns ``owner_id``, ``month`` (date), ``value``."""
     table, date_col, kind = TARGET_METRICS[metric]
-    t = crm.table(table)
-    if table == "contracts":
-        t = effective(t)
-    elif table == "customers":
-        t = live(t)
-    elif table == "payments":
-        c = crm.table("contracts").select("contract_id", "owner_id")
-        p = effective(t)
-        t = p.left_join(c, "contract_id").select(*p.columns, "owner_id")
+    t = counted(crm, table)
     col = t[date_col]
     t = t.filter((col >= window.start.to_pydatetime()) & (col < window.end.to_pydatetime()))
     value = t.amount if kind == "amount" else ibis.literal(1)
