@@ -451,17 +451,7 @@ def test_maven_tables_not_available(maven_crm):
     assert not metrics.pool_age(maven_crm).attrs["available"]
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "60_customers.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "60_customers.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(source=str(maven_db), period="custom",
-                                                period_start="2017-01-01",
-                                                period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("60_customers")
     assert "Not available: the data has no `owner_changes` table." in text
     assert "Not available: the data has no `visits` table." in text

@@ -398,17 +398,7 @@ def test_maven_not_available(maven_crm):
     assert all(math.isnan(v) for v in s["value"])
 
 
-def test_notebook_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "65_followups.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "65_followups.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(source=str(maven_db), period="custom",
-                                                period_start="2017-01-01",
-                                                period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_on_maven(maven_notebook):
+    text = maven_notebook("65_followups")
     # trend, by employee, by channel, new customers, forgotten, to-do: six sections
     assert text.count("Not available: the data has no `activities` table.") >= 6

@@ -315,17 +315,7 @@ def test_maven_boards_without_tables_are_not_available(maven_crm):
     assert b["completion"].isna().all()  # Maven has no targets
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "50_leaderboards.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "50_leaderboards.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(source=str(maven_db), period="custom",
-                                                period_start="2017-01-01",
-                                                period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("50_leaderboards")
     assert "Not available: the data has no `activities` table." in text
     assert "Not available: the data has no `payments` table." in text

@@ -78,17 +78,7 @@ def test_funnel_without_history_on_maven(maven_crm):
     assert not metrics.pipeline_coverage(maven_crm, period=YEAR).iloc[0]["has_target"]
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "30_sales_funnel.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "30_sales_funnel.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        parameters=dict(source=str(maven_db), period="custom", period_start="2017-01-01",
-                        period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("30_sales_funnel")
     assert "Not available: the data has no `stage_history` table." in text
     assert "no target" in text

@@ -321,17 +321,7 @@ def test_maven_monthly_contracts_match_csv(maven_crm):
         won["close_value"].sum()) and math.isnan(tot.paid)
 
 
-def test_maven_notebook_runs(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "perf.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "40_employee_performance.ipynb"), str(out), progress_bar=False,
-        parameters=dict(source=str(maven_db), period="custom", period_start="2017-01-01",
-                        period_end="2017-12-31"), cwd=str(NOTEBOOKS_DIR),
-        extra_arguments=["--IPKernelApp.log_level=ERROR"])
-    text = out.read_text(encoding="utf-8")
+def test_maven_notebook_runs(maven_notebook):
+    text = maven_notebook("40_employee_performance")
     assert "Not available: the data has no `payments` table." in text
     assert "Not available: the data has no `invoices` table." in text

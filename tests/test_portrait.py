@@ -236,17 +236,7 @@ def test_maven_province_and_dealt(maven_crm):
     assert rows(city) == [(None, "unknown", len(accounts), won["account"].nunique())]
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "70_customer_portrait.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "70_customer_portrait.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(source=str(maven_db), period="custom",
-                                                period_start="2017-01-01",
-                                                period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("70_customer_portrait")
     assert "United States" in text
     assert "unknown | 85 | 85 | 100.0% | 100.0%" in text  # city, level and source

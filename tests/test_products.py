@@ -335,17 +335,7 @@ def test_maven_product_amounts_2017(maven_crm):
     assert r.empty and r.attrs["missing_table"] == "returns"
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "80_products.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "80_products.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(source=str(maven_db), period="custom",
-                                                period_start="2017-01-01",
-                                                period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("80_products")
     assert "Not available: the data has no `returns` table." in text
     assert "GTX Pro" in text

@@ -282,17 +282,7 @@ def test_maven_actuals_match_the_csv(maven_crm):
     assert math.isnan(co.actual.iloc[1]) and co.missing_table.iloc[1] == "targets, payments"
 
 
-def test_notebook_runs_on_maven(maven_db, tmp_path):
-    import papermill
-
-    from crmlib.report import NOTEBOOKS_DIR
-
-    out = tmp_path / "targets.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / "20_targets.ipynb"), str(out), progress_bar=False,
-        cwd=str(NOTEBOOKS_DIR), parameters=dict(
-            source=str(maven_db), period="custom", period_start="2017-01-01",
-            period_end="2017-12-31"))
-    text = out.read_text(encoding="utf-8")
+def test_notebook_runs_on_maven(maven_notebook):
+    text = maven_notebook("20_targets")
     assert "the data has no `targets` table" in text
     assert "the data has no `payments` table" in text
