@@ -8,7 +8,7 @@ import pandas as pd
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period, resolve_period
 
-__all__ = ["as_period", "count_if", "counted", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
+__all__ = ["parse_day", "as_of_day", "check_choice", "two_dates", "crosstab", "as_period", "count_if", "counted", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
            "bucketed", "in_period"]
 
 
@@ -139,3 +139,63 @@ def bucketed(t: ibis.Table, date_col: str, period: Period, *, amount: str | None
     df = df.set_index("_bucket").reindex(period.buckets(), fill_value=0)
     df.index.name = "bucket"
     return df.reset_index().astype({c: "float64" for c in aggs if c != "count"})
+
+
+def parse_day(value, name: str) -> pd.Timestamp:
+    """``value`` as a day (midnight); ParamsError naming the parameter when it is not a date."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ParamsError(f"`{name}` {value!r} is not a date; use YYYY-MM-DD.")
+    return ts.normalize()
+
+
+def as_of_day(crm, as_of, name: str = "as_of") -> pd.Timestamp:
+    """The report day: ``as_of`` parsed, or the data's last event date when None."""
+    return crm.last_event_date() if as_of is None else parse_day(as_of, name)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """``value`` when it is one of ``choices``, else a ParamsError naming the parameter."""
+    if value not in choices:
+        raise ParamsError(f"`{name}` {value!r} is not one of {', '.join(map(repr, choices))}; "
+                          "pass one of those.")
+    return value
+
+
+def two_dates(crm, from_as_of, to_as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Two report days, the first on or before the second (for migrations and transitions)."""
+    a, b = as_of_day(crm, from_as_of, "from_as_of"), as_of_day(crm, to_as_of, "to_as_of")
+    if a > b:
+        raise ParamsError(f"`from_as_of` {a:%Y-%m-%d} is after `to_as_of` {b:%Y-%m-%d}; swap "
+                          "them.")
+    return a, b
+
+
+def crosstab(before: pd.DataFrame, after: pd.DataFrame, column: str, *, rows, columns,
+             form: str, attrs: dict) -> pd.DataFrame:
+    """Customers by ``column`` in ``before`` (rows) x in ``after`` (columns), by customer_id.
+
+    A customer only in ``after`` goes to the last row, one only in ``before`` to the last
+    column; every cell of ``rows`` x ``columns`` is present (0 when empty). ``wide``: counts
+    with index ``from_<column>`` and columns ``to_<column>``; ``long``: ``from_<column>``,
+    ``to_<column>``, ``customers``, ``share_of_from`` (of the row's total; NaN for an empty row).
+    """
+    f, t = f"from_{column}", f"to_{column}"
+    j = before[["customer_id", column]].merge(after[["customer_id", column]], how="outer",
+                                              on="customer_id", suffixes=("_from", "_to"))
+    j[f] = j[f"{column}_from"].fillna(rows[-1])
+    j[t] = j[f"{column}_to"].fillna(columns[-1])
+    wide = (pd.crosstab(j[f], j[t]).reindex(index=rows, columns=columns, fill_value=0)
+            .astype("int64"))
+    wide.index.name, wide.columns.name = f, t
+    wide.attrs.update(attrs)
+    if form == "wide":
+        return wide
+    long = wide.stack().rename("customers").reset_index()
+    row = long.groupby(f, sort=False)["customers"].transform("sum")
+    long["share_of_from"] = (long["customers"] / row.where(row > 0)).astype("float64")
+    long.attrs.update(attrs)
+    return long
