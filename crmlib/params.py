@@ -65,6 +65,10 @@ def _coerce(value, typ: str, where: str, key: str):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise bad("a whole number")
+    if typ == "float":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise bad("a number")
     if typ == "bool":
         if isinstance(value, bool):
             return value

@@ -65,3 +65,12 @@ def test_team_slug_is_safe(pdir, team):
 def test_unknown_team(pdir):
     with pytest.raises(ParamsError, match="did you mean `east`"):
         load_params("eats", params_dir=pdir)
+
+
+def test_float_parameters():
+    specs = {"share": {"type": "float", "default": 0.5, "help": "a share"}}
+    assert validate_params({"share": 1}, where="t.yaml", specs=specs) == {"share": 1.0}
+    assert validate_params({"share": 0.25}, where="t.yaml", specs=specs) == {"share": 0.25}
+    for bad in ("0.5", True):
+        with pytest.raises(ParamsError, match=r"t.yaml: `share` is .*; expected a number"):
+            validate_params({"share": bad}, where="t.yaml", specs=specs)
