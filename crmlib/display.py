@@ -14,7 +14,7 @@ from IPython.display import HTML, Markdown
 
 from crmlib.i18n import t
 
-__all__ = ["HTMLText", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
+__all__ = ["HTMLText", "rows_table", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
            "summary_table",
            "table"]
 
@@ -32,6 +32,20 @@ class HTMLText:
         return self._text
 
 
+def rows_table(heads: list[str], rows: list[list[str]], *, css_class: str = "crm-table"
+               ) -> HTMLText:
+    """A table of already formatted cells (first column left, the others right-aligned), as
+    HTML with a plain-text form (``head | head`` lines) that nbval can compare."""
+    text = "\n".join(" | ".join(r) for r in [heads, *rows])
+    right = '<td style="text-align:right">'
+    body = "".join("<tr><td>" + html.escape(str(r[0])) + "</td>"
+                   + "".join(f"{right}{html.escape(str(v))}</td>" for v in r[1:]) + "</tr>"
+                   for r in rows)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+    return HTMLText(f'<table class="{html.escape(css_class)}"><tr>{head}</tr>{body}</table>',
+                    text)
+
+
 def _lang(ctx_or_lang) -> str:
     return getattr(ctx_or_lang, "lang", ctx_or_lang) or "en"
 
@@ -41,8 +55,9 @@ def title(key: str, ctx) -> Markdown:
     return Markdown(f"# {t(key, _lang(ctx))}")
 
 
-def heading(key: str, ctx, level: int = 2) -> Markdown:
-    return Markdown(f"{'#' * level} {t(key, _lang(ctx))}")
+def heading(key: str, ctx, level: int = 2, **fmt) -> Markdown:
+    """A section heading (``## ...``) in the report's language, formatted with ``fmt``."""
+    return Markdown(f"{'#' * level} {t(key, _lang(ctx), **fmt)}")
 
 
 def note(key: str, ctx, **fmt) -> HTML:

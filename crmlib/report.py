@@ -80,9 +80,11 @@ class RunResult:
 
 
 def discover_topics(notebooks_dir: Path | None = None) -> list[str]:
-    """Stems of the topic notebooks (``NN_name.ipynb``) in ``notebooks/``, in order."""
+    """Stems of the topic notebooks (``NN_name.ipynb``) in ``notebooks/``, in the numeric order
+    of their prefixes (``05_...`` before ``10_...`` before ``100_...``)."""
     folder = notebooks_dir or NOTEBOOKS_DIR
-    return sorted(p.stem for p in folder.glob("[0-9]*_*.ipynb"))
+    stems = [p.stem for p in folder.glob("[0-9]*_*.ipynb")]
+    return sorted(stems, key=lambda s: (int(s.split("_", 1)[0]), s))
 
 
 def notebook_parameters(path: Path) -> dict[str, dict]:

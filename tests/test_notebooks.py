@@ -14,8 +14,12 @@ from crmlib.report import NOTEBOOKS_DIR, check_notebook_params, discover_topics,
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.rglob("*.ipynb"))
 
 
-def test_there_are_topics():
+def test_there_are_topics(tmp_path):
     assert "10_dashboard" in discover_topics()
+    for stem in ("100_rfm", "10_dashboard", "05_quality", "65_followups", "notes"):
+        (tmp_path / f"{stem}.ipynb").write_text("{}")
+    # numeric order of the prefixes, not text order ("100" < "10_" as text)
+    assert discover_topics(tmp_path) == ["05_quality", "10_dashboard", "65_followups", "100_rfm"]
 
 
 def test_notebook_parameters_agree_with_defaults():

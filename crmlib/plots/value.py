@@ -1,0 +1,179 @@
+"""Charts and tables of customer value: RFM segments, the RFM grid, the Pareto curve, segment
+migration and lifecycle stages.
+
+The frames come from :mod:`crmlib.metrics.rfm_scores`, :mod:`crmlib.metrics.value` and
+:mod:`crmlib.metrics.lifecycle_stages`; nothing here computes a figure. Segment ids and stages
+are shown by their catalogue names (``rfm_seg_<id>``, ``lifecycle_stage_<stage>``).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from crmlib.display import HTMLText, fmt_value, rows_table
+from crmlib.i18n import t, value_label
+
+__all__ = ["segment_bars", "segment_table", "rfm_grid", "pareto_curve", "pareto_headline",
+           "crosstab_heatmap", "stage_bars", "stage_table"]
+
+
+_STAGE_COLOURS = {"potential": "#90cdf4", "new": "#9ae6b4", "active": "#38a169",
+                  "dormant": "#ed8936", "churned": "#c53030"}
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _pct(v) -> str:
+    return "—" if v is None or pd.isna(v) else f"{v:.1%}"
+
+
+def _num(v, digits: int = 1) -> str:
+    return "—" if v is None or pd.isna(v) else f"{v:,.{digits}f}"
+
+
+def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                 ax=None):
+    """Customers per segment (a :func:`crmlib.metrics.segment_summary` frame) as horizontal
+    bars in the frame's order, each labelled "customers · share of revenue"."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.38 * len(summary) + 1.2))
+    names = [value_label("rfm_seg_", s, lang) for s in summary["segment"]]
+    y = np.arange(len(summary))
+    ax.barh(y, summary["customers"], color=sns.color_palette()[0])
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    top = float(summary["customers"].max() or 1)
+    for yi, c, r in zip(y, summary["customers"], summary["revenue_share"], strict=True):
+        ax.text(c + top * 0.01, yi, f"{c:,} · {_pct(r)} {t('value_of_revenue', lang)}",
+                va="center", fontsize="small")
+    ax.set_xlim(0, top * 1.45)
+    ax.set_title(title or "")
+    ax.set_xlabel(t("rfm_customers", lang))
+    return ax
+
+
+def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
+    """A segment summary as a table: segment, customers, shares, revenue and mean R, F, M."""
+    lang = _lang(ctx)
+    currency = (getattr(ctx, "params", {}) or {}).get("currency")
+    heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
+                                  "rfm_revenue", "rfm_revenue_share", "value_mean_recency",
+                                  "value_mean_frequency", "value_mean_monetary")]
+    rows = [[value_label("rfm_seg_", r.segment, lang), f"{r.customers:,}",
+             _pct(r.customer_share), fmt_value(r.revenue, "amount", currency),
+             _pct(r.revenue_share), _num(r.recency_days_mean, 0), _num(r.frequency_mean, 2),
+             fmt_value(r.monetary_mean, "amount")]
+            for r in summary.itertuples(index=False)]
+    return rows_table(heads, rows, css_class="crm-segments")
+
+
+def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+    """Customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap,
+    coloured by the cell's mean monetary value. Returns None (nothing drawn) when empty."""
+    if rfm_frame.empty:
+        return None
+    ax = plt.gca() if ax is None else ax
+    g = rfm_frame.groupby(["r_score", "f_score"])
+    idx = pd.Index(range(5, 0, -1), name="r_score")
+    cols = pd.Index(range(1, 6), name="f_score")
+    counts = g.size().unstack().reindex(index=idx, columns=cols).fillna(0).astype(int)
+    money = g["monetary"].mean().unstack().reindex(index=idx, columns=cols)
+    ax.grid(False)
+    sns.heatmap(money, annot=counts, fmt=",d", cmap="Blues", cbar_kws={
+        "label": t("value_mean_monetary", lang)}, ax=ax, linewidths=0.5)
+    ax.set_xlabel(t("rfm_f_score", lang))
+    ax.set_ylabel(t("rfm_r_score", lang))
+    ax.set_title(title or "")
+    return ax
+
+
+def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+    """The Pareto curve (a :func:`crmlib.metrics.pareto` frame): cumulative share of revenue
+    against the share of customers, most valuable first, with the headline point marked."""
+    ax = plt.gca() if ax is None else ax
+    x = np.r_[0, curve["customer_share"].to_numpy()]
+    y = np.r_[0, curve["revenue_share"].to_numpy()]
+    ax.plot(x, y, color=sns.color_palette()[0], lw=2)
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
+    a = curve.attrs
+    if a.get("customers_for_target") and not pd.isna(a["customers_for_target"]):
+        cx, ty = a["customer_share_for_target"], a["target"]
+        ax.axhline(ty, color="grey", lw=0.8, ls="--")
+        ax.axvline(cx, color="grey", lw=0.8, ls="--")
+        ax.annotate(f"{cx:.0%} → {ty:.0%}", (cx, ty), xytext=(cx + 0.05, ty - 0.15),
+                    arrowprops={"arrowstyle": "->"}, fontsize="small")
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(t("rfm_customer_share", lang))
+    ax.set_ylabel(t("rfm_revenue_share", lang))
+    ax.set_title(title or t("rfm_pareto", lang))
+    return ax
+
+
+def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
+    """The Pareto headline in words: the share of customers that makes the target share of
+    revenue, and what the top share of customers makes."""
+    lang, a = _lang(ctx), curve.attrs
+    if not a.get("customers"):
+        msg = t("no_data", lang)
+        return HTMLText(f"<p><i>{msg}</i></p>", msg)
+    text = (t("rfm_pareto_headline", lang, share=_pct(a["customer_share_for_target"]),
+              target=f"{a['target']:.0%}") + "; "
+            + t("value_top_share", lang, top=f"{a['top']:.0%}",
+                share=_pct(a["top_revenue_share"]),
+                n=f"{a['top_customers']:,}", total=f"{a['customers']:,}"))
+    return HTMLText(f"<p><b>{text}</b></p>", text)
+
+
+def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
+                     title: str | None = None, xlabel: str = "", ylabel: str = "", ax=None):
+    """A from x to crosstab of customer counts (a migration or transitions frame) as an
+    annotated heatmap; rows and columns named through the catalogue ``prefix``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.75 * wide.shape[1] + 3, 0.45 * wide.shape[0] + 1.5))
+    data = wide.rename(index=lambda v: value_label(prefix, v, lang),
+                       columns=lambda v: value_label(prefix, v, lang))
+    sns.heatmap(data, annot=True, fmt=",d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
+                annot_kws={"fontsize": "x-small"})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "")
+    ax.tick_params(axis="x", labelrotation=45, labelsize="small")
+    ax.tick_params(axis="y", labelsize="small")
+    return ax
+
+
+def stage_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+    """Customers per lifecycle stage (a :func:`crmlib.metrics.lifecycle_summary` frame), in
+    stage order, each bar labelled with its count and share."""
+    ax = plt.gca() if ax is None else ax
+    names = [value_label("lifecycle_stage_", s, lang) for s in summary["stage"]]
+    ax.bar(names, summary["customers"],
+           color=[_STAGE_COLOURS.get(s, "#718096") for s in summary["stage"]])
+    top = float(summary["customers"].max() or 1)
+    for i, (c, s) in enumerate(zip(summary["customers"], summary["share"], strict=True)):
+        ax.text(i, c + top * 0.01, f"{c:,}\n{_pct(s)}", ha="center", va="bottom",
+                fontsize="small")
+    ax.set_ylim(0, top * 1.2)
+    ax.set_ylabel(t("rfm_customers", lang))
+    ax.set_title(title or "")
+    return ax
+
+
+def stage_table(summary: pd.DataFrame, ctx) -> HTMLText:
+    """Lifecycle stages as a table: stage, customers, share, with a total row."""
+    lang = _lang(ctx)
+    heads = [t(k, lang) for k in ("lifecycle_stage", "rfm_customers", "rfm_customer_share")]
+    rows = [[value_label("lifecycle_stage_", r.stage, lang), f"{r.customers:,}", _pct(r.share)]
+            for r in summary.itertuples(index=False)]
+    rows.append([t("portrait_total", lang), f"{int(summary['customers'].sum()):,}",
+                 _pct(1.0 if summary["customers"].sum() else np.nan)])
+    return rows_table(heads, rows, css_class="crm-lifecycle")

@@ -1,0 +1,61 @@
+"""Customer value charts and tables: drawn in Chinese without missing glyphs; tables show the
+frames' numbers."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import crmlib
+from crmlib import metrics, plots
+from crmlib.plots import value as vplots
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    crm = crmlib.connect()
+    yield crm
+    crm.close()
+
+
+def test_value_charts_in_chinese(demo, tmp_path):
+    rfm = metrics.rfm(demo, as_of="2026-10-31")
+    stages = metrics.lifecycle_summary(metrics.lifecycle(demo, as_of="2026-10-31"))
+    moves = metrics.segment_migration(demo, from_as_of="2026-07-31", to_as_of="2026-10-31")
+    plots.set_theme("zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a failure
+        for draw in (lambda: vplots.rfm_grid(rfm, lang="zh"),
+                     lambda: vplots.segment_bars(metrics.segment_summary(rfm, scheme="cn8"),
+                                                 lang="zh"),
+                     lambda: vplots.pareto_curve(metrics.pareto(rfm), lang="zh"),
+                     lambda: vplots.crosstab_heatmap(moves, prefix="rfm_seg_", lang="zh"),
+                     lambda: vplots.stage_bars(stages, lang="zh")):
+            ax = draw()
+            ax.figure.savefig(tmp_path / "chart.png")
+            plt.close("all")
+
+
+def test_value_tables_show_the_numbers(demo):
+    rfm = metrics.rfm(demo, as_of="2026-10-31")
+    s = metrics.segment_summary(rfm, scheme="rfm11")
+    text = repr(vplots.segment_table(s, "zh"))
+    champions = s.set_index("segment").loc["champions"]
+    assert f"冠军客户 | {int(champions.customers):,} | {champions.customer_share:.1%}" in text
+    stages = metrics.lifecycle_summary(metrics.lifecycle(demo, as_of="2026-10-31"))
+    text = repr(vplots.stage_table(stages, "en"))
+    assert text.splitlines()[-1] == f"Total | {stages.customers.sum():,} | 100.0%"
+    head = repr(vplots.pareto_headline(metrics.pareto(rfm), "en"))
+    assert head.startswith(f"{metrics.pareto(rfm).attrs['customer_share_for_target']:.1%} of")
+    empty = metrics.pareto(rfm.iloc[0:0])
+    assert repr(vplots.pareto_headline(empty, "en")) == "No data for this period."
+    assert vplots.rfm_grid(pd.DataFrame(columns=rfm.columns)) is None
