@@ -15,6 +15,7 @@ from crmlib.metrics import (
     lifecycle_stages,
     opportunities,
     performance,
+    pipeline,
     portrait,
     products,
     rfm_scores,
@@ -29,6 +30,7 @@ from crmlib.metrics.leaderboards import *  # noqa: F403
 from crmlib.metrics.lifecycle_stages import *  # noqa: F403
 from crmlib.metrics.opportunities import *  # noqa: F403
 from crmlib.metrics.performance import *  # noqa: F403
+from crmlib.metrics.pipeline import *  # noqa: F403
 from crmlib.metrics.portrait import *  # noqa: F403
 from crmlib.metrics.products import *  # noqa: F403
 from crmlib.metrics.rfm_scores import *  # noqa: F403
@@ -37,4 +39,4 @@ from crmlib.metrics.value import *  # noqa: F403
 
 __all__ = [*brief.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
            *leaderboards.__all__, *opportunities.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
-           *rfm_scores.__all__, *lifecycle_stages.__all__, *targets.__all__, *value.__all__]
+           *rfm_scores.__all__, *lifecycle_stages.__all__, *targets.__all__, *value.__all__, *pipeline.__all__]

@@ -217,6 +217,29 @@ def _open_at(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> ibis.Table:
         j.outcome == "open", j.stage, ibis.null().cast("string")))).drop("_hid", "_hstage")
 
 
+def _furthest(crm: CRM, o: ibis.Table, st: ibis.Table, *, stage: str = "stage", before=None,
+              keep: tuple[str, ...] = ()) -> ibis.Table:
+    """``opportunity_id``, ``_pipe``, the ``keep`` columns of ``o`` and ``_far``: the
+    ``stage_order`` of the furthest stage of ``st`` (funnel stages, :func:`_stages_expr`) each
+    opportunity reached, the latest of its ``stage_history`` entries (entered before ``before``
+    when given) and its stage in column ``stage``; NULL when neither is a stage of ``st``."""
+    j = o.left_join(st, (o._pipe == st._sp) & (o[stage] == st._ss))
+    j = j.select("opportunity_id", "_pipe", *keep, _cur=j._so)
+    if not crm.has("stage_history"):
+        return j.select("opportunity_id", "_pipe", *keep, _far=j._cur)
+    h = crm.table("stage_history")
+    if before is not None:
+        h = h.filter(h.entered_at < before)
+    ids = o.select(_hid="opportunity_id", _hpipe="_pipe")
+    h = h.inner_join(ids, h.opportunity_id == ids._hid)
+    h = h.inner_join(st, (h._hpipe == st._sp) & (h.stage == st._ss))
+    hmax = h.group_by(_mid="opportunity_id").aggregate(_hmax=h._so.max())
+    j = j.left_join(hmax, j.opportunity_id == hmax._mid)
+    return j.select("opportunity_id", "_pipe", *keep, _far=ibis.ifelse(
+        j._cur.isnull(), j._hmax, ibis.ifelse(j._hmax.isnull(), j._cur,
+                                              ibis.greatest(j._cur, j._hmax))))
+
+
 # -- figures ---------------------------------------------------------------------------------
 _SNAPSHOT_COLS = ["pipeline", "stage", "stage_order", "outcome", "count", "amount",
                   "missing_amount"]
@@ -301,21 +324,8 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
     o = o.filter(in_period(o.created_at, p))
     if pipeline is not None:
         o = o.filter(o._pipe == pipeline)
-    j = o.left_join(st, (o._pipe == st._sp) & (o.stage == st._ss))
-    j = j.select("opportunity_id", "_pipe", _cur=j._so)
     history = crm.has("stage_history")
-    if history:
-        h = crm.table("stage_history")
-        ids = o.select(_hid="opportunity_id", _hpipe="_pipe")
-        h = h.inner_join(ids, h.opportunity_id == ids._hid)
-        h = h.inner_join(st, (h._hpipe == st._sp) & (h.stage == st._ss))
-        hmax = h.group_by(_mid="opportunity_id").aggregate(_hmax=h._so.max())
-        j = j.left_join(hmax, j.opportunity_id == hmax._mid)
-        furthest = ibis.ifelse(j._cur.isnull(), j._hmax, ibis.ifelse(
-            j._hmax.isnull(), j._cur, ibis.greatest(j._cur, j._hmax)))
-    else:
-        furthest = j._cur
-    j = j.mutate(_far=furthest)
+    j = _furthest(crm, o, st)
     agg = j.group_by(pipeline="_pipe", far="_far").aggregate(n=j.count()).execute()
     rows = []
     for pipe, sp in stages.groupby("pipeline", sort=True):

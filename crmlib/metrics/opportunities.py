@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
@@ -216,6 +217,17 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     return df[cols].reset_index(drop=True)
 
 
+def _open_weighted(crm: CRM, as_of: pd.Timestamp, scope: Scope | None,
+                   stages: pd.DataFrame) -> ibis.Table:
+    """Opportunities open at the end of ``as_of`` (:func:`_open_at`) with ``_sprob``, the
+    probability of their stage then (from ``stages``, a :func:`stage_table`; NULL when unknown),
+    and ``_month``, the first day of the ``expected_close_at`` month."""
+    st = _stages_expr(stages)
+    o = _open_at(crm, as_of, scope)
+    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    return j.mutate(_month=j.expected_close_at.truncate("M").date())
+
+
 def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
                      probabilities: dict | None = None) -> pd.DataFrame:
     """Open pipeline by expected close month, weighted by the stage's win probability.
@@ -233,10 +245,7 @@ def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
     if not crm.has("opportunities"):
         return _unavailable(cols, "opportunities")
     as_of = _as_of(crm, as_of)
-    st = _stages_expr(stage_table(crm, probabilities=probabilities))
-    o = _open_at(crm, as_of, scope)
-    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
-    j = j.mutate(_month=j.expected_close_at.truncate("M").date())
+    j = _open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
     df = j.group_by("_month").aggregate(
         count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
         missing_amount=count_if(j.amount.isnull()),
@@ -259,8 +268,21 @@ def _target(crm: CRM, scope: Scope, p: Period, metric: str) -> float:
     targets; a team: its team target, else its members' targets; an employee: the targets of
     the employees in scope.
     """
-    if not crm.has("targets"):
+    monthly = _target_months(crm, scope, p, metric)
+    if not len(monthly):
         return math.nan
+    total = 0.0
+    for month, v in monthly.items():
+        m_end = month + pd.offsets.MonthBegin(1)
+        overlap = (min(m_end, p.end) - max(month, p.start)).days
+        total += float(v) * max(overlap, 0) / (m_end - month).days
+    return total
+
+
+def _target_months(crm: CRM, scope: Scope, p: Period, metric: str) -> pd.Series:
+    """The monthly targets :func:`_target` sums: value per month start (empty when none)."""
+    if not crm.has("targets"):
+        return pd.Series(dtype="float64")
     t = crm.table("targets")
     first = p.start.to_period("M").to_timestamp().to_pydatetime()
     t = t.filter((t.metric == metric) & (t.month >= first.date())
@@ -278,14 +300,7 @@ def _target(crm: CRM, scope: Scope, p: Period, metric: str) -> float:
         if not len(rows):
             rows = kinds[(kinds["owner_type"] == "employee")
                          & kinds["owner_id"].isin(scope.employee_ids or ())]
-    if not len(rows):
-        return math.nan
-    total = 0.0
-    for month, v in rows.groupby(pd.to_datetime(rows["month"]))["v"].sum().items():
-        m_end = month + pd.offsets.MonthBegin(1)
-        overlap = (min(m_end, p.end) - max(month, p.start)).days
-        total += float(v) * max(overlap, 0) / (m_end - month).days
-    return total
+    return rows.groupby(pd.to_datetime(rows["month"]))["v"].sum().astype("float64")
 
 
 def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
@@ -314,10 +329,8 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     actual = k.filter((k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < upto)
                       ).amount.sum().execute()
     actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
-    st = _stages_expr(stage_table(crm, probabilities=probabilities))
-    o = _open_at(crm, as_of, scope)
-    o = o.filter(o.expected_close_at < p.end.to_pydatetime())
-    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
+    j = _open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
+    j = j.filter(j.expected_close_at < p.end.to_pydatetime())
     r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
                     missing=count_if(j.amount.isnull())).execute().iloc[0]
     amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
