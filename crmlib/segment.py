@@ -27,7 +27,7 @@ import pandas as pd
 from crmlib.exceptions import ParamsError
 
 __all__ = ["SEGMENT_FEATURES", "CHURN_FEATURES", "CHURN_RISK_BANDS", "VALUE_CLASSES",
-           "CustomerSegments", "churn_risk", "churn_dataset", "scoring_features", "ChurnModel",
+           "CustomerSegments", "churn_risk", "churn_dataset", "evaluate_churn", "scoring_features", "ChurnModel",
            "value_classes", "value_class_summary"]
 
 SEGMENT_FEATURES = ("recency_days", "frequency", "monetary")
@@ -188,8 +188,24 @@ def churn_dataset(crm, *, as_of, horizon_days: int = 180, scope=None) -> pd.Data
     s = crm_purchase_summary(crm, as_of=as_of, calibration_end=cutoff, scope=scope)
     s["days_since_last"] = s["T"] - s["recency"]
     s["churned"] = s["frequency_holdout"] == 0
+    if (s["frequency"] > 0).any():  # the BG/NBD baseline, fit on pre-cutoff data only
+        from crmlib.clv import fit_bgnbd
+
+        bg = fit_bgnbd(s["frequency"], s["recency"], s["T"])
+        s["p_alive"] = bg.p_alive(s["frequency"], s["recency"], s["T"])
     s.attrs.update(cutoff=cutoff, as_of=as_of, horizon_days=int(horizon_days))
     return s
+
+
+def evaluate_churn(crm, *, as_of, horizon_days: int = 180, scope=None):
+    """:class:`ChurnModel` fitted and scored on :func:`churn_dataset`, or ``None`` with a
+    warning when the history holds too few churned or retained customers to judge a model."""
+    data = churn_dataset(crm, as_of=as_of, horizon_days=horizon_days, scope=scope)
+    try:
+        return ChurnModel().fit(data)
+    except ParamsError as e:
+        warnings.warn(f"no churn model: {e}", stacklevel=2)
+        return None
 
 
 def scoring_features(crm, *, as_of, scope=None) -> pd.DataFrame:

@@ -118,3 +118,28 @@ def test_value_classes_by_hand():
     assert s["share"].sum() == pytest.approx(1.0)
     with pytest.raises(ParamsError, match="sum to at most 1"):
         value_classes(df, config={"high": 0.8, "medium": 0.5})
+
+
+def test_customer_value_scores_the_scope_with_the_company_fit():
+    import crmlib
+    from crmlib import clv
+    from crmlib.scope import resolve_scope
+    from crmlib.segment import churn_dataset, evaluate_churn
+
+    crm = crmlib.connect()
+    every = clv.customer_value(crm, as_of="2026-10-31")
+    east = clv.customer_value(crm, as_of="2026-10-31", scope=resolve_scope(crm, team="east"))
+    assert east.attrs["bgnbd"] == every.attrs["bgnbd"]  # one fit, on every buyer
+    assert 0 < len(east) < len(every)
+    same = every.set_index("customer_id").loc[east["customer_id"], "clv"].to_numpy()
+    assert np.allclose(east["clv"].to_numpy(), same)
+    assert east["clv"].is_monotonic_decreasing and east["name"].notna().all()
+    data = churn_dataset(crm, as_of="2026-10-31", horizon_days=180)
+    assert data.attrs["cutoff"] == pd.Timestamp("2026-05-04")
+    assert ((data["frequency_holdout"] == 0) == data["churned"]).all()
+    assert data["p_alive"].between(0, 1).all()
+    model = evaluate_churn(crm, as_of="2026-10-31")
+    assert model.metrics_["n_test"] == round(len(data) * 0.25 + 0.4999)
+    assert model.metrics_["roc_auc"] > 0.6
+    with pytest.warns(UserWarning, match="no churn model"):
+        assert evaluate_churn(crm, as_of="2023-11-03", horizon_days=1) is None

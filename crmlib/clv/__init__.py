@@ -13,12 +13,13 @@ and, to judge the purchase model, a summary with ``calibration_end`` and
 The aggregation runs in the database; the models run in Python on one row per customer.
 """
 
-from crmlib.clv import bgnbd, gamma_gamma, summary, value
+from crmlib.clv import bgnbd, gamma_gamma, report, summary, value
 from crmlib.clv._fit import ConvergenceWarning, NotFittedError
 from crmlib.clv.bgnbd import *  # noqa: F403
 from crmlib.clv.gamma_gamma import *  # noqa: F403
 from crmlib.clv.summary import *  # noqa: F403
 from crmlib.clv.value import *  # noqa: F403
+from crmlib.clv.report import *  # noqa: F403
 
 __all__ = ["ConvergenceWarning", "NotFittedError", *summary.__all__, *bgnbd.__all__,
-           *gamma_gamma.__all__, *value.__all__]
+           *gamma_gamma.__all__, *value.__all__, *report.__all__]
