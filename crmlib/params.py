@@ -65,6 +65,10 @@ def _coerce(value, typ: str, where: str, key: str):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise bad("a whole number")
+    if typ == "dict":  # e.g. segment rules; the function that takes it validates the content
+        if isinstance(value, dict):
+            return value
+        raise bad("a mapping of keys to values")
     if typ == "float":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)

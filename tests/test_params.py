@@ -74,3 +74,11 @@ def test_float_parameters():
     for bad in ("0.5", True):
         with pytest.raises(ParamsError, match=r"t.yaml: `share` is .*; expected a number"):
             validate_params({"share": bad}, where="t.yaml", specs=specs)
+
+
+def test_dict_parameters():
+    specs = {"rules": {"type": "dict", "default": None, "help": "rules"}}
+    rules = {"rfm11": {"everyone": {}}}
+    assert validate_params({"rules": rules}, where="t.yaml", specs=specs) == {"rules": rules}
+    with pytest.raises(ParamsError, match=r"`rules` is \[1\]; expected a mapping"):
+        validate_params({"rules": [1]}, where="t.yaml", specs=specs)

@@ -17,9 +17,9 @@ from crmlib.clv import bgnbd, gamma_gamma, report, summary, value
 from crmlib.clv._fit import ConvergenceWarning, NotFittedError
 from crmlib.clv.bgnbd import *  # noqa: F403
 from crmlib.clv.gamma_gamma import *  # noqa: F403
+from crmlib.clv.report import *  # noqa: F403
 from crmlib.clv.summary import *  # noqa: F403
 from crmlib.clv.value import *  # noqa: F403
-from crmlib.clv.report import *  # noqa: F403
 
 __all__ = ["ConvergenceWarning", "NotFittedError", *summary.__all__, *bgnbd.__all__,
            *gamma_gamma.__all__, *value.__all__, *report.__all__]

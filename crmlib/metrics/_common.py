@@ -7,6 +7,7 @@ import pandas as pd
 
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period, resolve_period
+from crmlib.period import _day as parse_day  # a parameter as a day, ParamsError naming it
 
 __all__ = ["parse_day", "as_of_day", "check_choice", "two_dates", "crosstab", "as_period", "count_if", "counted", "effective", "live", "windows_of", "window_aggregate", "bucket_expr",
            "bucketed", "in_period"]
@@ -139,17 +140,6 @@ def bucketed(t: ibis.Table, date_col: str, period: Period, *, amount: str | None
     df = df.set_index("_bucket").reindex(period.buckets(), fill_value=0)
     df.index.name = "bucket"
     return df.reset_index().astype({c: "float64" for c in aggs if c != "count"})
-
-
-def parse_day(value, name: str) -> pd.Timestamp:
-    """``value`` as a day (midnight); ParamsError naming the parameter when it is not a date."""
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise ParamsError(f"`{name}` {value!r} is not a date; use YYYY-MM-DD.")
-    return ts.normalize()
 
 
 def as_of_day(crm, as_of, name: str = "as_of") -> pd.Timestamp:
