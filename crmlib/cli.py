@@ -1,9 +1,11 @@
-"""The `crm` command: demo data, import, and a summary of a database.
+"""The `crm` command: demo data, import, a summary of a database, reports, data quality.
 
     crm demo [--scale LINES] [--seed N] [--out PATH]
     crm import PATH... --mapping NAME|FILE.yaml [--into DB]
     crm info [SOURCE]
     crm report [--teams ...] [--topics ...] [--period P] [--as-of DATE] [--workers N] [--out DIR]
+    crm quality [SOURCE] [--out DIR] [--as-of DATE]
+    crm merge FILE.csv [--into DB] [--yes]
 
 Errors that crmlib raises on purpose are printed as one clear message (no traceback) and exit 2.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,7 +23,7 @@ from pathlib import Path
 from crmlib import config
 from crmlib.exceptions import CRMError
 
-__all__ = ["main"]
+__all__ = ["main", "write_quality_csvs"]
 
 
 def _cmd_demo(args) -> int:
@@ -59,6 +63,97 @@ def _cmd_report(args) -> int:
                          progress=not args.quiet)
     print(result.summary())
     return 1 if result.failed else 0
+
+
+def _cmd_quality(args) -> int:
+    from crmlib.data.connect import connect
+    from crmlib.quality import quality_overview, summary_text
+
+    with connect(args.source) as crm:
+        print(crm.description)
+        frames = quality_overview(crm, as_of=args.as_of)
+    as_of = frames["scores_by_table"].attrs["as_of"]
+    out = args.out or config.REPORTS_DIR / "quality" / as_of.date().isoformat()
+    print(f"as of {as_of.date()}\n")
+    print(summary_text(frames))
+    write_quality_csvs(frames, out)
+    print(f"\nCSV files written to {out}")
+    return 0
+
+
+def write_quality_csvs(frames, out) -> Path:
+    """Write the ``crm quality`` frames as CSV files (UTF-8 with BOM, for Excel) into ``out``,
+    atomically: a hidden temporary folder beside it, renamed into place when complete. A
+    previous output in ``out`` is replaced; a folder holding other files is left alone."""
+    from crmlib.quality import OVERVIEW_FILES
+
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or set(os.listdir(out)) - set(
+            OVERVIEW_FILES.values())):
+        raise CRMError(f"{out} exists and holds other files than a `crm quality` output; "
+                       "pass another --out.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".tmp-{out.name}-{os.getpid()}"
+    old = out.parent / f".old-{out.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for key, name in OVERVIEW_FILES.items():
+            frames[key].to_csv(tmp / name, index=False, encoding="utf-8-sig")
+        if out.exists():
+            os.rename(out, old)
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
+def _cmd_merge(args) -> int:
+    from crmlib.data.merge import apply_merges, plan_merges, read_merges
+
+    merges = read_merges(args.file)
+    con = _writable(args.into)
+    try:
+        plan = plan_merges(con, merges)
+        if plan.empty:
+            print(f"Nothing to merge: every customer of {args.file} is merged already.")
+            return 0
+        pairs = plan[["kept_id", "merged_id"]].drop_duplicates()
+        print(f"{len(pairs)} customer(s) to merge into the kept one; rows to change:")
+        print(plan.to_string(index=False))
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("Dry run: nothing changed. Run again with --yes to apply.")
+                return 0
+            if input("Apply these changes? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("Nothing changed.")
+                return 0
+        audit = apply_merges(con, merges)
+        moved = int(audit.loc[audit["table_name"] != "customers", "rows"].sum())
+        print(f"Merged {audit['merged_id'].nunique()} customer(s): {moved} row(s) re-pointed, "
+              "duplicates marked deleted; audit rows in table `merge_audit`.")
+        return 0
+    finally:
+        con.disconnect()
+
+
+def _writable(into: str):
+    """An ibis backend that can write: a DuckDB file (it must exist) or a PostgreSQL URL."""
+    import ibis
+
+    from crmlib.data.connect import connect, duckdb_url_path
+
+    if into.startswith("duckdb://"):
+        into = str(duckdb_url_path(into))
+    elif "://" in into:
+        return connect(into, check=False).backend
+    if not Path(into).exists():
+        raise CRMError(f"{into} does not exist; pass the database to merge in with --into.")
+    return ibis.duckdb.connect(str(into))
 
 
 def _print_summary(source) -> None:
@@ -111,6 +206,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"reports folder (default {config.REPORTS_DIR})")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_report)
+
+    q = sub.add_parser("quality", help="check data quality; write duplicates, suggested "
+                                       "merges, issues and scores as CSV files")
+    q.add_argument("source", nargs="?", default=None,
+                   help="DuckDB file, duckdb:// or postgresql:// URL (default: data/crm.duckdb)")
+    q.add_argument("--out", type=Path, help="folder for the CSV files (default "
+                   f"{config.REPORTS_DIR}/quality/<as-of date>/)")
+    q.add_argument("--as-of", dest="as_of", help="the checks' today, YYYY-MM-DD (default: the "
+                   "data's last event date)")
+    q.set_defaults(func=_cmd_quality)
+
+    m = sub.add_parser("merge", help="merge duplicate customers listed in a reviewed "
+                                     "suggested_merges.csv (with an audit trail)")
+    m.add_argument("file", type=Path, help="the reviewed suggested_merges.csv of `crm quality`")
+    m.add_argument("--into", default=str(config.DEFAULT_DB),
+                   help=f"DuckDB file or postgresql:// URL to merge in (default "
+                        f"{config.DEFAULT_DB})")
+    m.add_argument("--yes", action="store_true",
+                   help="apply without asking (needed when stdin is not a terminal)")
+    m.set_defaults(func=_cmd_merge)
     return p
 
 

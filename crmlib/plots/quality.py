@@ -1,0 +1,219 @@
+"""Charts and tables of the data-quality report: scores, issues, duplicate pairs, rejects.
+
+The frames come from :mod:`crmlib.quality`; nothing here computes a figure. Phone numbers,
+e-mail addresses and rejected values of those columns are masked (:mod:`crmlib.privacy`)
+unless ``mask=False``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from crmlib.display import HTMLText
+from crmlib.i18n import CATALOGUE, t
+from crmlib.privacy import mask_email, mask_phone
+
+__all__ = ["table_label", "rule_label", "score_bars", "scores_table", "issue_bars",
+           "issues_table", "duplicates_table", "rejects_table"]
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def table_label(name: str, lang: str = "en") -> str:
+    """A table's display name (``quality_table_<name>``), else the name as it is."""
+    key = f"quality_table_{name}"
+    return t(key, lang) if key in CATALOGUE else str(name)
+
+
+def rule_label(rule: str, lang: str = "en", *, days: int | None = None) -> str:
+    """A rule's display name: ``unknown_customers`` -> "no such row in customers" ..."""
+    if rule.startswith("unknown_") and f"quality_rule_{rule}" not in CATALOGUE:
+        return t("quality_rule_unknown", lang, table=table_label(rule[len("unknown_"):], lang))
+    if rule == "no_touch":
+        return t("quality_rule_no_touch", lang, days=days if days is not None else "N")
+    key = f"quality_rule_{rule}"
+    return t(key, lang) if key in CATALOGUE else rule
+
+
+def _owner_label(row, lang) -> str:
+    if row["owner_id"] is None or pd.isna(row["owner_id"]):
+        return t("quality_public_pool", lang)
+    name = row.get("name")
+    return f"{name} ({row['owner_id']})" if isinstance(name, str) and name else str(
+        row["owner_id"])
+
+
+def _labels(df: pd.DataFrame, lang: str) -> list[str]:
+    if "table" in df.columns:
+        return [table_label(n, lang) for n in df["table"]]
+    return [_owner_label(r, lang) for _, r in df.iterrows()]
+
+
+def _message(text: str) -> HTMLText:
+    return HTMLText(f'<p class="crm-no-data"><i>{html.escape(text)}</i></p>', text)
+
+
+def _table(head: list[str], rows: list[list[str]], *, right=(), foot: str = "") -> HTMLText:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(('<td style="text-align:right">' if j in right else "<td>")
+                                    + f"{html.escape(c)}</td>" for j, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    text = "\n".join(" | ".join(r) for r in [head, *rows]) + (f"\n{foot}" if foot else "")
+    extra = f"<p><i>{html.escape(foot)}</i></p>" if foot else ""
+    return HTMLText(f'<table class="crm-quality"><tr>{th}</tr>{body}</table>{extra}', text)
+
+
+def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, top=None,
+               ax=None, **kwargs):
+    """Scores (0..100) as horizontal bars, one per table or owner, in the frame's order.
+
+    ``df`` comes from :func:`crmlib.quality.quality_scores` (``by="table"`` or ``"owner"``);
+    ``top`` draws the first ``top`` rows only. Rows without a score (no rows) are left out.
+    Returns the Axes, or None for an empty frame.
+    """
+    df = df[df["score"].notna()]
+    df = df.head(top) if top else df
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
+    y = list(range(len(df)))
+    ax.barh(y, df["score"], color=kwargs.pop("color", sns.color_palette()[0]), **kwargs)
+    ax.set_yticks(y, _labels(df, lang))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, 112)
+    for yi, s, f in zip(y, df["score"], df["failing"], strict=True):
+        ax.text(s + 1, yi, f"{s:.1f} ({f:,})", va="center", fontsize="small")
+    ax.set_xlabel(t("quality_score", lang))
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
+    """Scores as a table: table (or owner), rows, rows with issues, score."""
+    lang = _lang(ctx)
+    if df.empty:
+        return _message(t("no_data", lang))
+    shown = df.head(top) if top else df
+    first = "quality_table" if "table" in df.columns else "quality_owner"
+    head = [t(k, lang) for k in (first, "quality_rows", "quality_failing", "quality_score")]
+    rows = [[n, f"{r:,}", f"{f:,}", "—" if pd.isna(s) else f"{s:.1f}"] for n, r, f, s in zip(
+        _labels(shown, lang), shown["rows"], shown["failing"], shown["score"], strict=True)]
+    return _table(head, rows, right=(1, 2, 3))
+
+
+def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
+    return [f"{table_label(tb, lang)}.{c} · {rule_label(r, lang, days=days)}"
+            for tb, c, r in zip(df["table"], df["column"], df["rule"], strict=True)]
+
+
+def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+               top: int | None = 15, ax=None, **kwargs):
+    """Share of rows affected per (table, column, rule), largest first; rules that found
+    nothing are left out. Returns the Axes, or None when nothing was found."""
+    df = df[df["rows"] > 0].sort_values(["share", "rows"], ascending=False, kind="stable")
+    df = df.head(top) if top else df
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
+    y = list(range(len(df)))
+    ax.barh(y, df["share"] * 100, color=kwargs.pop("color", sns.color_palette()[3]), **kwargs)
+    ax.set_yticks(y, _issue_names(df, lang, df.attrs.get("stale_days")))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    top_share = float(df["share"].max() * 100) or 1.0
+    ax.set_xlim(0, top_share * 1.3)
+    for yi, s, n in zip(y, df["share"], df["rows"], strict=True):
+        ax.text(s * 100 + top_share * 0.01, yi, f"{s:.1%} ({n:,})", va="center",
+                fontsize="small")
+    ax.set_xlabel(f"{t('quality_share', lang)} (%)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
+                 days: int | None = None) -> HTMLText:
+    """Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
+
+    Says "no issues found" when every rule found nothing, and how many rules found nothing.
+    ``days`` names the stale threshold in the no-touch rule.
+    """
+    lang = _lang(ctx)
+    if df.attrs.get("available") is False:
+        return _message(t("not_available", lang, table="rejects"))
+    found = df[df["rows"] > 0].sort_values(["rows", "table"], ascending=[False, True],
+                                           kind="stable")
+    clean = len(df) - len(found)
+    if found.empty:
+        return _message(t("quality_no_issues", lang))
+    shown = found.head(top) if top else found
+    head = [t(k, lang) for k in ("quality_table", "quality_column", "quality_rule",
+                                 "quality_affected", "quality_share", "quality_sample")]
+    rows = [[table_label(tb, lang), str(c), rule_label(r, lang, days=days), f"{n:,}",
+             f"{s:.1%}", ids] for tb, c, r, n, s, ids in zip(
+        shown["table"], shown["column"], shown["rule"], shown["rows"], shown["share"],
+        shown["sample_ids"], strict=True)]
+    foot = t("quality_checks_clean", lang, n=clean) if clean else ""
+    return _table(head, rows, right=(3, 4), foot=foot)
+
+
+def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> HTMLText:
+    """Duplicate pairs (strongest first: most rules, then similarity): both records, the
+    rules that matched, the name similarity and the shared phone / e-mail (masked unless
+    ``mask`` is False)."""
+    lang = _lang(ctx)
+    if pairs.empty:
+        return _message(t("quality_no_duplicates", lang))
+    p = pairs.assign(_n=pairs["rule"].str.count(r"\+"))
+    p = p.sort_values(["_n", "score", "id_a", "id_b"], ascending=[False, False, True, True],
+                      kind="stable")
+    shown = p.head(top)
+    head = [t(k, lang) for k in ("quality_table", "quality_pair_a", "quality_pair_b",
+                                 "quality_rule", "quality_similarity", "quality_phone",
+                                 "quality_email")]
+    phone = mask_phone if mask else (lambda v: v)
+    email = mask_email if mask else (lambda v: v)
+    rows = [[table_label(tb, lang), f"{a} {na}", f"{b} {nb}",
+             ", ".join(t(f"quality_match_{x}", lang) for x in r.split("+")), f"{s:.2f}",
+             _text(phone(ph)), _text(email(em))]
+            for tb, a, na, b, nb, r, s, ph, em in zip(
+                shown["table"], shown["id_a"], shown["name_a"], shown["id_b"], shown["name_b"],
+                shown["rule"], shown["score"], shown["phone"], shown["email"], strict=True)]
+    more = len(p) - len(shown)
+    return _table(head, rows, right=(4,), foot=t("quality_more_pairs", lang, n=more)
+                  if more else "")
+
+
+def _text(v) -> str:
+    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
+
+
+def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
+    """Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
+    value (masked for phone and e-mail columns unless ``mask`` is False) and reason."""
+    lang = _lang(ctx)
+    if sample.empty:
+        return _message(t("quality_no_rejects", lang))
+    head = [t(k, lang) for k in ("quality_table", "quality_file_row", "quality_column",
+                                 "quality_value", "quality_reason")]
+    rows = []
+    for r in sample.itertuples(index=False):
+        value = r.value
+        col = str(r.column_name or "").lower()
+        if mask and "phone" in col:
+            value = mask_phone(value)
+        elif mask and ("email" in col or "mail" in col):
+            value = mask_email(value)
+        rows.append([table_label(r.table_name, lang), f"{r.source_file}:{r.row_number}",
+                     _text(r.column_name), _text(value), _text(r.reason)])
+    return _table(head, rows)

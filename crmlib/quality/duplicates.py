@@ -1,0 +1,339 @@
+"""Duplicate customers and contacts: pairs, clusters and the merges a data steward should review.
+
+Definitions (values folded as in :mod:`crmlib.quality.normalize`):
+
+- **Which records.** Customers that are not deleted; contacts of any customer. Scope keeps the
+  pairs where at least one record is owned (``owner_id``) by an employee in scope; duplicates
+  are looked for across the whole company (a team's customer may duplicate another team's).
+- **Rules.** ``phone``: the same normalised, valid phone number, and places that do not
+  conflict (杭州明达 and 宁波华泰 sharing a number are not one company). ``email``: the same
+  normalised, valid e-mail address and places that do not conflict; a role mailbox
+  (``info@``, ``sales@`` ...: :data:`DUPLICATE_CONFIG` ``role_mailboxes``) counts only when
+  the names match too, since a group's companies share them (the demo data holds 521 shared
+  e-mail addresses, all role mailboxes, 23 of them by a planted duplicate). A phone or e-mail
+  shared by more than ``max_group`` (10) records is a placeholder, not evidence: it is
+  skipped with a warning. ``name``: customers whose company names match
+  (:func:`~crmlib.quality.normalize.keys_match`: places not in conflict, and equal cores or
+  core and brand similarity at least ``name_threshold``, the ``quality_name_threshold``
+  parameter, 0.8); contacts of the same customer whose folded person names match alike.
+- **Blocking.** Names are compared only within blocks of records whose cores start with the
+  same 2 characters (4 for a Latin core; a match needs similar brands, which start the core,
+  anyway); contacts also block by customer. Phones and e-mails group by value. On the
+  200k-line demo (75,555 live customers) this compares 2.5 million candidate pairs instead of
+  2.9 billion, in about 4 s; bigram similarities are computed as sparse-matrix products.
+- **Pairs.** One row per pair of records (``id_a`` < ``id_b``) with every rule that matched.
+  Clusters and suggested merges: :mod:`crmlib.quality.clusters`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from crmlib.metrics._common import live
+from crmlib.quality.normalize import (
+    NameKey,
+    bigrams,
+    email_is_valid,
+    fold_company,
+    fold_person,
+    normalize_email,
+    normalize_phone,
+    phone_is_valid,
+    province_of,
+)
+from crmlib.scope import Scope
+
+__all__ = ["DUPLICATE_CONFIG", "PAIR_COLUMNS", "find_duplicates", "duplicate_pairs",
+           "all_duplicates"]
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_CONFIG: dict = {
+    "name_threshold": 0.8,  # company names match at this bigram Jaccard similarity or above
+    "role_mailboxes": ("info", "sales", "admin", "office", "contact", "service", "support",
+                       "hr", "marketing", "finance", "hello", "enquiry", "enquiries", "mail",
+                       "webmaster", "noreply", "no-reply", "team", "business", "kefu", "bd"),
+    "max_group": 10,  # a phone/e-mail shared by more records is a placeholder
+    "block_chars": 2,  # characters of a Chinese core's start that block; Latin cores use twice
+    "legal_suffixes": None,  # None: normalize.LEGAL_SUFFIXES
+    "place_aliases": None,  # None: normalize.PLACE_ALIASES
+}
+
+PAIR_COLUMNS = ["table", "id_a", "id_b", "rule", "score", "name_a", "name_b", "phone", "email",
+                "evidence"]
+_RULES = ("phone", "email", "name")
+_ID = {"customers": "customer_id", "contacts": "contact_id"}
+
+
+def _config(duplicate_config, threshold) -> dict:
+    cfg = {**DUPLICATE_CONFIG, **(duplicate_config or {})}
+    if threshold is not None:
+        cfg["name_threshold"] = float(threshold)
+    return cfg
+
+
+def _prepare(records: pd.DataFrame, kind: str, cfg: dict) -> pd.DataFrame:
+    """Folded keys of every record (core, head, place, phone and e-mail keys), sorted by id
+    so that a pair of positions i < j is a pair of ids id_i < id_j."""
+    df = pd.DataFrame({"id": records["id"].astype(str).to_numpy(),
+                       "name": records["name"].to_numpy()})
+    for col in ("phone", "email", "group"):
+        df[col] = records[col].to_numpy() if col in records else None
+    df = df.sort_values("id", kind="stable").reset_index(drop=True)
+    if kind == "company":
+        keys = [fold_company(n, legal_suffixes=cfg["legal_suffixes"],
+                             place_aliases=cfg["place_aliases"]) for n in df["name"]]
+    else:
+        keys = [None if f is None else NameKey(None, f, f) for f in map(fold_person, df["name"])]
+    df["core"] = [k.core if k else None for k in keys]
+    df["head"] = [k.head if k else None for k in keys]
+    df["place"] = [k.place if k else None for k in keys]
+    df["province"] = [province_of(p) for p in df["place"]]
+    for col, norm, valid in (("phone", normalize_phone, phone_is_valid),
+                             ("email", normalize_email, email_is_valid)):
+        df[col] = [norm(v) if valid(v) else None for v in df[col]]
+    return df
+
+
+def _bigram_matrix(strings) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Records x bigrams incidence matrix (1 where the string has the bigram) and set sizes."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, s in enumerate(strings):
+        if s is None:
+            continue
+        for g in bigrams(s):
+            rows.append(i)
+            cols.append(vocab.setdefault(g, len(vocab)))
+    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                          shape=(len(strings), max(len(vocab), 1)))
+    return m, np.asarray(m.sum(axis=1)).ravel()
+
+
+def _jaccard(m, sizes, ia, ib, chunk: int = 200_000) -> np.ndarray:
+    """Jaccard index of the bigram sets of records ``ia`` and ``ib`` (vectorised, chunked)."""
+    out = np.zeros(len(ia))
+    for s in range(0, len(ia), chunk):
+        a, b = ia[s:s + chunk], ib[s:s + chunk]
+        inter = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
+        union = sizes[a] + sizes[b] - inter
+        out[s:s + chunk] = np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
+    return out
+
+
+def _pairs_from_groups(df: pd.DataFrame, key: str, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of all pairs of records sharing ``key`` (too widely shared values skipped)."""
+    sub = pd.DataFrame({"pos": np.arange(len(df)), "k": df[key]}).dropna()
+    sizes = sub.groupby("k")["pos"].transform("size")
+    wide = sub.loc[sizes > cfg["max_group"], "k"].unique()
+    if len(wide):
+        warnings.warn(f"{len(wide)} {key} value(s) shared by more than {cfg['max_group']} "
+                      "records were treated as placeholders, not as duplicates.", stacklevel=4)
+    return _self_join(sub[(sizes > 1) & (sizes <= cfg["max_group"])])
+
+
+def _self_join(k: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    m = k.merge(k, on="k", suffixes=("_a", "_b"))
+    m = m[m["pos_a"] < m["pos_b"]].drop_duplicates(["pos_a", "pos_b"])
+    return m["pos_a"].to_numpy(), m["pos_b"].to_numpy()
+
+
+def _name_blocks(df: pd.DataFrame, kind: str, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs for the name rule: records whose cores start alike (and, for people,
+    that belong to the same customer)."""
+    has = df["core"].notna().to_numpy()
+    core = df.loc[has, "core"]
+    n = cfg["block_chars"]
+    width = np.where(core.str.match(r"[\u3400-\u9fff]"), n, 2 * n)
+    key = [c[:w] for c, w in zip(core, width, strict=True)]
+    if kind != "company":
+        key = [f"{g}:{k}" for g, k in zip(df.loc[has, "group"].astype(str), key, strict=True)]
+    return _self_join(pd.DataFrame({"pos": np.flatnonzero(has), "k": key}))
+
+
+class _Scorer:
+    """Vectorised name comparison of record pairs (the rules of
+    :func:`crmlib.quality.normalize.keys_match`)."""
+
+    def __init__(self, df: pd.DataFrame, threshold: float, roles):
+        self.df, self.threshold, self.roles = df, threshold, roles
+        self.core, self.core_n = _bigram_matrix(df["core"].tolist())
+        self.head, self.head_n = _bigram_matrix(df["head"].tolist())
+        self.cores = df["core"].to_numpy(dtype=object)
+        self.place = df["place"].to_numpy(dtype=object)
+        self.prov = df["province"].to_numpy(dtype=object)
+        self.has = df["core"].notna().to_numpy()
+
+    def __call__(self, ia, ib) -> pd.DataFrame:
+        equal = self.has[ia] & (self.cores[ia] == self.cores[ib])
+        score = np.where(equal, 1.0, _jaccard(self.core, self.core_n, ia, ib))
+        score = np.where(self.has[ia] & self.has[ib], score, 0.0)
+        pa, pb = self.place[ia], self.place[ib]
+        conflict = ((pa != None) & (pb != None) & (pa != pb)  # noqa: E711 - elementwise
+                    & (self.prov[ia] != pb) & (self.prov[ib] != pa))
+        fuzzy = (score >= self.threshold) & (
+            _jaccard(self.head, self.head_n, ia, ib) >= self.threshold)
+        email = self.df["email"].to_numpy(dtype=object)[ia]
+        role = np.array([e is not None and e.split("@")[0] in self.roles for e in email],
+                        dtype=bool)
+        return pd.DataFrame({"pos_a": ia, "pos_b": ib, "score": score, "conflict": conflict,
+                             "match": ~conflict & self.has[ia] & self.has[ib] & (equal | fuzzy),
+                             "role": role})
+
+
+def find_duplicates(records: pd.DataFrame, *, kind: str = "company", threshold=None,
+                    duplicate_config=None) -> pd.DataFrame:
+    """Duplicate pairs among ``records`` (pandas; the engine-free core of
+    :func:`duplicate_pairs`).
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Columns ``id``, ``name`` and, when present, ``phone``, ``email``; for
+        ``kind="person"`` also ``group`` (the customer: names match only within it).
+    kind : {"company", "person"}, default="company"
+        How names are folded and compared (see the module docstring).
+    threshold : float, optional
+        Name similarity at which names match; default ``duplicate_config["name_threshold"]``.
+    duplicate_config : dict, optional
+        Overrides of :data:`DUPLICATE_CONFIG`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id_a``, ``id_b`` (``id_a`` < ``id_b``), ``rule`` (the rules that matched,
+        of phone / email / name, joined by ``+``), ``score`` (name similarity, 0..1),
+        ``name_a``, ``name_b``, ``phone`` and ``email`` (the shared normalised value when that
+        rule matched, else None) and ``evidence`` (a sentence without personal data). Sorted by
+        ``id_a``, ``id_b``. ``attrs`` holds ``candidates`` (name pairs compared) and
+        ``rejected_keys`` (phone/e-mail pairs whose names contradict the match).
+    """
+    cfg = _config(duplicate_config, threshold)
+    df = _prepare(records, kind, cfg)
+    found = []
+    rejected = 0
+    score = _Scorer(df, cfg["name_threshold"], set(cfg["role_mailboxes"]))
+    for key in ("phone", "email"):
+        s = score(*_pairs_from_groups(df, key, cfg))
+        ok = ~s["conflict"]
+        if key == "email":
+            ok &= ~s["role"] | s["match"]  # info@ is shared across a group's companies
+        rejected += int((~ok).sum())
+        found.append(s[ok].assign(rule=key))
+    ia, ib = _name_blocks(df, kind, cfg)
+    s = score(ia, ib)
+    found.append(s[s["match"]].assign(rule="name"))
+    pairs = pd.concat(found, ignore_index=True)
+    out = _combine(pairs, df)
+    out.attrs.update(candidates=len(ia), rejected_keys=rejected)
+    return out
+
+
+def _combine(pairs: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    cols = ["id_a", "id_b", "rule", "score", "name_a", "name_b", "phone", "email", "evidence"]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols).astype({"score": "float64"})
+    order = {r: i for i, r in enumerate(_RULES)}
+    g = pairs.groupby(["pos_a", "pos_b"], sort=True).agg(
+        rules=("rule", lambda r: sorted(set(r), key=order.get)), score=("score", "first"))
+    g = g.reset_index()
+    a, b = df.iloc[g["pos_a"]], df.iloc[g["pos_b"]]
+    g["id_a"], g["id_b"] = a["id"].to_numpy(), b["id"].to_numpy()
+    g["rule"] = ["+".join(r) for r in g["rules"]]
+    g["name_a"], g["name_b"] = a["name"].to_numpy(), b["name"].to_numpy()
+    g["phone"] = [p if "phone" in r else None for p, r in zip(a["phone"], g["rules"], strict=True)]
+    g["email"] = [e if "email" in r else None for e, r in zip(a["email"], g["rules"], strict=True)]
+    g["evidence"] = [_evidence(r, s, pa, pb) for r, s, pa, pb in zip(
+        g["rules"], g["score"], a["place"], b["place"], strict=True)]
+    return g[cols].reset_index(drop=True)
+
+
+def _evidence(rules, score, place_a, place_b) -> str:
+    parts = [{"phone": "same phone", "email": "same e-mail", "name": "names match"}[r]
+             for r in rules]
+    parts.append(f"name similarity {score:.2f}")
+    if place_a or place_b:
+        parts.append(f"place {place_a or '-'} / {place_b or '-'}")
+    return "; ".join(parts)
+
+
+def _records(crm, table: str) -> pd.DataFrame:
+    if table == "customers":
+        t = live(crm.table("customers"))
+        return t.select(id="customer_id", name="name", phone="phone", email="email",
+                        owner="owner_id").execute()
+    t = crm.table("contacts")
+    return t.select(id="contact_id", name="name", phone="phone", email="email",
+                    group="customer_id", owner="owner_id").execute()
+
+
+def duplicate_pairs(crm, *, table: str = "customers", scope: Scope | None = None,
+                    threshold=None, duplicate_config=None) -> pd.DataFrame:
+    """Pairs of duplicate customers or contacts (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    crm : CRM
+    table : {"customers", "contacts"}, default="customers"
+    scope : Scope, optional
+        Keep pairs where at least one record's ``owner_id`` is in scope; None = company.
+    threshold : float, optional
+        Company-name similarity at which names match (the ``quality_name_threshold``
+        parameter); default :data:`DUPLICATE_CONFIG` ``name_threshold`` (0.8).
+    duplicate_config : dict, optional
+        Overrides of :data:`DUPLICATE_CONFIG`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PAIR_COLUMNS`: ``table``, then as :func:`find_duplicates`. Empty (with
+        these columns) when the table is absent. ``attrs``: ``table``, ``records`` (compared),
+        ``candidates``, ``rejected_keys``.
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> pairs = duplicate_pairs(crmlib.connect())
+    >>> list(pairs.columns[:5])
+    ['table', 'id_a', 'id_b', 'rule', 'score']
+    """
+    if table not in _ID:
+        from crmlib.exceptions import ParamsError
+
+        raise ParamsError(f"`table` {table!r} has no duplicate rules; use customers or contacts.")
+    if not crm.has(table):
+        out = pd.DataFrame(columns=PAIR_COLUMNS)
+        out.attrs.update(table=table, records=0, candidates=0, rejected_keys=0)
+        return out
+    recs = _records(crm, table)
+    out = find_duplicates(recs, kind="company" if table == "customers" else "person",
+                          threshold=threshold, duplicate_config=duplicate_config)
+    attrs = dict(out.attrs)
+    scope = scope or Scope()
+    if scope.employee_ids is not None:
+        owned = set(recs.loc[recs["owner"].isin(scope.employee_ids), "id"].astype(str))
+        out = out[out["id_a"].isin(owned) | out["id_b"].isin(owned)].reset_index(drop=True)
+    out.insert(0, "table", table)
+    out.attrs.update(attrs, table=table, records=len(recs))
+    log.info("%s: %d duplicate pairs among %d records (%d name candidates)", table, len(out),
+             len(recs), attrs["candidates"])
+    return out
+
+
+def all_duplicates(crm, *, scope: Scope | None = None, threshold=None,
+                   duplicate_config=None) -> pd.DataFrame:
+    """Duplicate customers and contacts in one frame: :func:`duplicate_pairs` of both tables,
+    customers first (columns :data:`PAIR_COLUMNS`). ``attrs``: ``records`` and
+    ``candidates`` summed over both, ``threshold`` (the name threshold used)."""
+    parts = [duplicate_pairs(crm, table=t, scope=scope, threshold=threshold,
+                             duplicate_config=duplicate_config) for t in _ID]
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(records=sum(p.attrs["records"] for p in parts),
+                     candidates=sum(p.attrs["candidates"] for p in parts),
+                     threshold=_config(duplicate_config, threshold)["name_threshold"])
+    return out
