@@ -22,7 +22,7 @@ from crmlib.plots.base import _short_number
 from crmlib.plots.funnel import _ax, _currency, _lang, _message, unavailable_text
 
 __all__ = ["PIPELINE_COLUMN_LABELS", "pipeline_forecast_chart", "calibration_chart",
-           "forecast_vs_target_chart", "calibration_table", "forecast_totals_table",
+           "forecast_vs_target_chart", "forecast_vs_target_figure", "calibration_table", "forecast_totals_table",
            "forecast_vs_target_table"]
 
 _CATEGORIES = ("commit", "best_case", "pipeline")
@@ -180,6 +180,23 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
                  fontsize="medium")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
+
+
+def forecast_vs_target_figure(df: pd.DataFrame, *, lang: str = "en"):
+    """:func:`forecast_vs_target_chart` for every span (rows) and basis (columns) of
+    :func:`crmlib.metrics.forecast_vs_target` in one figure."""
+    import matplotlib.pyplot as plt
+
+    msg = unavailable_text(df, lang)
+    bases = list(dict.fromkeys(df["basis"])) if not msg and len(df) else ["pipeline"]
+    spans = list(dict.fromkeys(df["span"])) if not msg and len(df) else ["this_quarter"]
+    fig, axes = plt.subplots(len(spans), len(bases), figsize=(6.0 * len(bases), 3.2 * len(spans)),
+                             squeeze=False)
+    for i, span in enumerate(spans):
+        for j, basis in enumerate(bases):
+            forecast_vs_target_chart(df, lang=lang, span=span, basis=basis, ax=axes[i, j])
+    fig.tight_layout()
+    return fig
 
 
 # -- tables --------------------------------------------------------------------------------
