@@ -15,7 +15,7 @@ DEMO_SRC  := $(wildcard crmlib/data/demo/*.py) crmlib/data/schema.py crmlib/data
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,lab]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,lab,dashboard,spark]'
 	touch $(STAMP)
 
 $(DB): | $(STAMP)
