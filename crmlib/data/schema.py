@@ -158,8 +158,24 @@ _TABLE_LIST = [
             _c("converted_customer_id"),
             _c("converted_at", "timestamp"),
             _c("disqualified_reason"),
+            # optional lead attributes of web-lead sources (X Education); the lead-scoring
+            # model uses whichever a source fills (crmlib.scoring)
+            _c("origin", doc="how the lead was captured: web form, import, API, chat, ..."),
+            _c("industry", doc="the lead's industry or field of work"),
+            _c("city"),
+            _c("occupation", doc="the lead's occupation (student, working professional, ...)"),
+            Column("visits", "int64", False, "website visits", min_value=0),
+            Column("time_on_site", "float64", False,
+                   "total time spent on the website, in the source's unit", min_value=0),
+            Column("pages_per_visit", "float64", False, "page views per website visit",
+                   min_value=0),
+            _c("last_activity", doc="the lead's last recorded activity (e-mail opened, form "
+               "submitted, ...) when the data was exported: it may postdate the conversion"),
+            _c("do_not_email", "boolean", doc="the lead opted out of e-mail"),
+            _c("do_not_call", "boolean", doc="the lead asked not to be called"),
         ),
-        doc="Pre-sale leads.",
+        doc="Pre-sale leads. The columns from `origin` on are optional lead attributes that "
+            "web-lead sources carry; the lead-scoring model uses those a source fills.",
         key=("lead_id",),
         references={"owner_id": ("employees", "employee_id"),
                     "converted_customer_id": ("customers", "customer_id")},

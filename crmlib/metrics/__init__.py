@@ -12,6 +12,7 @@ from crmlib.metrics import (
     followups,
     funnel,
     leaderboards,
+    leads,
     lifecycle_stages,
     opportunities,
     performance,
@@ -27,6 +28,7 @@ from crmlib.metrics.customers import *  # noqa: F403
 from crmlib.metrics.followups import *  # noqa: F403
 from crmlib.metrics.funnel import *  # noqa: F403
 from crmlib.metrics.leaderboards import *  # noqa: F403
+from crmlib.metrics.leads import *  # noqa: F403
 from crmlib.metrics.lifecycle_stages import *  # noqa: F403
 from crmlib.metrics.opportunities import *  # noqa: F403
 from crmlib.metrics.performance import *  # noqa: F403
@@ -39,4 +41,5 @@ from crmlib.metrics.value import *  # noqa: F403
 
 __all__ = [*brief.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
            *leaderboards.__all__, *opportunities.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
-           *rfm_scores.__all__, *lifecycle_stages.__all__, *targets.__all__, *value.__all__, *pipeline.__all__]
+           *rfm_scores.__all__, *lifecycle_stages.__all__, *targets.__all__, *value.__all__, *pipeline.__all__,
+           *leads.__all__]

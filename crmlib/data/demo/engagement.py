@@ -88,7 +88,15 @@ def leads_frame(lead, c, s) -> pd.DataFrame:
         "source": choose(list(vocab.SOURCES), lead.source), "owner_id": emp[lead.owner],
         "name": lead.name, "status": choose(LEAD_STATUSES, lead.status),
         "converted_customer_id": np.append(c.id, None)[lead.customer],
-        "converted_at": to_datetime(lead.converted), "disqualified_reason": lead.reason})
+        "converted_at": to_datetime(lead.converted), "disqualified_reason": lead.reason,
+        # a CRM without web analytics: the optional lead attributes stay empty
+        **{k: pd.Series(pd.NA, index=range(lead.n), dtype=d) for k, d in _LEAD_ATTRIBUTES}})
+
+
+_LEAD_ATTRIBUTES = [("origin", "string"), ("industry", "string"), ("city", "string"),
+                    ("occupation", "string"), ("visits", "Int64"), ("time_on_site", "Float64"),
+                    ("pages_per_visit", "Float64"), ("last_activity", "string"),
+                    ("do_not_email", "boolean"), ("do_not_call", "boolean")]
 
 
 def _quarters():

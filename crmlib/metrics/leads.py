@@ -1,0 +1,439 @@
+"""Leads and channels (线索分析): leads by source and period, cohort conversion with confidence
+intervals, days to convert, and cost per lead and per converted customer.
+
+Definitions (../shared/reference/metrics.md "Leads and after-sale"):
+
+- **Which leads.** Leads created in the period (``created_at``; first day included, end
+  excluded) whose owner (``owner_id``) is in the scope; the company scope also counts unassigned
+  leads. Source (or owner, origin) values are trimmed; an empty one is the ``unknown`` row,
+  never dropped.
+- **Converted by as_of.** ``converted_at`` on or before ``as_of`` (the day included). A lead
+  with status ``converted`` but no ``converted_at`` (a source without conversion dates) counts
+  as converted whatever ``as_of``.
+- **Conversion rate (cohort)** = converted by ``as_of`` / leads created in the period, per row.
+  Recent leads have had less time to convert, so a short period just before ``as_of`` reads low.
+- **Confidence interval.** The Wilson score interval of that proportion at ``confidence``
+  (95 % by default): with ``k`` converted of ``n`` and ``z`` the normal quantile,
+  centre = (k + z²/2) / (n + z²), half-width = z·√(k(n−k)/n + z²/4) / (n + z²). Rows are ranked
+  by the interval's **lower bound** (``rank_by`` ``ci_low``), so that a source with 2 leads out
+  of 2 converted (100 %, lower bound 34 %) does not outrank one with 490 of 534 (92 %, lower
+  bound 89 %) by noise alone; both the rate and the interval are shown.
+- **Days to convert** = ``converted_at`` − ``created_at`` in whole calendar days (a conversion on
+  the day of creation is 0; one dated before creation counts as 0), for leads created in the
+  period and converted by ``as_of``: mean, median (midpoint of the two middle values for an even
+  count) and the count behind them. Conversions without a date are counted apart (``undated``).
+- **Cost.** A campaign's ``cost`` is spread evenly over its days, ``started_at`` to ``ended_at``
+  (both days included; a campaign with only one of the two dates lasts that one day, one with
+  neither is left out and counted in ``attrs["undated_campaigns"]``). The period gets
+  cost × (days of the campaign inside the period) / (days of the campaign): a quarter-long
+  campaign of 9,100 overlapping the period's first 10 days adds 9,100 × 10 / 91 = 1,000.
+  Cost per lead = pro-rated cost of the source / its leads created in the period; cost per
+  converted customer = that cost / those leads converted by ``as_of``. Campaigns have no owner:
+  costs and leads are always company-wide. A source without a campaign in the period has no
+  cost (NaN, shown "—"), never 0.
+- **Leads without dates.** When every lead has the same ``created_at`` (a source without dates
+  gets a constant, see ``params/mappings/x_education.yaml``), no period can select a cohort:
+  conversion counts every lead created up to ``as_of`` and says ``attrs["dated"]`` False; leads
+  by period, days to convert and cost are not available (``attrs["reason"]`` ``undated``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from statistics import NormalDist
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from crmlib.data.connect import CRM
+from crmlib.exceptions import ParamsError
+from crmlib.metrics._common import as_period, bucketed, count_if, in_period
+from crmlib.scope import Scope
+
+__all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
+           "COST_COLUMNS", "wilson_interval", "leads_dated", "converted_by", "lead_conversion",
+           "leads_by_period", "days_to_convert", "lead_costs"]
+
+# by -> the leads column a row stands for
+LEAD_DIMENSIONS: dict[str, str] = {"source": "source", "owner": "owner_id", "origin": "origin"}
+
+# how conversion rows are ranked: interval confidence, and `ci_low` or `conversion_rate`
+CONVERSION_CONFIG: dict = {"confidence": 0.95, "rank_by": "ci_low"}
+
+CONVERSION_COLUMNS = ["value", "kind", "leads", "converted", "conversion_rate", "ci_low",
+                      "ci_high", "share", "rank", "values"]
+DAYS_COLUMNS = ["value", "kind", "converted", "mean_days", "median_days", "undated"]
+COST_COLUMNS = ["source", "kind", "campaigns", "cost", "leads", "converted", "cost_per_lead",
+                "cost_per_converted"]
+
+
+def wilson_interval(converted, leads, *, confidence: float = 0.95):
+    """Wilson score interval of ``converted / leads`` (arrays or numbers): ``(low, high)``.
+
+    NaN where ``leads`` is 0. See the module docstring for the formula.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(2, 2)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.3424, 1.0)
+    """
+    if not 0 < confidence < 1:
+        raise ParamsError(f"`confidence` {confidence!r} must be between 0 and 1 (e.g. 0.95).")
+    k = np.asarray(converted, dtype="float64")
+    n = np.asarray(leads, dtype="float64")
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+def _check_by(by: str) -> str:
+    if by not in LEAD_DIMENSIONS:
+        hint = difflib.get_close_matches(str(by), LEAD_DIMENSIONS, n=1)
+        raise ParamsError(f"`by` {by!r} is not a leads dimension"
+                          + (f"; did you mean `{hint[0]}`?" if hint else "")
+                          + f" Choose one of: {', '.join(LEAD_DIMENSIONS)}.")
+    return LEAD_DIMENSIONS[by]
+
+
+def _check_top(top) -> None:
+    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
+        raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
+
+
+def _day(crm: CRM, as_of) -> pd.Timestamp:
+    return (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
+
+
+def _end(day: pd.Timestamp):
+    return ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
+
+
+def leads_dated(crm: CRM) -> bool:
+    """Whether the leads carry real creation dates (False when every lead has the same
+    ``created_at``, the constant a mapping gives a source without dates, or there is none)."""
+    t = crm.table("leads")
+    r = t.aggregate(lo=t.created_at.min(), hi=t.created_at.max()).execute().iloc[0]
+    return bool(pd.notna(r["lo"]) and r["lo"] != r["hi"])
+
+
+def converted_by(t: ibis.Table, day: pd.Timestamp):
+    """Engine-side: lead converted on or before ``day`` (status alone when it has no date)."""
+    dated = t.converted_at.notnull() & (t.converted_at < _end(day))
+    return dated | (t.converted_at.isnull() & (t.status == "converted"))
+
+
+def _clean(col):
+    v = col.cast("string").strip()
+    return ibis.ifelse(v == "", ibis.null("string"), v)
+
+
+def _unavailable(columns, reason: str, table: str | None = None, **attrs) -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    df.attrs.update(available=False, reason=reason, missing_table=table, **attrs)
+    return df
+
+
+def _cohort(crm: CRM, p, day: pd.Timestamp, scope: Scope | None, dated: bool) -> ibis.Table:
+    t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
+    if dated:
+        return t.filter(in_period(t.created_at, p))
+    return t.filter(t.created_at < _end(day))  # undated: every lead created up to as_of
+
+
+def _config(conversion_config) -> dict:
+    cfg = {**CONVERSION_CONFIG, **(conversion_config or {})}
+    unknown = sorted(set(cfg) - set(CONVERSION_CONFIG))
+    if unknown:
+        raise ParamsError(f"`conversion_config` has unknown key(s) {unknown}; use "
+                          f"{', '.join(CONVERSION_CONFIG)}.")
+    if cfg["rank_by"] not in ("ci_low", "conversion_rate"):
+        raise ParamsError(f"`rank_by` {cfg['rank_by']!r} must be `ci_low` (the interval's lower "
+                          "bound) or `conversion_rate`.")
+    return cfg
+
+
+def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
+                    by: str = "source", top: int | None = None,
+                    conversion_config: dict | None = None) -> pd.DataFrame:
+    """Leads created in the period and their cohort conversion per source (owner, origin), with
+    Wilson confidence intervals, ranked by the interval's lower bound (one query).
+
+    Parameters
+    ----------
+    crm : CRM
+    period : str, (start, end) or Period
+        Leads created in it form the cohort (ignored when the leads have no dates).
+    as_of : str or Timestamp, optional
+        Conversions up to this day count. Default: the data's last event date.
+    scope : Scope, optional
+        Whose leads, by ``owner_id``; ``None`` = the whole company, unassigned leads included.
+    by : {"source", "owner", "origin"}, default="source"
+    top : int, optional
+        Keep the ``top`` values with most leads; the others (two or more) are one ``other`` row,
+        its interval computed on its pooled counts. The unknown row stays apart.
+    conversion_config : dict, optional
+        Overrides of :data:`CONVERSION_CONFIG` (``confidence``, ``rank_by``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value`` (the stored text; None on other and unknown rows), ``kind`` (``value``,
+        ``other``, ``unknown``), ``leads``, ``converted`` (int), ``conversion_rate`` (ratio),
+        ``ci_low`` / ``ci_high`` (Wilson interval, ratios), ``share`` (leads / all leads),
+        ``rank`` (1 = best by ``rank_by`` among named values, ties share the smaller rank; NaN
+        on other and unknown) and ``values`` (values the row holds). Rows: named values by
+        rank (ties by leads, then value), other, unknown. ``attrs``: ``by``, ``period``,
+        ``as_of``, ``dated``, ``confidence``, ``rank_by``, totals ``leads``, ``converted``,
+        ``conversion_rate``, ``ci_low``, ``ci_high``; ``available`` False (with
+        ``missing_table``) when the data has no ``leads``.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` (with a did-you-mean), ``top`` below 1, a bad configuration or period.
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> crm = crmlib.connect()
+    >>> df = lead_conversion(crm, period="last_quarter")
+    >>> list(df.columns[:5])
+    ['value', 'kind', 'leads', 'converted', 'conversion_rate']
+    """
+    column = _check_by(by)
+    _check_top(top)
+    cfg = _config(conversion_config)
+    p = as_period(crm, period, as_of=as_of)
+    if not crm.has("leads"):
+        return _unavailable(CONVERSION_COLUMNS, "missing_table", "leads", by=by, period=str(p))
+    day = _day(crm, as_of)
+    dated = leads_dated(crm)
+    t = _cohort(crm, p, day, scope, dated)
+    g = t.mutate(_v=_clean(t[column]), _conv=converted_by(t, day))
+    df = g.group_by("_v").aggregate(leads=g.count(), converted=count_if(g._conv)).execute()
+    df = df.rename(columns={"_v": "value"})
+    df["value"] = df["value"].astype(object).where(df["value"].notna(), None)
+    df["kind"] = ["unknown" if v is None else "value" for v in df["value"]]
+    df[["leads", "converted"]] = df[["leads", "converted"]].fillna(0).astype("int64")
+    df["values"] = 1
+    df = _collapse(df.sort_values(["leads", "value"], ascending=[False, True], kind="stable",
+                                  na_position="last"), top)
+    df["conversion_rate"] = df["converted"] / df["leads"]
+    df["ci_low"], df["ci_high"] = wilson_interval(df["converted"], df["leads"],
+                                                  confidence=cfg["confidence"])
+    total, conv = int(df["leads"].sum()), int(df["converted"].sum())
+    df["share"] = df["leads"] / total if total else np.nan
+    named = df["kind"] == "value"
+    df["rank"] = df[cfg["rank_by"]].where(named).rank(method="min", ascending=False)
+    df["_order"] = np.where(named, 0, np.where(df["kind"] == "other", 1, 2))
+    df = df.sort_values(["_order", cfg["rank_by"], "leads", "value"],
+                        ascending=[True, False, False, True], kind="stable")
+    df = df[CONVERSION_COLUMNS].reset_index(drop=True)
+    low, high = wilson_interval(conv, total, confidence=cfg["confidence"])
+    df.attrs.update(by=by, period=str(p), as_of=day, dated=dated, available=True,
+                    reason=None, missing_table=None, confidence=cfg["confidence"],
+                    rank_by=cfg["rank_by"], leads=total, converted=conv,
+                    conversion_rate=conv / total if total else math.nan,
+                    ci_low=float(low), ci_high=float(high))
+    return df
+
+
+def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    named, unknown = df[df["kind"] == "value"], df[df["kind"] == "unknown"]
+    if top is not None and len(named) > top + 1:  # one value left over is shown by name
+        rest = named.iloc[top:]
+        other = pd.DataFrame([{"value": None, "kind": "other", "leads": int(rest["leads"].sum()),
+                               "converted": int(rest["converted"].sum()),
+                               "values": len(rest)}])
+        named = pd.concat([named.iloc[:top], other], ignore_index=True)
+    return pd.concat([named, unknown], ignore_index=True)
+
+
+def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None) -> pd.DataFrame:
+    """Leads created per bucket of the period and how many of them converted by ``as_of``
+    (one query, through :func:`crmlib.metrics._common.bucketed`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bucket (empty ones with 0): ``bucket`` (first day), ``leads``,
+        ``converted`` (int) and ``conversion_rate`` (converted / leads; NaN without leads).
+        ``attrs``: ``period``, ``bucket``, ``as_of``, ``dated``, ``available`` (False with
+        ``reason`` ``missing_table`` or ``undated``).
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> df = leads_by_period(crmlib.connect(), period="last_quarter")
+    >>> list(df.columns)
+    ['bucket', 'leads', 'converted', 'conversion_rate']
+    """
+    p = as_period(crm, period, as_of=as_of)
+    cols = ["bucket", "leads", "converted", "conversion_rate"]
+    if not crm.has("leads"):
+        return _unavailable(cols, "missing_table", "leads", period=str(p), bucket=p.bucket)
+    if not leads_dated(crm):
+        return _unavailable(cols, "undated", period=str(p), bucket=p.bucket, dated=False)
+    day = _day(crm, as_of)
+    t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
+    t = t.mutate(_conv=ibis.ifelse(converted_by(t, day), 1, 0))
+    df = bucketed(t, "created_at", p, amount="_conv").rename(
+        columns={"count": "leads", "amount": "converted"})
+    df["leads"] = df["leads"].astype("int64")
+    df["converted"] = df["converted"].fillna(0).astype("int64")
+    df["conversion_rate"] = df["converted"] / df["leads"].where(df["leads"] > 0)
+    df.attrs.update(period=str(p), bucket=p.bucket, as_of=day, dated=True, available=True,
+                    reason=None, missing_table=None)
+    return df[cols]
+
+
+def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
+                    by: str = "source", top: int | None = None) -> pd.DataFrame:
+    """Days from creation to conversion for the period's leads converted by ``as_of``: per
+    source (owner, origin) and in total (one query).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value``, ``kind`` (``value``, ``other``, ``unknown``, and ``total`` for the last
+        row), ``converted`` (conversions with a date: the count behind the figures),
+        ``mean_days``, ``median_days`` (NaN when ``converted`` is 0) and ``undated``
+        (converted leads without ``converted_at``, not in the figures). Rows: by
+        ``converted`` (most first), other (with ``top``: its figures over its own leads),
+        unknown, total. ``attrs``: ``by``, ``period``, ``as_of``, ``available`` (False with
+        ``reason`` ``missing_table`` or ``undated``).
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` or ``top`` below 1.
+    """
+    column = _check_by(by)
+    _check_top(top)
+    p = as_period(crm, period, as_of=as_of)
+    if not crm.has("leads"):
+        return _unavailable(DAYS_COLUMNS, "missing_table", "leads", by=by, period=str(p))
+    if not leads_dated(crm):
+        return _unavailable(DAYS_COLUMNS, "undated", by=by, period=str(p), dated=False)
+    day = _day(crm, as_of)
+    t = _cohort(crm, p, day, scope, True)
+    t = t.filter(converted_by(t, day))
+    raw = t.converted_at.date().delta(t.created_at.date(), unit="day")
+    # GREATEST skips NULLs in DuckDB and PostgreSQL: keep an undated conversion NULL
+    days = ibis.ifelse(raw.isnull(), ibis.null("int64"), ibis.greatest(raw, 0))
+    t = t.mutate(_v=_clean(t[column]), _days=days, _o=ibis.literal(0))
+    if top is not None:  # the `top` values with most dated conversions; the rest pooled
+        keep = (t.filter(t._v.notnull() & t._days.notnull()).group_by("_v")
+                .aggregate(_n=ibis._.count()).order_by([ibis.desc("_n"), "_v"]).limit(top))
+        other = t._v.notnull() & ~t._v.isin(keep._v)
+        t = t.mutate(_v=ibis.ifelse(other, ibis.null("string"), t._v),
+                     _o=ibis.ifelse(other, 1, 0))
+
+    def aggs(x):
+        return {"converted": x._days.count(), "mean_days": x._days.mean(),
+                "median_days": x._days.median(), "undated": count_if(x._days.isnull())}
+
+    grouped = t.group_by(["_v", "_o"]).aggregate(**aggs(t)).mutate(_total=ibis.literal(0))
+    total = t.aggregate(**aggs(t)).mutate(_v=ibis.null("string"), _o=ibis.literal(0),
+                                          _total=ibis.literal(1))
+    df = grouped.union(total.select(*grouped.columns)).execute()
+    df["value"] = df.pop("_v").astype(object)
+    df["value"] = df["value"].where(df["value"].notna(), None)
+    df["kind"] = np.select([df["_total"] == 1, df["_o"] == 1, df["value"].isna()],
+                           ["total", "other", "unknown"], "value")
+    df[["converted", "undated"]] = df[["converted", "undated"]].fillna(0).astype("int64")
+    df["_order"] = df["kind"].map({"value": 0, "other": 1, "unknown": 2, "total": 3})
+    df = df.sort_values(["_order", "converted", "value"], ascending=[True, False, True],
+                        kind="stable")
+    df = df[DAYS_COLUMNS].astype({"mean_days": "float64", "median_days": "float64"})
+    df = df.reset_index(drop=True)
+    df.attrs.update(by=by, period=str(p), as_of=day, dated=True, available=True, reason=None,
+                    missing_table=None)
+    return df
+
+
+def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
+    """Campaign cost per source pro-rated to the period, with cost per lead and per converted
+    customer (company-wide; one query).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source`` (None on the unknown row), ``kind`` (``value``, ``unknown``),
+        ``campaigns`` (campaigns overlapping the period), ``cost`` (pro-rated, company
+        currency; NaN without a campaign), ``leads`` (created in the period), ``converted``
+        (of those, by ``as_of``), ``cost_per_lead`` and ``cost_per_converted`` (NaN without a
+        cost or without leads / conversions). Rows: by cost (largest first; sources without a
+        cost after), then leads. ``attrs``: ``period``, ``as_of``, ``cost`` (total),
+        ``paid_leads`` / ``paid_converted`` (leads of the sources with a cost),
+        ``cost_per_lead``, ``cost_per_converted`` (totals), ``undated_campaigns``,
+        ``available`` (False with ``reason`` ``missing_table`` or ``undated``).
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> df = lead_costs(crmlib.connect(), period="last_quarter")
+    >>> list(df.columns[:4])
+    ['source', 'kind', 'campaigns', 'cost']
+    """
+    p = as_period(crm, period, as_of=as_of)
+    missing = next((n for n in ("leads", "campaigns") if not crm.has(n)), None)
+    if missing is not None:
+        return _unavailable(COST_COLUMNS, "missing_table", missing, period=str(p))
+    if not leads_dated(crm):
+        return _unavailable(COST_COLUMNS, "undated", period=str(p), dated=False)
+    day = _day(crm, as_of)
+    c = crm.table("campaigns")
+    start = c.started_at.fill_null(c.ended_at).date()
+    end = c.ended_at.fill_null(c.started_at).date()
+    lo = ibis.greatest(start, ibis.literal(p.start.date()))
+    hi = ibis.least(end, ibis.literal(p.last_day.date()))
+    inside = hi.delta(lo, unit="day") + 1
+    c = c.mutate(_src=_clean(c.source), _inside=inside,
+                 _days=end.delta(start, unit="day") + 1, _dated=start.notnull())
+    undated = c.aggregate(n=count_if(~c._dated))
+    c = c.filter(c._dated & (c._inside > 0))
+    cost = c.group_by("_src").aggregate(
+        campaigns=c.count(), cost=(c.cost * c._inside.cast("float64") / c._days).sum())
+    t = crm.table("leads")
+    t = t.filter(in_period(t.created_at, p))
+    t = t.mutate(_src=_clean(t.source), _conv=converted_by(t, day))
+    leads = t.group_by("_src").aggregate(leads=t.count(), converted=count_if(t._conv))
+    same = (cost._src == leads._src) | (cost._src.isnull() & leads._src.isnull())
+    j = cost.outer_join(leads, same)
+    j = j.select(_src=ibis.coalesce(j._src, j._src_right), campaigns=j.campaigns, cost=j.cost,
+                 leads=j.leads, converted=j.converted)
+    j = j.cross_join(undated)
+    df = j.execute()
+    n_undated = int(df["n"].iloc[0]) if len(df) else int(undated.execute()["n"].iloc[0])
+    if n_undated:
+        warnings.warn(f"{n_undated} campaign(s) have neither started_at nor ended_at: their cost "
+                      "cannot be placed in a period and is left out.", stacklevel=2)
+    df["source"] = df.pop("_src").astype(object)
+    df["source"] = df["source"].where(df["source"].notna(), None)
+    df["kind"] = ["unknown" if s is None else "value" for s in df["source"]]
+    df[["campaigns", "leads", "converted"]] = df[["campaigns", "leads", "converted"]].fillna(
+        0).astype("int64")
+    df["cost"] = df["cost"].astype("float64")
+    df["cost_per_lead"] = df["cost"] / df["leads"].where(df["leads"] > 0)
+    df["cost_per_converted"] = df["cost"] / df["converted"].where(df["converted"] > 0)
+    df = df.sort_values(["cost", "leads", "source"], ascending=[False, False, True],
+                        na_position="last", kind="stable")
+    df = df[COST_COLUMNS].reset_index(drop=True)
+    paid = df[df["cost"].notna()]
+    total = float(paid["cost"].sum())
+    n, k = int(paid["leads"].sum()), int(paid["converted"].sum())
+    df.attrs.update(period=str(p), as_of=day, dated=True, available=True, reason=None,
+                    missing_table=None, cost=total, paid_leads=n, paid_converted=k,
+                    cost_per_lead=total / n if n else math.nan,
+                    cost_per_converted=total / k if k else math.nan,
+                    undated_campaigns=n_undated)
+    return df
