@@ -30,7 +30,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics._common import bucket_expr, counted
+from crmlib.metrics._common import as_of_day, bucket_expr, check_choice, counted, parse_day
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -47,25 +47,9 @@ UNKNOWN_ID = "unknown"
 TOTAL_ID = "total"
 
 
-def _check(name: str, value, allowed) -> None:
-    if value not in allowed:
-        shown = ", ".join("None" if a is None else str(a) for a in allowed)
-        raise ParamsError(f"`{name}` {value!r} is not one of {shown}; pass one of them.")
-
-
-def _day(value, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise ParamsError(f"`{name}` {value!r} is not a date; use YYYY-MM-DD.")
-    return ts.normalize()
-
-
 def period_offset(freq: str) -> pd.DateOffset:
     """The pandas offset of one period: a calendar month or 7 days."""
-    _check("freq", freq, SERIES_FREQS)
+    check_choice(freq, "freq", SERIES_FREQS)
     return pd.DateOffset(months=1) if freq == "month" else pd.DateOffset(weeks=1)
 
 
@@ -165,14 +149,14 @@ def sales_series(crm: CRM, *, metric: str = "contract_amount", freq: str = "mont
     >>> list(s.columns), s.attrs["season_length"]
     (['unique_id', 'ds', 'y'], 12)
     """
-    _check("metric", metric, SERIES_METRICS)
-    _check("freq", freq, SERIES_FREQS)
-    _check("by", by, SERIES_BY)
+    check_choice(metric, "metric", SERIES_METRICS)
+    check_choice(freq, "freq", SERIES_FREQS)
+    check_choice(by, "by", SERIES_BY)
     if week_start not in range(7):
         raise ParamsError(f"`week_start` {week_start!r} must be 0 (Monday) ... 6 (Sunday).")
-    as_of = _day(as_of, "as_of") if as_of is not None else crm.last_event_date()
+    as_of = as_of_day(crm, as_of)
     end = last_complete_end(as_of, freq, week_start=week_start)
-    first = _period_start(_day(start, "start"), freq, week_start) if start is not None else None
+    first = _period_start(parse_day(start, "start"), freq, week_start) if start is not None else None
     if first is not None and first >= end:
         raise ParamsError(f"`start` {pd.Timestamp(start):%Y-%m-%d} is after the last {freq} "
                           f"complete at {as_of:%Y-%m-%d}; pick an earlier start.")

@@ -147,6 +147,19 @@ def as_of_day(crm, as_of, name: str = "as_of") -> pd.Timestamp:
     return crm.last_event_date() if as_of is None else parse_day(as_of, name)
 
 
+def check_known(value, known, what: str):
+    """``value`` when it is a key of (or in) ``known``, else a ParamsError with a did-you-mean:
+    "unknown {what} `x`; did you mean `y`? Choose one of: ..."."""
+    if value in known:
+        return value
+    import difflib
+
+    names = [str(k) for k in known]
+    hint = difflib.get_close_matches(str(value), names, n=1)
+    raise ParamsError(f"unknown {what} `{value}`" + (f"; did you mean `{hint[0]}`?" if hint else "")
+                      + f" Choose one of: {', '.join(names)}.")
+
+
 def check_choice(value, name: str, choices) -> str:
     """``value`` when it is one of ``choices``, else a ParamsError naming the parameter."""
     if value not in choices:

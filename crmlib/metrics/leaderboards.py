@@ -25,7 +25,6 @@ Definitions (../shared/reference/metrics.md, Wukong BI 3G and the dashboard rank
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import ibis
@@ -33,7 +32,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, count_if, effective, in_period, live
+from crmlib.metrics._common import as_period, check_known, count_if, effective, in_period, live
 from crmlib.period import Period
 from crmlib.scope import Scope, resolve_scope
 
@@ -77,11 +76,7 @@ COLUMNS = ["rank", "employee_id", "name", "value", "team", "target", "completion
 
 
 def _check_metric(metric: str) -> None:
-    if metric not in LEADERBOARD_METRICS:
-        hint = difflib.get_close_matches(str(metric), LEADERBOARD_METRICS, n=1)
-        raise ParamsError(f"unknown leaderboard metric `{metric}`"
-                          + (f"; did you mean `{hint[0]}`?" if hint else "")
-                          + f" Choose one of: {', '.join(LEADERBOARD_METRICS)}.")
+    check_known(metric, LEADERBOARD_METRICS, "leaderboard metric")
 
 
 def missing_table(crm: CRM, metric: str) -> str | None:

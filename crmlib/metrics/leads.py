@@ -39,7 +39,6 @@ Definitions (../shared/reference/metrics.md "Leads and after-sale"):
 
 from __future__ import annotations
 
-import difflib
 import math
 import warnings
 from statistics import NormalDist
@@ -50,7 +49,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucketed, count_if, in_period
+from crmlib.metrics._common import as_period, bucketed, check_known, count_if, in_period
 from crmlib.scope import Scope
 
 __all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
@@ -95,12 +94,7 @@ def wilson_interval(converted, leads, *, confidence: float = 0.95):
 
 
 def _check_by(by: str) -> str:
-    if by not in LEAD_DIMENSIONS:
-        hint = difflib.get_close_matches(str(by), LEAD_DIMENSIONS, n=1)
-        raise ParamsError(f"`by` {by!r} is not a leads dimension"
-                          + (f"; did you mean `{hint[0]}`?" if hint else "")
-                          + f" Choose one of: {', '.join(LEAD_DIMENSIONS)}.")
-    return LEAD_DIMENSIONS[by]
+    return LEAD_DIMENSIONS[check_known(by, LEAD_DIMENSIONS, "leads dimension (`by`)")]
 
 
 def _check_top(top) -> None:

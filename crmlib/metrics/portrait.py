@@ -23,14 +23,12 @@ Definitions (../shared/reference/metrics.md, Wukong BI 3E):
 
 from __future__ import annotations
 
-import difflib
-
 import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, in_period
+from crmlib.metrics._common import as_period, check_known, in_period
 from crmlib.scope import Scope
 
 __all__ = ["PORTRAIT_DIMENSIONS", "PORTRAIT_COLUMNS", "customer_portrait"]
@@ -48,12 +46,7 @@ PORTRAIT_COLUMNS = ["value", "kind", "customers", "dealt", "dealt_rate", "share"
 
 
 def _check_dimension(dimension: str) -> str:
-    if dimension not in PORTRAIT_DIMENSIONS:
-        hint = difflib.get_close_matches(str(dimension), PORTRAIT_DIMENSIONS, n=1)
-        raise ParamsError(f"unknown portrait dimension `{dimension}`"
-                          + (f"; did you mean `{hint[0]}`?" if hint else "")
-                          + f" Choose one of: {', '.join(PORTRAIT_DIMENSIONS)}.")
-    return PORTRAIT_DIMENSIONS[dimension]
+    return PORTRAIT_DIMENSIONS[check_known(dimension, PORTRAIT_DIMENSIONS, "portrait dimension")]
 
 
 def _counted(crm: CRM, p, end_of_day, scope: Scope, created_in_period: bool) -> ibis.Table:
