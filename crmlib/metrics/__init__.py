@@ -7,6 +7,7 @@ notebooks read ``metrics.win_rate(...)``.
 """
 
 from crmlib.metrics import (
+    after_sales,
     brief,
     customers,
     followups,
@@ -23,6 +24,7 @@ from crmlib.metrics import (
     targets,
     value,
 )
+from crmlib.metrics.after_sales import *  # noqa: F403
 from crmlib.metrics.brief import *  # noqa: F403
 from crmlib.metrics.customers import *  # noqa: F403
 from crmlib.metrics.followups import *  # noqa: F403
@@ -42,4 +44,4 @@ from crmlib.metrics.value import *  # noqa: F403
 __all__ = [*brief.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
            *leaderboards.__all__, *opportunities.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
            *rfm_scores.__all__, *lifecycle_stages.__all__, *targets.__all__, *value.__all__, *pipeline.__all__,
-           *leads.__all__]
+           *leads.__all__, *after_sales.__all__]

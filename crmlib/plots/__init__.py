@@ -6,6 +6,7 @@ Every plotting function takes a pandas frame from a metric function and returns 
 """
 
 from crmlib.plots import (
+    after_sales,
     base,
     customers,
     followups,
@@ -18,6 +19,7 @@ from crmlib.plots import (
     targets,
     value,
 )
+from crmlib.plots.after_sales import *  # noqa: F403
 from crmlib.plots.base import *  # noqa: F403
 from crmlib.plots.customers import *  # noqa: F403
 from crmlib.plots.followups import *  # noqa: F403
@@ -32,4 +34,4 @@ from crmlib.plots.value import *  # noqa: F403
 
 __all__ = [*base.__all__, *customers.__all__, *followups.__all__, *funnel.__all__,
            *leaderboards.__all__, *performance.__all__, *portrait.__all__, *products.__all__,
-           *targets.__all__, *pipeline.__all__, *value.__all__]
+           *targets.__all__, *pipeline.__all__, *value.__all__, *after_sales.__all__]

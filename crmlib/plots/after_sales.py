@@ -1,0 +1,351 @@
+"""Charts and tables of the after-sale topic (:mod:`crmlib.metrics.after_sales`): orders and
+returns per bucket with the refund rate, the refund rate by reason, sale-to-return delays, and
+the funnel plot of return rates (rate vs orders, with the control limit).
+
+Charts take the metric's frame and ``lang`` and return the matplotlib ``Axes`` (None when there
+is nothing to draw); tables take ``ctx`` (a report context or a language) and return
+:class:`crmlib.display.HTMLText` with a plain-text form (what nbval compares). By product, see
+:func:`crmlib.plots.return_rate_bars` and :func:`crmlib.plots.returns_table`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from crmlib.display import HTMLText, fmt_change, fmt_value, rows_table
+from crmlib.i18n import t
+from crmlib.plots.base import _short_number
+from crmlib.plots.products import _barh
+
+__all__ = ["after_orders_chart", "after_reason_bars", "after_delay_bars", "after_funnel_plot",
+           "after_headline_table", "after_reason_table", "after_delay_table",
+           "after_unusual_table", "after_not_available"]
+
+_RED, _GREY = "#c53030", "#a0aec0"
+
+
+def _lang(ctx) -> str:
+    return getattr(ctx, "lang", ctx) or "en"
+
+
+def _currency(ctx):
+    return (getattr(ctx, "params", {}) or {}).get("currency")
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _pct(v) -> str:
+    return "—" if _nan(v) else f"{v:.1%}"
+
+
+def _message(key: str, lang: str, **fmt) -> HTMLText:
+    msg = t(key, lang, **fmt)
+    return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
+
+
+def after_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
+    """A "not available" message when ``df`` says a table is missing, else None."""
+    table = df.attrs.get("missing_table")
+    if not table:
+        return None
+    msg = t("not_available", _lang(ctx), table=table)
+    return HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
+
+
+def _bucket_labels(buckets) -> list[str]:
+    b = pd.to_datetime(pd.Series(buckets))
+    monthly = len(b) > 1 and (b.iloc[1] - b.iloc[0]).days > 20
+    return [f"{d:%Y-%m}" if monthly else f"{d:%m-%d}" for d in b]
+
+
+def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                       ax=None):
+    """Sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns` as
+    paired bars, with the refund rate (returned / sold amount) as a line on the right axis.
+
+    Returns the Axes of the bars, or None when nothing was sold or returned in the period.
+    """
+    if df.empty or not ((df["sold_amount"] > 0).any() or (df["returned_amount"] > 0).any()):
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    x = np.arange(len(df))
+    pal = sns.color_palette()
+    ax.bar(x - 0.2, df["sold_amount"], width=0.4, color=pal[0],
+           label=t("prod_sold_amount", lang))
+    ax.bar(x + 0.2, df["returned_amount"].fillna(0), width=0.4, color=pal[3],
+           label=t("prod_returned_amount", lang))
+    labels = _bucket_labels(df["bucket"])
+    step = max(1, math.ceil(len(df) / 12))
+    ax.set_xticks(x[::step], labels[::step])
+    ax.tick_params(axis="x", labelsize="small")
+    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.grid(axis="x", visible=False)
+    rate = ax.twinx()
+    rates = df["refund_rate"].astype("float64")
+    # one bucket with little sold can have a rate of several hundred %: cap the axis at 4x the
+    # period's rate (at least 5 %) and draw such a bucket at the top with its value
+    period_rate = df.attrs.get("refund_rate", math.nan)
+    cap = max(4 * (0.0 if _nan(period_rate) else period_rate), 0.05)
+    top = min(float(rates.max(skipna=True)) if rates.notna().any() else 0.0, cap) or 0.01
+    shown = rates.clip(upper=top)
+    rate.plot(x, shown, color="#2d3748", marker="o", markersize=4,
+              label=t("after_refund_rate", lang))
+    for xi, r in zip(x, rates, strict=True):
+        if r > top:
+            rate.annotate(f"▲ {r:.0%}", (xi, top), xytext=(0, 4), textcoords="offset points",
+                          ha="center", fontsize="x-small", color="#2d3748")
+    if not _nan(period_rate):
+        rate.axhline(min(period_rate, top), color="#2d3748", linestyle=":", linewidth=1,
+                     label=t("after_period_rate", lang, rate=_pct(period_rate)))
+    rate.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top > 0.05 else 1))
+    rate.set_ylim(0, top * 1.25)
+    rate.grid(False)
+    handles = ax.get_legend_handles_labels()
+    more = rate.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper center", ncol=4,
+              bbox_to_anchor=(0.5, -0.08), frameon=False, fontsize="small")
+    ax.set_xlabel("")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
+    return [t("after_other_reasons", lang) if k == "other" else
+            t("after_no_reason", lang) if k == "unknown" else str(r)
+            for r, k in zip(df["reason"], df["kind"], strict=True)]
+
+
+def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                      ax=None, **kwargs):
+    """Each reason's part of the refund rate (:func:`crmlib.metrics.returns_by_reason`) as
+    horizontal bars, labelled "rate · returned amount"; other reasons and no reason in grey.
+
+    The bars add up to the period's refund rate. Returns the Axes, or None without returns.
+    """
+    if df.empty or not (df["returned_amount"] > 0).any():
+        return None
+    rates = df["refund_rate"].astype("float64").fillna(0.0).tolist()
+    texts = [f"{_pct(r)} · {_short_number(a)}" for r, a in zip(
+        df["refund_rate"], df["returned_amount"], strict=True)]
+    ax = _barh(df, rates, _reason_labels(df, lang), texts, title=title, amount=False,
+               color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
+               xlim=max(rates, default=0.0) * 1.5 or 1.0)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    return ax
+
+
+def _stats_line(df: pd.DataFrame, lang: str) -> str:
+    a = df.attrs
+    text = t("after_delay_stats", lang, mean=_days(a.get("mean_days")),
+             median=_days(a.get("median_days")), n=int(a.get("returns") or 0))
+    if a.get("before_sale"):
+        text += " " + t("after_before_sale", lang, n=int(a["before_sale"]))
+    return text
+
+
+def _days(v) -> str:
+    return "—" if _nan(v) else f"{v:,.1f}"
+
+
+def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                     ax=None):
+    """Returns per sale-to-return bucket (:func:`crmlib.metrics.return_delays`) as bars with
+    their share; the mean and median delay in the corner. Returns the Axes, or None without
+    returns."""
+    if df.empty or not (df["returns"] > 0).any():
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    x = np.arange(len(df))
+    ax.bar(x, df["returns"], color=sns.color_palette()[0], width=0.7)
+    ax.set_xticks(x, df["bucket"].tolist())
+    ax.set_xlabel(t("after_days_to_return", lang))
+    ax.set_ylabel(t("prod_returns", lang))
+    ax.grid(axis="x", visible=False)
+    top = float(df["returns"].max())
+    for xi, n, s in zip(x, df["returns"], df["share"], strict=True):
+        if n:
+            ax.text(xi, n + top * 0.02, f"{int(n)} ({_pct(s)})", ha="center", va="bottom",
+                    fontsize="small")
+    ax.set_ylim(0, top * 1.35)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.text(0.98, 0.95, _stats_line(df, lang), transform=ax.transAxes, ha="right", va="top",
+            fontsize="small", color="#4a5568", wrap=True)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _names(df: pd.DataFrame) -> list[str]:
+    key = "customer_id" if "customer_id" in df.columns else "product_id"
+    return [str(n) if isinstance(n, str) and n.strip() else str(k)
+            for k, n in zip(df[key], df["name"], strict=True)]
+
+
+def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                      ax=None, label_max: int = 12):
+    """The funnel plot of :func:`crmlib.metrics.unusual_return_rates`: each customer (product)
+    at (orders, return rate), the overall rate p0, and the control limit p0 + z·√(p0(1−p0)/n)
+    as a curve over the order count. Unusual rows are red and labelled with their name (the
+    ``label_max`` highest z-scores); rows with fewer than ``min_orders`` orders are grey. Rows
+    at the same point are drawn once, the marker's area growing with their number.
+
+    Returns the Axes, or None when the frame is empty.
+    """
+    if df.empty:
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.5, 4.8))
+    a = df.attrs
+    p0, z, m = a.get("expected_rate", math.nan), a.get("z", 3.0), a.get("min_orders", 1)
+    n_max = max(int(df["orders"].max()), m, 2)
+    log = n_max >= 50
+    n = np.geomspace(1, n_max * 1.05, 200) if log else np.linspace(1, n_max * 1.05, 200)
+    if not _nan(p0):
+        ax.axhline(p0, color="#2d3748", linestyle="--", linewidth=1,
+                   label=t("after_overall_rate", lang, rate=_pct(p0)))
+        ax.plot(n, np.minimum(p0 + z * np.sqrt(p0 * (1 - p0) / n), 1.0), color=_RED,
+                linewidth=1.2, label=t("after_control_limit", lang, z=f"{z:g}"))
+    groups = [(~df["eligible"], _GREY, t("after_too_few_orders", lang, n=m)),
+              (df["eligible"] & ~df["unusual"], sns.color_palette()[0],
+               t("after_within_limit", lang)),
+              (df["unusual"], _RED, t("after_unusual_label", lang))]
+    for (mask, color, label), alpha in zip(groups, (0.5, 0.6, 0.9), strict=True):
+        if mask.any():  # rows at the same point drawn once, the marker area growing with them
+            pts = df[mask].groupby(["orders", "return_rate"]).size().reset_index(name="k")
+            ax.scatter(pts["orders"], pts["return_rate"], s=24 * np.sqrt(pts["k"]),
+                       alpha=alpha, color=color, edgecolor="none", label=label)
+    flagged = df[df["unusual"]].head(label_max)
+    for (_, r), name in zip(flagged.iterrows(), _names(flagged), strict=True):
+        ax.annotate(name, (r["orders"], r["return_rate"]), xytext=(4, 3),
+                    textcoords="offset points", fontsize="x-small", color=_RED)
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.set_xlim(0.8 if log else 0, n_max * 1.1)
+    # room for every point and for the limit from min_orders on (the curve above is clipped)
+    lim_m = p0 + z * math.sqrt(p0 * (1 - p0) / m) if not _nan(p0) else 0.0
+    ax.set_ylim(-0.02, min(1.05, max(float(df["return_rate"].max()), lim_m, 0.05) * 1.15))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(t("after_orders_axis", lang))
+    ax.set_ylabel(t("after_return_rate_axis", lang))
+    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                    fontsize="small")
+    for h in leg.legend_handles:  # one marker size in the legend, whatever the first point's
+        if hasattr(h, "set_sizes"):
+            h.set_sizes([24])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = None
+                         ) -> HTMLText:
+    """The period's totals of :func:`crmlib.metrics.orders_and_returns` (``attrs``): orders,
+    sold amount, returns, returned amount, refund rate; with ``previous`` (the same frame for
+    the previous period) its values and the change (relative; points for the rate)."""
+    lang, currency = _lang(ctx), _currency(ctx)
+    rows_spec = [("after_orders", "orders", "count"), ("prod_sold_amount", "sold_amount",
+                                                        "amount"),
+                 ("prod_returns", "returns", "count"),
+                 ("prod_returned_amount", "returned_amount", "amount"),
+                 ("after_refund_rate", "refund_rate", "rate")]
+    heads = [t("metric", lang), t("after_this_period", lang)]
+    if previous is not None:
+        heads += [t("after_previous_period", lang), t("change_vs_previous", lang)]
+
+    def fmt(v, kind):
+        return _pct(v) if kind == "rate" else fmt_value(v, kind, currency)
+
+    rows = []
+    for key, col, kind in rows_spec:
+        cur = df.attrs.get(col)
+        row = [t(key, lang), fmt(cur, kind)]
+        if previous is not None:
+            prev = previous.attrs.get(col)
+            if kind == "rate":
+                change = ("—" if _nan(cur) or _nan(prev) else
+                          t("after_points", lang, v=f"{(cur - prev) * 100:+.1f}"))
+            else:
+                change = fmt_change(cur / prev - 1 if not _nan(cur) and not _nan(prev) and prev
+                                    else math.nan)
+            row += [fmt(prev, kind), change]
+        rows.append(row)
+    return rows_table(heads, rows, css_class="crm-after-headline")
+
+
+def after_reason_table(df: pd.DataFrame, ctx) -> HTMLText:
+    """Rows of :func:`crmlib.metrics.returns_by_reason`: reason, returns, returned amount,
+    share, part of the refund rate; a total row (the period's refund rate) last."""
+    lang, currency = _lang(ctx), _currency(ctx)
+    na = after_not_available(df, ctx)
+    if na is not None:
+        return na
+    if df.empty:
+        return _message("after_no_returns", lang)
+    heads = [t(k, lang) for k in ("after_reason", "prod_returns", "prod_returned_amount",
+                                  "after_share_returned", "after_refund_rate")]
+    rows = [[lab, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s), _pct(r)]
+            for lab, n, a, s, r in zip(_reason_labels(df, lang), df["returns"],
+                                       df["returned_amount"], df["share"], df["refund_rate"],
+                                       strict=True)]
+    rows.append([t("prod_total", lang), f"{int(df['returns'].sum()):,}",
+                 fmt_value(df.attrs.get("returned_amount"), "amount", currency),
+                 _pct(1.0), _pct(df.attrs.get("refund_rate"))])
+    return rows_table(heads, rows, css_class="crm-after-reasons")
+
+
+def after_delay_table(df: pd.DataFrame, ctx) -> HTMLText:
+    """Rows of :func:`crmlib.metrics.return_delays` (days from sale to return, returns,
+    returned amount, share), then a line with the mean and median delay and the returns dated
+    before their sale (left out)."""
+    lang, currency = _lang(ctx), _currency(ctx)
+    na = after_not_available(df, ctx)
+    if na is not None:
+        return na
+    heads = [t(k, lang) for k in ("after_days_to_return", "prod_returns",
+                                  "prod_returned_amount", "after_share_returns")]
+    rows = [[b, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s)]
+            for b, n, a, s in zip(df["bucket"], df["returns"], df["returned_amount"],
+                                  df["share"], strict=True)]
+    table = rows_table(heads, rows, css_class="crm-after-delays")
+    line = _stats_line(df, lang)
+    return HTMLText(f"{table._repr_html_()}<p>{html.escape(line)}</p>", f"{table!r}\n{line}")
+
+
+def after_unusual_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
+    """The unusual rows of :func:`crmlib.metrics.unusual_return_rates` (highest z first, at
+    most ``top``): name, orders, returned orders, return rate, control limit, z-score,
+    returned amount. Says so when none is unusual."""
+    lang, currency = _lang(ctx), _currency(ctx)
+    na = after_not_available(df, ctx)
+    if na is not None:
+        return na
+    flagged = df[df["unusual"].astype(bool)] if len(df) else df
+    if flagged.empty:
+        return _message("after_none_unusual", lang, z=f"{df.attrs.get('z', 3.0):g}",
+                        n=int(df.attrs.get("min_orders", 1)))
+    if top is not None:
+        flagged = flagged.head(top)
+    first = "after_customer" if "customer_id" in df.columns else "prod_product"
+    heads = [t(k, lang) for k in (first, "after_orders", "after_returned_orders",
+                                  "prod_return_rate", "after_limit", "after_z",
+                                  "prod_returned_amount")]
+    rows = [[name, f"{int(o):,}", f"{int(x):,}", _pct(r), _pct(lim), f"{zs:.1f}",
+             fmt_value(a, "amount", currency)]
+            for name, o, x, r, lim, zs, a in zip(
+                _names(flagged), flagged["orders"], flagged["returned_orders"],
+                flagged["return_rate"], flagged["limit"], flagged["z_score"],
+                flagged["returned_amount"], strict=True)]
+    return rows_table(heads, rows, css_class="crm-after-unusual")
