@@ -14,7 +14,7 @@ from crmlib.data.schema import TABLES
 LINES, SEED = 5_000, 1
 # planned dates, which may lie after the as-of day; every other timestamp is an event
 PLANNED = {("opportunities", "expected_close_at"), ("customers", "next_followup_at"),
-           ("contracts", "end_at"), ("payment_plans", "due_at")}
+           ("contracts", "end_at"), ("payment_plans", "due_at"), ("targets", "month")}
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +190,19 @@ def test_nothing_after_as_of(frames):
     events = [("contracts", "signed_at"), ("payments", "paid_at"), ("customers", "created_at"),
               ("opportunities", "created_at"), ("activities", "at"), ("leads", "created_at")]
     assert max(frames[t][c].max() for t, c in events).normalize() == DEMO_AS_OF
+
+
+def test_targets_plan_the_rest_of_the_year(frames):
+    """Targets run to December of the as-of year (a year's plan), one per owner and metric that
+    has one in the as-of month, so quarter and year forecasts have a full target."""
+    t = frames["targets"].assign(month=lambda d: pd.to_datetime(d["month"]))
+    assert t["month"].max() == pd.Timestamp(f"{DEMO_AS_OF.year}-12-01")
+    keys = ["owner_type", "owner_id", "metric"]
+    last = t[t["month"] == DEMO_AS_OF.replace(day=1)][keys]
+    for month in ("11", "12"):
+        later = t[t["month"] == pd.Timestamp(f"{DEMO_AS_OF.year}-{month}-01")]
+        assert sorted(map(tuple, later[keys].values)) == sorted(map(tuple, last.values))
+        assert (later["value"] > 0).all()
 
 
 def test_followups_and_owners_consistent(frames):

@@ -3,7 +3,8 @@
 :func:`generate` returns all 19 canonical tables (see :mod:`crmlib.data.schema`) as pandas frames;
 :func:`build_demo` writes them to a DuckDB file. The same ``seed`` gives the same data. Events run
 from 2023-11-01 (the CRM's go-live) to :data:`DEMO_AS_OF` (2026-10-31); only planned dates
-(``expected_close_at``, ``next_followup_at``, ``end_at``, ``due_at``) may lie later. ``lines``
+(``expected_close_at``, ``next_followup_at``, ``end_at``, ``due_at``) and the targets of the
+rest of the as-of year may lie later. ``lines``
 sets the number of contract lines (1k .. 10M); everything else scales with it.
 
 What is in it:

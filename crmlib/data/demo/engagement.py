@@ -221,4 +221,40 @@ def targets_frame(rng, k, p, c, s) -> pd.DataFrame:
                                         "metric": metric, "month": months[j].to_numpy(),
                                         "value": value[i, j]}))
     df = pd.concat(frames, ignore_index=True)
+    df = pd.concat([df, _plan_rest_of_year(df)], ignore_index=True)
     return df.sort_values(["month", "owner_type", "owner_id", "metric"], ignore_index=True)
+
+
+def _plan_rest_of_year(df: pd.DataFrame) -> pd.DataFrame:
+    """Targets for the months after the data up to December, as a CRM holds a year's plan:
+    for every owner with a target in the last month, the same month a year earlier times the
+    metric's growth (the last 12 months' targets over the 12 before), else the mean of its last
+    three targets; rounded like the others. Deterministic, so the targets up to the data's
+    last month are unchanged."""
+    last = pd.Timestamp(df["month"].max())
+    future = pd.date_range(last + pd.DateOffset(months=1), f"{last.year}-12-01", freq="MS")
+    if future.empty:
+        return df.iloc[:0]
+    keys = ["owner_type", "owner_id", "metric"]
+    m = pd.to_datetime(df["month"])
+    recent = m > last - pd.DateOffset(months=12)
+    before = (m <= last - pd.DateOffset(months=12)) & (m > last - pd.DateOffset(months=24))
+    growth = (df[recent].groupby("metric")["value"].sum()
+              / df[before].groupby("metric")["value"].sum()).fillna(1.0)
+    active = df[m == last][keys]
+    hist = df.merge(active, on=keys)
+    fallback = (hist.sort_values("month").groupby(keys)["value"]
+                .apply(lambda v: v.tail(3).mean()))
+    rows = []
+    for month in future:
+        year_ago = hist[pd.to_datetime(hist["month"]) == month - pd.DateOffset(years=1)]
+        planned = active.merge(year_ago, on=keys, how="left")
+        value = planned["value"] * planned["metric"].map(growth)
+        value = value.fillna(planned.set_index(keys).index.map(fallback).to_series(
+            index=planned.index))
+        unit = np.where(planned["metric"] == "new_customers", 1, 1000) * np.where(
+            planned["owner_type"] == "team", 10, 1)
+        rows.append(planned[keys].assign(month=month, value=np.maximum(
+            unit, np.round(value / unit) * unit)))
+    return pd.concat(rows, ignore_index=True)[["owner_type", "owner_id", "metric", "month",
+                                                "value"]]
