@@ -51,3 +51,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data reports $(TEST_DATA) .pytest_cache
+
+# The Voila dashboards (notebooks/dashboards/) on http://127.0.0.1:8866, on the embedded database.
+.PHONY: dashboard
+dashboard: $(STAMP) system-deps-reports $(DB)
+	$(BIN)/crm dashboard

@@ -6,6 +6,7 @@
     crm report [--teams ...] [--topics ...] [--period P] [--as-of DATE] [--workers N] [--out DIR]
     crm quality [SOURCE] [--out DIR] [--as-of DATE]
     crm merge FILE.csv [--into DB] [--yes]
+    crm dashboard [--source SOURCE] [--port P] [--base-url /crm/]
 
 Errors that crmlib raises on purpose are printed as one clear message (no traceback) and exit 2.
 """
@@ -141,6 +142,14 @@ def _cmd_merge(args) -> int:
         con.disconnect()
 
 
+def _cmd_dashboard(args) -> int:
+    from crmlib.dashboards.serve import serve
+
+    print(f"dashboards on http://127.0.0.1:{args.port}{args.base_url} (Ctrl-C stops)")
+    return serve(source=args.source, port=args.port, base_url=args.base_url,
+                 cull_idle_timeout=args.cull_idle_timeout)
+
+
 def _writable(into: str):
     """An ibis backend that can write: a DuckDB file (it must exist) or a PostgreSQL URL."""
     import ibis
@@ -226,6 +235,17 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--yes", action="store_true",
                    help="apply without asking (needed when stdin is not a terminal)")
     m.set_defaults(func=_cmd_merge)
+
+    b = sub.add_parser("dashboard", help="serve the Voila dashboards (sales overview, customer "
+                                         "value) on 127.0.0.1")
+    b.add_argument("--source", help="DuckDB file, duckdb:// or postgresql:// URL (default: "
+                                    "data/crm.duckdb)")
+    b.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    b.add_argument("--base-url", dest="base_url", default="/",
+                   help="URL prefix behind a reverse proxy, e.g. /crm/ (default /)")
+    b.add_argument("--cull-idle-timeout", dest="cull_idle_timeout", type=int, default=900,
+                   help="seconds after which an idle viewer's kernel stops (default 900)")
+    b.set_defaults(func=_cmd_dashboard)
     return p
 
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages crmlib needs, only those missing, without asking.
 #   system-deps.sh reports   fonts for Chinese chart text
-#   system-deps.sh test      the above, plus a PostgreSQL server for the backend tests
+#   system-deps.sh test      the above, plus a PostgreSQL server for the backend tests and
+#                            Debian's chromium for the dashboards' browser tests
 set -euo pipefail
 what=${1:-test}
 need=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)
 if [ "$what" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,29 @@
+"""Voila dashboards for sales staff and managers: a sales overview and customer value.
+
+Each dashboard is a pure function from the viewer's selections to its output
+(:func:`sales_overview`, :func:`customer_value`), built from the same ``crmlib`` calls as the
+reports; :mod:`crmlib.dashboards.app` wires it to ipywidgets and :mod:`crmlib.dashboards.serve`
+serves ``notebooks/dashboards/`` with Voila (``crm dashboard``, ``make dashboard``).
+"""
+
+from crmlib.dashboards.common import Dashboard, Section, dashboard_context
+from crmlib.dashboards.overview import sales_overview
+from crmlib.dashboards.value import customer_value
+
+__all__ = ["Dashboard", "Section", "dashboard_context", "sales_overview", "customer_value",
+           "sales_overview_app", "customer_value_app"]
+
+
+def sales_overview_app(source=None, **selection):
+    """The sales overview wired to widgets (see :func:`crmlib.dashboards.app.sales_overview_app`)."""
+    from crmlib.dashboards import app
+
+    return app.sales_overview_app(source, **selection)
+
+
+def customer_value_app(source=None, **selection):
+    """The customer value dashboard wired to widgets (see
+    :func:`crmlib.dashboards.app.customer_value_app`)."""
+    from crmlib.dashboards import app
+
+    return app.customer_value_app(source, **selection)

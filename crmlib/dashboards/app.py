@@ -1,0 +1,260 @@
+"""The ipywidgets wiring of the dashboards: selection widgets -> a dashboard function -> HTML.
+
+The callbacks hold no data logic: they read the widgets, call a section generator of
+:mod:`crmlib.dashboards.overview` or :mod:`crmlib.dashboards.value` and put each section's HTML
+into its widget as soon as it is ready. Viewers never see a traceback: an exception becomes a
+plain sentence on the page and its traceback goes to the server's log (the process's stderr).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import logging
+import os
+import sys
+import time
+import warnings
+
+try:
+    import ipywidgets as widgets
+except ImportError as e:  # pragma: no cover - the dashboard extra is installed with `make`
+    raise ImportError("crmlib.dashboards needs `ipywidgets`; run `make test` or "
+                      "`pip install -e .[lab,dashboard]`.") from e
+
+from crmlib.dashboards.common import dashboard_context
+from crmlib.exceptions import CRMError
+from crmlib.i18n import t
+from crmlib.period import PRESETS
+
+__all__ = ["LANG_NAMES", "SOURCE_ENV", "DashboardApp", "sales_overview_app",
+           "customer_value_app"]
+
+# Each language is offered in its own name, whatever the page's language.
+LANG_NAMES = {"en": "English", "zh": "中文"}
+# `crm dashboard --source` passes the data source to the kernels through this variable.
+SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
+
+_WARNED: set[str] = set()
+CACHE_SIZE = 32  # selections whose rendered sections are kept, per kernel
+
+log = logging.getLogger("crmlib.dashboards")
+if not log.handlers:  # the kernel's sys.stderr goes to the page; the real stderr to the log
+    _handler = logging.StreamHandler(sys.__stderr__)
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+_CSS = """<style>
+.crm-dash h2 {margin: 4px 0} .crm-dash h3 {margin: 14px 0 4px 0}
+.crm-dash table {border-collapse: collapse; font-size: 0.9em}
+.crm-dash td, .crm-dash th {padding: 2px 8px; border-bottom: 1px solid #e2e8f0}
+.crm-dash .crm-status {color: #4a5568; font-size: 0.85em}
+.crm-dash .crm-error {color: #9b2c2c}
+</style>"""
+
+
+class DashboardApp:
+    """Selection widgets, a title, a status line and one HTML widget per section.
+
+    ``sections(ctx)`` yields the :class:`~crmlib.dashboards.common.Section` objects of one
+    selection, in ``keys`` order; ``title_key`` is the dashboard's label. ``widget`` is what a
+    notebook displays; :meth:`refresh` re-renders for the current selection (the widgets call
+    it on every change); the last :data:`CACHE_SIZE` selections are kept. Each render increments ``seq``; the status line carries it as
+    ``data-seq`` and ``data-state`` (busy / ready / error) for browser tests.
+    """
+
+    def __init__(self, crm, sections, keys, *, title_key: str, lang="en", period="last_month",
+                 team=None, employee=None, as_of=None, currency="CNY"):
+        self.crm, self.sections, self.keys, self.title_key = crm, sections, keys, title_key
+        self.as_of, self.currency = as_of, currency
+        self.seq, self._last, self._hold, self._cache = 0, None, 0, {}
+        self.ctx = None
+        emp = crm.table("employees").select("employee_id", "name", "team").to_pandas()
+        self._employees = emp.sort_values(["team", "employee_id"], na_position="last")
+        self._teams = sorted(self._employees["team"].dropna().unique())
+        style = {"description_width": "initial"}
+        self.team = widgets.Dropdown(value=team or "", options=self._team_options(lang),
+                                     style=style)
+        self.employee = widgets.Dropdown(options=self._employee_options(team, lang),
+                                         value=employee or "", style=style)
+        self.period = widgets.Dropdown(options=self._period_options(lang), value=period,
+                                       style=style)
+        self.start = widgets.DatePicker(style=style)
+        self.end = widgets.DatePicker(style=style)
+        self.lang = widgets.Dropdown(options=[(v, k) for k, v in LANG_NAMES.items()],
+                                     value=lang, style=style)
+        self.title = widgets.HTML()
+        self.status = widgets.HTML()
+        self.outputs = {k: widgets.HTML(layout=widgets.Layout(width="100%")) for k in keys}
+        self.team.observe(self._on_team, "value")
+        self.period.observe(self._on_period, "value")
+        self.lang.observe(self._on_lang, "value")
+        self._labels(lang)
+        self._show_dates(period)
+        controls = {"team": self.team, "employee": self.employee, "period": self.period,
+                    "start": self.start, "end": self.end, "lang": self.lang}
+        # calls refresh now and on every change of a control
+        hidden = widgets.interactive_output(self.refresh, controls)
+        bar = widgets.HBox([self.team, self.employee, self.period, self.start, self.end,
+                            self.lang], layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([widgets.HTML(_CSS), bar, self.title, self.status,
+                                    *self.outputs.values(), hidden])
+        self.widget.add_class("crm-dash")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --------------------------------------------------------------------------- options
+    def _team_options(self, lang):
+        return [(t("company", lang), "")] + [(x, x) for x in self._teams]
+
+    def _employee_options(self, team, lang):
+        e = self._employees
+        if team:
+            e = e[e["team"] == team]
+        return [(t("dash_all_employees", lang), "")] + [
+            (f"{r.name} ({r.employee_id})", r.employee_id) for r in e.itertuples(index=False)]
+
+    def _period_options(self, lang):
+        return [(t(f"preset_{p}", lang), p) for p in PRESETS]
+
+    def _labels(self, lang):
+        for w, key in ((self.team, "team"), (self.employee, "employee"),
+                       (self.period, "period"), (self.start, "dash_start"),
+                       (self.end, "dash_end"), (self.lang, "dash_language")):
+            w.description = t(key, lang)
+
+    def _show_dates(self, period):
+        for w in (self.start, self.end):
+            w.layout.display = None if period == "custom" else "none"
+
+    def _relabel(self, widget, options):
+        value = widget.value
+        widget.options = options
+        widget.value = value if value in [v for _, v in options] else options[0][1]
+
+    # --------------------------------------------------------------------------- events
+    @contextlib.contextmanager
+    def _holding(self):
+        """No render while widgets are updated in steps (nested holds allowed)."""
+        self._hold += 1
+        try:
+            yield
+        finally:
+            self._hold -= 1
+
+    def _on_team(self, change):
+        if self._hold:
+            return  # a relabel in progress
+        with self._holding():
+            self._relabel(self.employee, self._employee_options(change["new"], self.lang.value))
+
+    def _on_period(self, change):
+        self._show_dates(change["new"])
+        if change["new"] == "custom" and self.ctx is not None and (
+                self.start.value is None or self.end.value is None):
+            with self._holding():  # start from the period shown so far
+                self.start.value = self.ctx.period.start.date()
+                self.end.value = self.ctx.period.last_day.date()
+
+    def _on_lang(self, change):
+        lang = change["new"]
+        with self._holding():
+            self._labels(lang)
+            self._relabel(self.team, self._team_options(lang))
+            self._relabel(self.employee, self._employee_options(self.team.value, lang))
+            self._relabel(self.period, self._period_options(lang))
+
+    # --------------------------------------------------------------------------- render
+    def _status(self, state: str, text: str) -> None:
+        self.status.value = (f'<span class="crm-status crm-{state}" data-state="{state}" '
+                             f'data-seq="{self.seq}">{html.escape(text)}</span>')
+
+    def refresh(self, team=None, employee=None, period="last_month", start=None, end=None,
+                lang="en") -> None:
+        """Render the dashboard for a selection (what the widgets call); never raises."""
+        custom = period == "custom"
+        key = (team or None, employee or None, period, start if custom else None,
+               end if custom else None, lang)
+        if self._hold or key == self._last:
+            return
+        self._last = key
+        self.seq += 1
+        t0 = time.perf_counter()
+        self._status("busy", t("dash_loading", lang))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self.ctx = ctx = dashboard_context(
+                    self.crm, team=key[0], employee=key[1], period=period,
+                    start=_day(key[3]), end=_day(key[4]), lang=lang, as_of=self.as_of,
+                    currency=self.currency)
+                self.title.value = (f"<h2>{html.escape(t(self.title_key, lang))}</h2><p>"
+                                    + html.escape(t("dash_subtitle", lang, scope=_scope_name(
+                                        ctx), period=str(ctx.period),
+                                        as_of=f"{ctx.as_of:%Y-%m-%d}")) + "</p>")
+                shown = self._cache.get(key)
+                if shown is None:  # each section appears as soon as it is computed
+                    shown = {}
+                    for section in self.sections(ctx):
+                        shown[section.key] = self.outputs[section.key].value = \
+                            section._repr_html_()
+                    self._cache[key] = shown
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.pop(next(iter(self._cache)))
+                else:
+                    for k, v in shown.items():
+                        self.outputs[k].value = v
+            for w in caught:  # to the server log, once per message and kernel
+                if str(w.message) not in _WARNED:
+                    _WARNED.add(str(w.message))
+                    log.warning("%s: %s", w.category.__name__, w.message)
+            took = time.perf_counter() - t0
+            log.info("rendered %s in %.2f s", key, took)
+            self._status("ready", t("dash_updated", lang, seconds=f"{took:.1f}"))
+        except Exception as e:  # noqa: BLE001 - shown as one plain sentence, logged in full
+            log.exception("dashboard failed for %s", key)
+            for w in self.outputs.values():
+                w.value = ""
+            text = t("dash_error", lang if lang in LANG_NAMES else "en")
+            if isinstance(e, CRMError):  # our own errors say what is wrong with the selection
+                text = f"{t('dash_bad_selection', lang)} {e}"
+            self._status("error", text)
+
+
+def _day(value):
+    return None if value is None else dt.date.isoformat(value)
+
+
+def _scope_name(ctx) -> str:
+    return t("company", ctx.lang) if ctx.scope.kind == "company" else str(ctx.scope.value)
+
+
+def _connect(source):
+    import crmlib
+
+    crm = crmlib.connect(source or os.environ.get(SOURCE_ENV) or None)
+    if getattr(crm.backend, "name", "") == "duckdb":  # its progress bar would reach the page
+        crm.backend.raw_sql("SET enable_progress_bar = false")
+    return crm
+
+
+def sales_overview_app(source=None, **selection) -> DashboardApp:
+    """The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
+    default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``selection`` sets the initial
+    ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``."""
+    from crmlib.dashboards.overview import OVERVIEW_SECTIONS, overview_sections
+
+    return DashboardApp(_connect(source), overview_sections, OVERVIEW_SECTIONS,
+                        title_key="dash_overview_title", **selection)
+
+
+def customer_value_app(source=None, **selection) -> DashboardApp:
+    """The customer value dashboard, ready to display (arguments as :func:`sales_overview_app`)."""
+    from crmlib.dashboards.value import VALUE_SECTIONS, value_sections
+
+    return DashboardApp(_connect(source), value_sections, VALUE_SECTIONS,
+                        title_key="dash_value_title", **selection)

@@ -1,0 +1,132 @@
+"""What both dashboards share: the selection -> report context, sections, and charts as images.
+
+A dashboard is a pure function from the viewer's selections (team, employee, period preset or
+date range, language) to a :class:`Dashboard`: a list of :class:`Section` objects, each holding
+what Jupyter displays (HTML with a plain-text form) and the frames its figures come from. Every
+figure is computed by the same ``crmlib.metrics`` / ``crmlib.clv`` / ``crmlib.segment`` call as
+the reports, and drawn by the same ``crmlib.plots`` function.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from crmlib.context import ReportContext
+from crmlib.display import HTMLText
+from crmlib.i18n import t
+from crmlib.period import resolve_period
+from crmlib.scope import Scope, resolve_scope
+
+__all__ = ["Section", "Dashboard", "dashboard_context", "chart", "message"]
+
+
+@dataclass
+class Section:
+    """One block of a dashboard: ``key``, its heading, what it shows, the frames behind it."""
+
+    key: str
+    title: str
+    items: list = field(default_factory=list)
+    data: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        body = "".join(i._repr_html_() if hasattr(i, "_repr_html_") else html.escape(repr(i))
+                       for i in self.items)
+        return (f'<section class="crm-section" data-section="{html.escape(self.key)}">'
+                f"<h3>{html.escape(self.title)}</h3>{body}</section>")
+
+    def __repr__(self) -> str:
+        return "\n".join([f"## {self.title}", *(repr(i) for i in self.items)])
+
+
+@dataclass
+class Dashboard:
+    """The output of a dashboard function: its context and its sections, in display order."""
+
+    ctx: ReportContext
+    title: str
+    sections: list[Section]
+
+    def __getitem__(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    def _repr_html_(self) -> str:
+        return f"<h2>{html.escape(self.title)}</h2>" + "".join(
+            s._repr_html_() for s in self.sections)
+
+    def __repr__(self) -> str:
+        return "\n\n".join([f"# {self.title}", *(repr(s) for s in self.sections)])
+
+
+def dashboard_context(crm, *, team=None, employee=None, period="last_month", start=None,
+                      end=None, lang="en", as_of=None, currency="CNY") -> ReportContext:
+    """The report context of a selection, resolved as :func:`crmlib.open_report` does.
+
+    ``employee`` (with subordinates) wins over ``team``; neither is the whole company.
+    ``period`` is a preset of :data:`crmlib.period.PRESETS`; ``custom`` uses ``start`` and
+    ``end`` (both days included). ``as_of`` defaults to the data's last event date.
+
+    Raises
+    ------
+    ParamsError
+        Unknown team, employee, preset or language, or bad dates.
+    """
+    from crmlib import plots
+
+    t("company", lang)  # raises ValueError naming an unknown language
+    as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
+    p = resolve_period(period, as_of=as_of, start=start, end=end)
+    if employee:
+        scope = resolve_scope(crm, employee=employee)
+    elif team:
+        scope = resolve_scope(crm, team=team)
+    else:
+        scope = Scope()
+    plots.set_theme(lang)
+    return ReportContext(crm, lang, as_of, p, scope,
+                         {"team": team, "employee": employee, "currency": currency,
+                          "lang": lang})
+
+
+def chart(fig, *, key: str) -> HTMLText:
+    """A matplotlib Figure (or Axes) as an inline PNG; the figure is closed.
+
+    The image's ``alt`` text and the plain-text form list the chart's texts (titles, axis and
+    tick labels), so that tests and screen readers see the chart's language.
+    """
+    fig = getattr(fig, "figure", fig)
+    texts = [s for s in (o.get_text().strip() for o in _texts(fig)) if s]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches=None)  # laid out already: one draw
+    plt.close(fig)
+    alt = " | ".join(dict.fromkeys(texts))
+    src = base64.b64encode(buf.getvalue()).decode("ascii")
+    return HTMLText(f'<img class="crm-chart" data-chart="{html.escape(key)}" '
+                    f'alt="{html.escape(alt)}" src="data:image/png;base64,{src}" '
+                    'style="max-width:100%"/>', f"[chart {key}: {alt}]")
+
+
+def _texts(fig):
+    """The texts a viewer sees: figure and axes titles, labels, annotations, legends, and the
+    tick labels of axes that are shown."""
+    yield from fig.texts
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        yield from (ax.title, ax._left_title, ax._right_title, *ax.texts)
+        if ax.axison:
+            yield from (ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(),
+                        *ax.get_yticklabels())
+        if ax.get_legend() is not None:
+            yield from ax.get_legend().get_texts()
+
+
+def message(text: str, css: str = "crm-message") -> HTMLText:
+    """A plain sentence shown in place of a section (no data, pick a team, an error)."""
+    return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)

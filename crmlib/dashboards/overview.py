@@ -1,0 +1,108 @@
+"""The sales overview dashboard: KPI cards, target gauges, trend, funnel, leaderboard and the
+reps' forgotten customers, for one selection (team / employee, period, language).
+
+Each section comes from the same calls as the reports (``10_dashboard``, ``20_targets``,
+``30_sales_funnel``, ``50_leaderboards``, ``65_followups``); amounts are in ``currency`` (not
+converted), counts are records.
+"""
+
+from __future__ import annotations
+
+from crmlib import metrics, plots
+from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, message
+from crmlib.display import kpi_cards
+
+__all__ = ["OVERVIEW_SECTIONS", "TREND_METRICS", "TARGET_METRICS", "TODO_TOP",
+           "overview_sections", "sales_overview"]
+
+TREND_METRICS = ("contract_amount", "payments", "new_customers")
+TARGET_METRICS = ("contract_amount", "payment_amount", "new_customers")
+LEADERBOARD_TOP = 10
+TODO_TOP = 5  # customers per rep in the forgotten list
+
+
+def _kpis(ctx) -> Section:
+    brief = metrics.sales_brief(ctx.crm, period=ctx.period, scope=ctx.scope)
+    return Section("kpis", ctx.t("sales_brief"), [kpi_cards(brief, ctx)], {"brief": brief})
+
+
+def _targets(ctx) -> Section:
+    done = metrics.completion(ctx.crm, metric=list(TARGET_METRICS), period=ctx.period,
+                              scope=ctx.scope)
+    return Section("targets", ctx.t("targets_heading_period"),
+                   [chart(plots.completion_gauges(done, lang=ctx.lang), key="targets")],
+                   {"completion": done})
+
+
+def _trend(ctx) -> Section:
+    series = {m: metrics.brief_trend(ctx.crm, m, period=ctx.period, scope=ctx.scope)
+              for m in TREND_METRICS}
+    fig = plots.trends(series, labels={m: ctx.t(m) for m in TREND_METRICS},
+                       amounts=("contract_amount", "payments"))
+    return Section("trend", ctx.t("trend"), [chart(fig, key="trend")], series)
+
+
+def _funnel(ctx) -> Section:
+    stages = metrics.ordered_funnel(ctx.crm, period=ctx.period, scope=ctx.scope)
+    return Section("funnel", ctx.t("ordered_funnel"),
+                   [chart(plots.funnel_chart(stages, lang=ctx.lang), key="funnel")],
+                   {"funnel": stages})
+
+
+def _leaderboard(ctx) -> Section:
+    me = ctx.params.get("employee")
+    board = metrics.leaderboard(ctx.crm, metric="contract_amount", period=ctx.period,
+                                scope=metrics.ranking_scope(ctx.crm, ctx.scope))
+    return Section("leaderboard", ctx.t("lb_board_contract_amount"),
+                   [plots.leaderboard_table(board, ctx, top=LEADERBOARD_TOP, highlight=me)],
+                   {"leaderboard": board})
+
+
+def _forgotten(ctx) -> Section:
+    days = metrics.todo_threshold(metrics.FORGOTTEN_DAYS)
+    counts = metrics.forgotten_overview(ctx.crm, as_of=ctx.as_of, scope=ctx.scope)
+    ax = plots.forgotten_bars(counts, lang=ctx.lang)
+    items = [chart(ax, key="forgotten")] if ax is not None else []
+    data = {"forgotten": counts}
+    if ctx.scope.kind == "company":  # every rep's list of a whole company is too long to read
+        items.append(message(ctx.t("dash_pick_team_for_list")))
+    else:
+        todo = metrics.todo_list(ctx.crm, days=days, as_of=ctx.as_of, scope=ctx.scope)
+        items.append(plots.todo_table(todo, ctx, top=TODO_TOP, mask=True))
+        data["todo"] = todo
+    return Section("forgotten", ctx.t("fu_forgotten"), items, data)
+
+
+OVERVIEW_SECTIONS = ("kpis", "targets", "trend", "funnel", "leaderboard", "forgotten")
+
+
+def overview_sections(ctx):
+    """The sections of :func:`sales_overview` one after the other (a generator, so that the
+    dashboard can show each as soon as it is ready)."""
+    for f in (_kpis, _targets, _trend, _funnel, _leaderboard, _forgotten):
+        yield f(ctx)
+
+
+def sales_overview(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
+                   lang="en", as_of=None, currency="CNY") -> Dashboard:
+    """The sales overview of a selection (see :func:`~crmlib.dashboards.dashboard_context`).
+
+    Sections, in order: ``kpis`` (:func:`crmlib.metrics.sales_brief`: the period's figures with
+    the change vs the previous period and a year ago), ``targets`` (completion gauges of
+    contract amount, payments and new customers), ``trend`` (contract amount, payments and new
+    customers per bucket), ``funnel`` (the ordered funnel of the period's new opportunities),
+    ``leaderboard`` (employees by contract amount; one employee is ranked in the whole company
+    and highlighted) and ``forgotten`` (customers not followed up for 7 ... 180 days, and each
+    rep's to-do list, phone and e-mail masked, for a team or employee).
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> d = sales_overview(crmlib.connect(), team="east", period="last_month")
+    >>> [s.key for s in d.sections]
+    ['kpis', 'targets', 'trend', 'funnel', 'leaderboard', 'forgotten']
+    """
+    ctx = dashboard_context(crm, team=team, employee=employee, period=period, start=start,
+                            end=end, lang=lang, as_of=as_of, currency=currency)
+    return Dashboard(ctx, ctx.t("dash_overview_title"),
+                     list(overview_sections(ctx)))

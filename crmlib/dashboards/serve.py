@@ -1,0 +1,70 @@
+"""Serve ``notebooks/dashboards/`` with Voila on 127.0.0.1 (``crm dashboard``, ``make dashboard``).
+
+The command line: sources stripped, tracebacks never sent to viewers, one pre-heated kernel per
+dashboard (a kernel that has already run the notebook, so that a page opens at once; the pool
+refills after each use), and idle kernels culled. It listens on 127.0.0.1 only: to give a team
+access, put a reverse proxy with a login in front of it (README, "Dashboards").
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crmlib import config
+
+__all__ = ["DASHBOARDS_DIR", "voila_command", "serve"]
+
+DASHBOARDS_DIR = config.PROJECT_ROOT / "notebooks" / "dashboards"
+
+
+def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
+                  preheat: bool = True, pool_size: int = 1, cull_idle_timeout: int = 900,
+                  cull_interval: int = 60, base_url: str = "/") -> list[str]:
+    """The ``voila`` command line serving ``target`` (a folder or one notebook).
+
+    Parameters
+    ----------
+    target : path, default=notebooks/dashboards
+    port : int, default=8866
+        TCP port on 127.0.0.1.
+    preheat : bool, default=True
+        Keep ``pool_size`` kernels per notebook that have already run it.
+    cull_idle_timeout : int, default=900
+        Seconds without activity after which a viewer's kernel is shut down.
+    cull_interval : int, default=60
+        Seconds between two checks for idle kernels.
+    base_url : str, default="/"
+        URL prefix, for a reverse proxy that serves the dashboards under a path.
+
+    Examples
+    --------
+    >>> cmd = voila_command(port=9000)
+    >>> "--show_tracebacks=False" in cmd and "--Voila.ip=127.0.0.1" in cmd
+    True
+    """
+    cmd = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", f"--Voila.base_url={base_url}", "--strip_sources=True",
+           "--show_tracebacks=False",
+           f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
+           f"--MappingKernelManager.cull_interval={int(cull_interval)}",
+           "--MappingKernelManager.cull_connected=False"]
+    if preheat and pool_size > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={int(pool_size)}"]
+    return cmd
+
+
+def serve(target: Path | str = DASHBOARDS_DIR, *, source: str | None = None, **options) -> int:
+    """Run :func:`voila_command` until interrupted; ``source`` (see :func:`crmlib.connect`) is
+    passed to the kernels as ``$CRM_DASHBOARD_SOURCE``. Returns Voila's exit status."""
+    from crmlib.dashboards.app import SOURCE_ENV
+
+    env = dict(os.environ)
+    if source:  # the kernels run in the notebooks' folder: a file path must be absolute
+        env[SOURCE_ENV] = str(source) if "://" in str(source) else str(Path(source).resolve())
+    try:
+        return subprocess.call(voila_command(target, **options), env=env)
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,120 @@
+"""The customer value dashboard: RFM segments, Pareto, top customers by CLV and churn risk, for
+one selection (team / employee, period, language).
+
+The figures are "as of" figures: they are computed as of the period's last day (capped at the
+data's last event date). The calls are those of the reports ``100_rfm`` and ``120_clv_churn``.
+BG/NBD and Gamma-Gamma are fit on the whole company (as :func:`crmlib.clv.customer_value` does),
+so the fitted values are cached per (source, as-of date) and a team or employee selection only
+keeps its customers' rows; amounts are in ``currency`` (not converted).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+
+from crmlib import clv, metrics, segment
+from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context
+from crmlib.plots import clv as cplots
+from crmlib.plots import value as vplots
+
+__all__ = ["VALUE_SECTIONS", "value_as_of", "company_value", "scoped_value", "value_sections",
+           "customer_value"]
+
+CLV_TOP = 10
+_CACHE: dict[tuple, pd.DataFrame] = {}
+_LOCK = threading.Lock()
+
+
+def value_as_of(ctx) -> pd.Timestamp:
+    """The day value figures are computed as of: the period's last day, at most ``as_of``."""
+    return min(ctx.period.last_day, ctx.as_of.normalize())
+
+
+def company_value(crm, *, as_of) -> pd.DataFrame:
+    """:func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
+    (source, day) in this process (the fit takes seconds on a million contract lines)."""
+    key = (crm.description, id(crm.backend), pd.Timestamp(as_of).normalize())
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = clv.customer_value(crm, as_of=as_of)
+        return _CACHE[key]
+
+
+def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
+    """The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
+    (the scope's buyers, e.g. the ``customer_id`` of :func:`crmlib.metrics.rfm` for the scope);
+    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company."""
+    out = value[value["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
+    out.attrs = dict(value.attrs)
+    return out
+
+
+def _context_value(ctx):
+    day = value_as_of(ctx)
+    rfm = metrics.rfm(ctx.crm, as_of=day, scope=ctx.scope)
+    return day, rfm
+
+
+def _segments(ctx, rfm) -> Section:
+    seg = metrics.segment_summary(rfm, scheme="rfm11")
+    return Section("segments", ctx.t("value_segments_rfm11"),
+                   [chart(vplots.segment_bars(seg, lang=ctx.lang), key="segments"),
+                    vplots.segment_table(seg, ctx)], {"segments": seg})
+
+
+def _pareto(ctx, rfm) -> Section:
+    curve = metrics.pareto(rfm)
+    return Section("pareto", ctx.t("value_pareto"),
+                   [vplots.pareto_headline(curve, ctx),
+                    chart(vplots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
+                   {"pareto": curve})
+
+
+def _top_clv(ctx, value) -> Section:
+    return Section("clv", ctx.t("clv_top_heading"), [cplots.clv_table(value, ctx, top=CLV_TOP)],
+                   {"value": value})
+
+
+def _risk(ctx, value) -> Section:
+    risk = segment.churn_risk(value[["customer_id", "p_alive"]])
+    return Section("risk", ctx.t("clv_risk_heading"), [cplots.risk_table(risk, ctx)],
+                   {"risk": risk})
+
+
+VALUE_SECTIONS = ("segments", "pareto", "clv", "risk")
+
+
+def value_sections(ctx):
+    """The sections of :func:`customer_value` one after the other (a generator, so that the
+    dashboard can show each as soon as it is ready)."""
+    day, rfm = _context_value(ctx)
+    yield _segments(ctx, rfm)
+    yield _pareto(ctx, rfm)
+    every = company_value(ctx.crm, as_of=day)
+    value = every if ctx.scope.employee_ids is None else scoped_value(every, rfm["customer_id"])
+    yield _top_clv(ctx, value)
+    yield _risk(ctx, value)
+
+
+def customer_value(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
+                   lang="en", as_of=None, currency="CNY") -> Dashboard:
+    """The customer value dashboard of a selection (see
+    :func:`~crmlib.dashboards.dashboard_context`), as of the period's last day.
+
+    Sections, in order: ``segments`` (customers, revenue and mean R/F/M per segment of the
+    11-segment RFM scheme), ``pareto`` (the share of customers that makes 80 % of revenue, and
+    the curve), ``clv`` (the top customers by lifetime value over 365 days, 10 % a year
+    discount) and ``risk`` (customers per churn-risk band, 1 - P(alive)).
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> d = customer_value(crmlib.connect(), team="east", period="this_month")
+    >>> [s.key for s in d.sections]
+    ['segments', 'pareto', 'clv', 'risk']
+    """
+    ctx = dashboard_context(crm, team=team, employee=employee, period=period, start=start,
+                            end=end, lang=lang, as_of=as_of, currency=currency)
+    return Dashboard(ctx, ctx.t("dash_value_title"), list(value_sections(ctx)))
