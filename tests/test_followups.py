@@ -128,6 +128,9 @@ def test_todo_list_order_scope_and_bad(crm):
     df = todo_list(crm, days=7, as_of=AS_OF)
     assert df["customer_id"].tolist() == ["c1", "c9", "c7", "c2", "c6"]
     assert df["position"].tolist() == [1, 2, 3, 4, 1]
+    top = todo_list(crm, days=7, as_of=AS_OF, top=2)  # each owner's first 2; counts of all
+    assert top["customer_id"].tolist() == ["c1", "c9", "c6"]
+    assert top["owner_total"].tolist() == [4, 4, 1]
     e2 = todo_list(crm, days=7, as_of=AS_OF, scope=resolve_scope(crm, employee="e2"))
     assert e2["customer_id"].tolist() == ["c6"]
     assert todo_list(crm, days=365, as_of="2024-03-10").empty  # c6 not yet overdue then

@@ -67,7 +67,8 @@ def _forgotten(ctx) -> Section:
     if ctx.scope.kind == "company":  # every rep's list of a whole company is too long to read
         items.append(message(ctx.t("dash_pick_team_for_list")))
     else:
-        todo = metrics.todo_list(ctx.crm, days=days, as_of=ctx.as_of, scope=ctx.scope)
+        todo = metrics.todo_list(ctx.crm, days=days, as_of=ctx.as_of, scope=ctx.scope,
+                                 top=TODO_TOP)
         items.append(plots.todo_table(todo, ctx, top=TODO_TOP, mask=True))
         data["todo"] = todo
     return Section("forgotten", ctx.t("fu_forgotten"), items, data)

@@ -358,7 +358,8 @@ TODO_COLUMNS = ["owner_id", "owner_name", "customer_id", "name", "last_followup_
                 "position", "owner_total", "owner_forgotten", "owner_overdue"]
 
 
-def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None) -> pd.DataFrame:
+def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
+              top: int | None = None) -> pd.DataFrame:
     """Each rep's "to do this week": forgotten customers and overdue planned contacts.
 
     The open customers of :func:`last_followups` (not dealt, not deleted, with an owner in
@@ -376,7 +377,9 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None) -> pd.D
         ``phone``, ``email`` (raw: mask them when displaying, see :mod:`crmlib.privacy`),
         ``position`` (1, 2, ... within the owner, in the order above), ``owner_total`` (the
         owner's number of rows), ``owner_forgotten`` and ``owner_overdue`` (how many of them
-        are forgotten / overdue; a customer may be both), ordered by owner name, owner id, position. Empty with
+        are forgotten / overdue; a customer may be both), ordered by owner name, owner id,
+        position; with ``top``, only each owner's first ``top`` rows (the counts still cover
+        all of them; filtered in the engine). Empty with
         ``attrs["available"]`` False when nothing in the data says when customers were
         followed up.
 
@@ -408,6 +411,8 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None) -> pd.D
                  .cast("int64"),
                  owner_overdue=_ones(t.overdue).sum().over(group_by=t.owner_id)
                  .cast("int64"))
+    if top is not None:
+        t = t.filter(t.position <= int(top))
     t = t.select(*TODO_COLUMNS).order_by(["owner_name", "owner_id", "position"])
     df = t.execute()[TODO_COLUMNS].reset_index(drop=True)
     df.attrs.update(available=True, missing_table=None, days=int(days))
