@@ -1,8 +1,9 @@
 """Connect to CRM data and expose each canonical table as an ibis table.
 
 ``connect()`` is the one door to data for every metric, notebook and dashboard. It accepts the
-embedded DuckDB file (the default), another DuckDB file, a PostgreSQL URL, a folder of exported
-files plus a mapping, or an already-open ibis backend; it checks the data contract
+embedded DuckDB file (the default), another DuckDB file, a PostgreSQL URL, an Apache Spark master
+URL or session (:mod:`crmlib.data.spark`), a folder of exported files plus a mapping, or an
+already-open ibis backend; it checks the data contract
 (:mod:`crmlib.data.schema`) and reports every problem at once.
 """
 
@@ -244,7 +245,9 @@ def connect(source=None, *, mapping: str | None = None, check: bool = True) -> C
         ``None``: the embedded DuckDB file ``data/crm.duckdb`` (built from the demo generator on
         first use). ``"duckdb:///path.duckdb"`` or a ``.duckdb`` path: that DuckDB file (opened
         read-only; it must exist). ``"postgresql://user:pw@host:port/db[?schema=s]"``: a
-        PostgreSQL database holding the canonical tables. A folder: its CSV/Excel/Parquet files
+        PostgreSQL database holding the canonical tables. ``"spark://local[2]"`` or
+        ``"spark://host:7077[?database=d]"``, or an open ``SparkSession``: the canonical tables
+        in Spark's catalog (see :mod:`crmlib.data.spark`). A folder: its CSV/Excel/Parquet files
         are imported with ``mapping`` into an in-memory DuckDB (rejects included). An open ibis
         backend is used as it is.
     mapping : str, optional
@@ -302,20 +305,28 @@ def _open(source, mapping) -> CRM:
             log.warning("no database at %s: building the demo data set", path)
             build_demo(path)
         return _duckdb_file(path)
+    from crmlib.data import spark
+
+    if spark.is_session(source):
+        return CRM(spark.connect_session(source), description="Spark session", source=source)
     if hasattr(source, "list_tables") and hasattr(source, "table"):
         return CRM(source, description=f"{source.name} connection", source=source)
     if not isinstance(source, (str, os.PathLike)):
         raise CRMError(f"cannot connect to a {type(source).__name__}; pass a path, a URL or an "
                        "ibis backend.")
     text = os.fspath(source)
-    scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""  # urlsplit fails on [2]
     if scheme == "duckdb":
         return _duckdb_file(duckdb_url_path(text))
     if scheme in ("postgresql", "postgres"):
         return _postgres(text)
+    if scheme == "spark":
+        backend, description = spark.connect_url(text)
+        return CRM(backend, description=description, source=text)
     if scheme:
         raise CRMError(f"unknown source scheme `{scheme}://` in {_redact(text)}; use duckdb:///"
-                       "path, postgresql://user@host/db, a .duckdb file or a folder of files.")
+                       "path, postgresql://user@host/db, spark://local[2], a .duckdb file or a "
+                       "folder of files.")
     path = Path(text)
     if path.is_dir():
         return _folder(path, mapping or "canonical")
