@@ -196,7 +196,7 @@ def _query(crm, as_of, scope, window_days, monetary) -> pd.DataFrame:
 
     g = g.mutate(r_score=score(ibis.desc(g.recency_days)), f_score=score(g.frequency),
                  m_score=score(g.monetary.round(2)))
-    return g.execute()
+    return g.order_by("customer_id").execute()  # sorted in the engine, not in pandas
 
 
 # -- rfm --------------------------------------------------------------------------------------
@@ -281,16 +281,21 @@ def rfm(crm: CRM, *, as_of=None, scope: Scope | None = None, window_days: int | 
     df = df.astype({"recency_days": "int64", "frequency": "int64", "r_score": "int64",
                     "f_score": "int64", "m_score": "int64", "monetary": "float64",
                     "revenue": "float64"})
-    df = df.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    df["rfm_score"] = (df["r_score"].astype(str) + df["f_score"].astype(str)
-                       + df["m_score"].astype(str))
+    df = df.reset_index(drop=True)
+    code = df["r_score"] * 100 + df["f_score"] * 10 + df["m_score"]  # scores are 1..5
+    df["rfm_score"] = code.astype(str)
     cut, levels = _levels(df, threshold)
+    lv = {k: pd.Series(v, index=df.index, dtype=object) for k, v in levels.items()}
+    level_code = lv["r"] + "|" + lv["f"] + "|" + lv["m"]
     out = df[RFM_COLUMNS].copy()
     for name, (kind, table) in compiled.items():
-        keys = zip(*((df["r_score"], df["f_score"], df["m_score"]) if kind == "score"
-                     else (levels["r"], levels["f"], levels["m"])), strict=True)
-        out[f"segment_{name}"] = pd.Series([table[k] for k in keys], index=df.index,
-                                           dtype=object)
+        # look up each distinct key once (125 score combinations, 8 level ones), then map
+        if kind == "score":
+            lookup = {100 * r + 10 * f + m: v for (r, f, m), v in table.items()}
+            seg = code.map(lookup)
+        else:
+            seg = level_code.map({"|".join(k): v for k, v in table.items()})
+        out[f"segment_{name}"] = seg.astype(object)
     out["segment"] = out[f"segment_{scheme}"]
     out.attrs.update(as_of=as_of, scope=str(scope or Scope()), window_days=window_days,
                      monetary=monetary, scheme=scheme, threshold=threshold, thresholds=cut,
