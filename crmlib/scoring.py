@@ -46,6 +46,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import CRMDataError, ParamsError
+from crmlib.metrics._common import with_defaults
 from crmlib.metrics.leads import converted_by
 from crmlib.scope import Scope
 
@@ -248,12 +249,7 @@ class LeadScorer:
         self.scorer_config = scorer_config
 
     def _config(self) -> dict:
-        cfg = {**SCORER_CONFIG, **(self.scorer_config or {})}
-        unknown = sorted(set(cfg) - set(SCORER_CONFIG))
-        if unknown:
-            raise ParamsError(f"`scorer_config` has unknown key(s) {unknown}; use "
-                              f"{', '.join(SCORER_CONFIG)}.")
-        return cfg
+        return with_defaults(SCORER_CONFIG, self.scorer_config, "scorer_config")
 
     def fit(self, leads: pd.DataFrame, y=None) -> LeadScorer:
         """Split, tune on the training leads by cross-validation, evaluate once on the test

@@ -147,6 +147,15 @@ def as_of_day(crm, as_of, name: str = "as_of") -> pd.Timestamp:
     return crm.last_event_date() if as_of is None else parse_day(as_of, name)
 
 
+def with_defaults(defaults: dict, overrides, name: str) -> dict:
+    """``defaults`` updated with ``overrides`` (a team's settings); a ParamsError names the
+    parameter ``name`` when an override key is not one of the defaults'."""
+    unknown = sorted(set(overrides or {}) - set(defaults))
+    if unknown:
+        raise ParamsError(f"`{name}` has unknown key(s) {unknown}; use {', '.join(defaults)}.")
+    return {**defaults, **(overrides or {})}
+
+
 def check_known(value, known, what: str):
     """``value`` when it is a key of (or in) ``known``, else a ParamsError with a did-you-mean:
     "unknown {what} `x`; did you mean `y`? Choose one of: ..."."""

@@ -43,7 +43,15 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_of_day, as_period, bucket_expr, count_if, effective, in_period
+from crmlib.metrics._common import (
+    as_of_day,
+    as_period,
+    bucket_expr,
+    count_if,
+    effective,
+    in_period,
+    with_defaults,
+)
 from crmlib.scope import Scope
 
 __all__ = ["RETURN_DAY_BINS", "UNUSUAL_RULE", "PERIOD_COLUMNS", "REASON_COLUMNS",
@@ -266,11 +274,7 @@ def return_delays(crm: CRM, *, period, scope: Scope | None = None,
 
 
 def _rule(rule_config) -> dict:
-    rule = {**UNUSUAL_RULE, **(rule_config or {})}
-    unknown = sorted(set(rule) - set(UNUSUAL_RULE))
-    if unknown:
-        raise ParamsError(f"`rule_config` has unknown key(s) {unknown}; use "
-                          f"{', '.join(UNUSUAL_RULE)}.")
+    rule = with_defaults(UNUSUAL_RULE, rule_config, "rule_config")
     z, m = rule["z"], rule["min_orders"]
     if (not isinstance(z, (int, float, np.number)) or isinstance(z, bool) or not math.isfinite(z)
             or z <= 0 or not _whole(m) or m < 1):

@@ -49,7 +49,14 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucketed, check_known, count_if, in_period
+from crmlib.metrics._common import (
+    as_period,
+    bucketed,
+    check_known,
+    count_if,
+    in_period,
+    with_defaults,
+)
 from crmlib.scope import Scope
 
 __all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
@@ -143,11 +150,7 @@ def _cohort(crm: CRM, p, day: pd.Timestamp, scope: Scope | None, dated: bool) ->
 
 
 def _config(conversion_config) -> dict:
-    cfg = {**CONVERSION_CONFIG, **(conversion_config or {})}
-    unknown = sorted(set(cfg) - set(CONVERSION_CONFIG))
-    if unknown:
-        raise ParamsError(f"`conversion_config` has unknown key(s) {unknown}; use "
-                          f"{', '.join(CONVERSION_CONFIG)}.")
+    cfg = with_defaults(CONVERSION_CONFIG, conversion_config, "conversion_config")
     if cfg["rank_by"] not in ("ci_low", "conversion_rate"):
         raise ParamsError(f"`rank_by` {cfg['rank_by']!r} must be `ci_low` (the interval's lower "
                           "bound) or `conversion_rate`.")

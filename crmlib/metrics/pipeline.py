@@ -42,7 +42,7 @@ import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, count_if, effective, in_period
+from crmlib.metrics._common import as_period, count_if, effective, in_period, with_defaults
 from crmlib.metrics.funnel import (
     FUNNEL_OUTCOMES,
     _as_of,
@@ -86,12 +86,7 @@ def categories_from_params(params: dict) -> dict[str, float]:
 
 
 def _categories(config: dict | None) -> dict[str, float]:
-    config = dict(config or {})
-    unknown = sorted(set(config) - set(FORECAST_CATEGORIES))
-    if unknown:
-        raise ParamsError(f"`categories_config` has unknown key(s) {unknown}; use "
-                          f"{', '.join(FORECAST_CATEGORIES)}.")
-    cats = {**FORECAST_CATEGORIES, **config}
+    cats = with_defaults(FORECAST_CATEGORIES, config, "categories_config")
     bad = {k: v for k, v in cats.items()
            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1}
     if bad:
