@@ -6,7 +6,7 @@
     crm report [--teams ...] [--topics ...] [--period P] [--as-of DATE] [--workers N] [--out DIR]
     crm quality [SOURCE] [--out DIR] [--as-of DATE]
     crm merge FILE.csv [--into DB] [--yes]
-    crm dashboard [--source SOURCE] [--port P] [--base-url /crm/]
+    crm dashboard [--source SOURCE] [--port P] [--base-url /crm/] [--workers N]
 
 Errors that crmlib raises on purpose are printed as one clear message (no traceback) and exit 2.
 """
@@ -147,7 +147,8 @@ def _cmd_dashboard(args) -> int:
 
     print(f"dashboards on http://127.0.0.1:{args.port}{args.base_url} (Ctrl-C stops)")
     return serve(source=args.source, port=args.port, base_url=args.base_url,
-                 cull_idle_timeout=args.cull_idle_timeout)
+                 cull_idle_timeout=args.cull_idle_timeout, fill_delay=args.fill_delay,
+                 workers=args.workers)
 
 
 def _writable(into: str):
@@ -245,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="URL prefix behind a reverse proxy, e.g. /crm/ (default /)")
     b.add_argument("--cull-idle-timeout", dest="cull_idle_timeout", type=int, default=900,
                    help="seconds after which an idle viewer's kernel stops (default 900)")
+    b.add_argument("--fill-delay", dest="fill_delay", type=float, default=10,
+                   help="seconds after a viewer took the pre-heated kernel before the next one "
+                        "is started (default 10)")
+    b.add_argument("--workers", type=int, default=None,
+                   help="processes per viewer that compute the sections (default 2 on 2 cores "
+                        "or more, 0 = in the kernel)")
     b.set_defaults(func=_cmd_dashboard)
     return p
 

@@ -170,4 +170,6 @@ def test_voila_command():
                  "--show_tracebacks=False", "--preheat_kernel=True", "--no-browser"):
         assert flag in cmd
     assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in cmd)
+    assert "--VoilaKernelManager.fill_delay=10.0" in cmd  # the viewer's first clicks first
+    assert "--VoilaKernelManager.fill_delay=2.5" in voila_command(fill_delay=2.5)
     assert "--preheat_kernel=True" not in voila_command(preheat=False)

@@ -138,6 +138,24 @@ def test_todo_list_order_scope_and_bad(crm):
         todo_list(crm, days=-5, as_of=AS_OF)
 
 
+def test_reused_follow_ups_give_the_same_lists(crm):
+    # dashboards keep every customer's last follow-up per as-of day in a temporary table
+    # (CRM.reuse) and filter it per scope; reports aggregate the scope's follow-ups each time
+    scopes = [None, resolve_scope(crm, employee="e1"), resolve_scope(crm, team="west")]
+    cases = [(s, day) for s in scopes for day in (AS_OF, "2024-03-10")]
+    plain = [(forgotten_counts(crm, as_of=d, scope=s), todo_list(crm, days=7, as_of=d, scope=s))
+             for s, d in cases]
+    crm.reuse_intermediates = True
+    try:
+        for (s, d), (counts, todo) in zip(cases, plain, strict=True):
+            pd.testing.assert_frame_equal(forgotten_counts(crm, as_of=d, scope=s), counts)
+            pd.testing.assert_frame_equal(todo_list(crm, days=7, as_of=d, scope=s), todo)
+        assert len(crm._kept) == 2  # one table per as-of day, shared by the three scopes
+    finally:
+        crm.reuse_intermediates = False
+        crm._kept.clear()
+
+
 def test_overdue_listed_first(crm):
     # at 7 days as of 04-01, e2's c6 (overdue) stays first; a second e2 customer would follow.
     # here e1's rows are all not overdue, so the overdue-first rule shows on e2 only: check that

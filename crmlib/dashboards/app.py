@@ -12,10 +12,14 @@ import contextlib
 import datetime as dt
 import html
 import logging
-import os
 import sys
 import time
 import warnings
+from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pandas as pd
 
 try:
     import ipywidgets as widgets
@@ -23,7 +27,8 @@ except ImportError as e:  # pragma: no cover - the dashboard extra is installed 
     raise ImportError("crmlib.dashboards needs `ipywidgets`; run `make test` or "
                       "`pip install -e .[lab,dashboard]`.") from e
 
-from crmlib.dashboards.common import dashboard_context
+from crmlib.dashboards.common import SOURCE_ENV, connect_source, dashboard_context
+from crmlib.dashboards.workers import SectionError, SectionPool, default_workers
 from crmlib.exceptions import CRMError
 from crmlib.i18n import t
 from crmlib.period import PRESETS
@@ -33,8 +38,6 @@ __all__ = ["LANG_NAMES", "SOURCE_ENV", "DashboardApp", "sales_overview_app",
 
 # Each language is offered in its own name, whatever the page's language.
 LANG_NAMES = {"en": "English", "zh": "中文"}
-# `crm dashboard --source` passes the data source to the kernels through this variable.
-SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
 
 _WARNED: set[str] = set()
 CACHE_SIZE = 32  # selections whose rendered sections are kept, per kernel
@@ -59,19 +62,29 @@ _CSS = """<style>
 class DashboardApp:
     """Selection widgets, a title, a status line and one HTML widget per section.
 
-    ``sections(ctx)`` yields the :class:`~crmlib.dashboards.common.Section` objects of one
-    selection, in ``keys`` order; ``title_key`` is the dashboard's label. ``widget`` is what a
-    notebook displays; :meth:`refresh` re-renders for the current selection (the widgets call
-    it on every change); the last :data:`CACHE_SIZE` selections are kept. Each render increments ``seq``; the status line carries it as
-    ``data-seq`` and ``data-state`` (busy / ready / error) for browser tests.
+    ``section(ctx, key)`` makes the :class:`~crmlib.dashboards.common.Section` ``key`` of one
+    selection; ``keys`` are the sections in display order and ``groups`` the keys each worker
+    process renders (see :class:`~crmlib.dashboards.workers.SectionPool`; ``workers`` = 0, or a
+    ``source`` that is not a path or URL, renders in the kernel). ``title_key`` is the
+    dashboard's label. ``widget`` is what a notebook displays; :meth:`refresh` re-renders for
+    the current selection (the widgets call it on every change); the last :data:`CACHE_SIZE`
+    selections are kept. ``as_of`` defaults to the data's last event date, read once. Each
+    render increments ``seq``; the status line carries it as ``data-seq`` and ``data-state``
+    (busy / ready / error) for browser tests.
     """
 
-    def __init__(self, crm, sections, keys, *, title_key: str, lang="en", period="last_month",
-                 team=None, employee=None, as_of=None, currency="CNY"):
-        self.crm, self.sections, self.keys, self.title_key = crm, sections, keys, title_key
-        self.as_of, self.currency = as_of, currency
+    def __init__(self, crm, section, keys, groups=None, *, title_key: str, source=None,
+                 workers: int | None = None, lang="en", period="last_month", team=None,
+                 employee=None, as_of=None, currency="CNY"):
+        self.crm, self.section, self.keys, self.title_key = crm, section, keys, title_key
+        self.as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
+        self.currency = currency
         self.seq, self._last, self._hold, self._cache = 0, None, 0, {}
         self.ctx = None
+        workers = default_workers() if workers is None else int(workers)
+        reopenable = source is None or isinstance(source, (str, Path))
+        self.pool = (SectionPool(source, section, groups or [keys], workers)
+                     if workers > 0 and reopenable else None)
         emp = crm.table("employees").select("employee_id", "name", "team").to_pandas()
         self._employees = emp.sort_values(["team", "employee_id"], na_position="last")
         self._teams = sorted(self._employees["team"].dropna().unique())
@@ -103,6 +116,19 @@ class DashboardApp:
         self.widget = widgets.VBox([widgets.HTML(_CSS), bar, self.title, self.status,
                                     *self.outputs.values(), hidden])
         self.widget.add_class("crm-dash")
+        if self.pool is not None and self._teams:
+            # a first team selection in every worker, result dropped: a team's first view no
+            # longer pays for what the company view did not touch (lazy imports, caches)
+            t0 = time.perf_counter()
+            self.pool.warm(self._selection(self._teams[0], None, period, None, None, lang),
+                           done=lambda: log.info("warmed up in %.2f s", time.perf_counter() - t0))
+        else:
+            log.info("warmed up in 0.00 s (no worker processes)")
+
+    def _selection(self, team, employee, period, start, end, lang) -> dict:
+        """The keyword arguments of :func:`dashboard_context` for one selection."""
+        return dict(team=team, employee=employee, period=period, start=start, end=end,
+                    lang=lang, as_of=self.as_of, currency=self.currency)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -198,31 +224,59 @@ class DashboardApp:
                                         as_of=f"{ctx.as_of:%Y-%m-%d}")) + "</p>")
                 shown = self._cache.get(key)
                 if shown is None:  # each section appears as soon as it is computed
-                    shown = {}
-                    for section in self.sections(ctx):
-                        shown[section.key] = self.outputs[section.key].value = \
-                            section._repr_html_()
+                    shown = self._render(ctx, self._selection(
+                        key[0], key[1], period, _day(key[3]), _day(key[4]), lang))
                     self._cache[key] = shown
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.pop(next(iter(self._cache)))
                 else:
                     for k, v in shown.items():
                         self.outputs[k].value = v
-            for w in caught:  # to the server log, once per message and kernel
-                if str(w.message) not in _WARNED:
-                    _WARNED.add(str(w.message))
-                    log.warning("%s: %s", w.category.__name__, w.message)
+            _log_warnings((w.category.__name__, str(w.message)) for w in caught)
             took = time.perf_counter() - t0
             log.info("rendered %s in %.2f s", key, took)
             self._status("ready", t("dash_updated", lang, seconds=f"{took:.1f}"))
         except Exception as e:  # noqa: BLE001 - shown as one plain sentence, logged in full
-            log.exception("dashboard failed for %s", key)
+            if isinstance(e, SectionError):  # raised in a worker: its traceback came along
+                log.error("dashboard failed for %s in a worker:\n%s", key, e.remote)
+            else:
+                log.exception("dashboard failed for %s", key)
             for w in self.outputs.values():
                 w.value = ""
             text = t("dash_error", lang if lang in LANG_NAMES else "en")
-            if isinstance(e, CRMError):  # our own errors say what is wrong with the selection
-                text = f"{t('dash_bad_selection', lang)} {e}"
+            if isinstance(e, CRMError) or getattr(e, "plain", False):
+                text = f"{t('dash_bad_selection', lang)} {e}"  # our errors name the problem
             self._status("error", text)
+
+    def _render(self, ctx, selection: dict) -> dict[str, str]:
+        """Each section's HTML for ``ctx`` (``selection``: its arguments, for the workers),
+        put on the page as soon as it is ready."""
+        shown: dict[str, str] = {}
+        if self.pool is not None:
+            futures: dict = {}
+            try:
+                futures.update((self.pool.submit(k, selection), k) for k in self.keys)
+                for done in as_completed(futures):
+                    html_, caught = done.result()
+                    shown[futures[done]] = self.outputs[futures[done]].value = html_
+                    _log_warnings(caught)
+            except BrokenProcessPool:  # a worker died (memory?): carry on in the kernel
+                log.exception("a dashboard worker process died; rendering in the kernel")
+                self.pool.close()
+                self.pool = None
+            finally:
+                for f in futures:
+                    f.cancel()
+        for k in self.keys:
+            if k not in shown:
+                shown[k] = self.outputs[k].value = self.section(ctx, k)._repr_html_()
+        return shown
+
+    def close(self) -> None:
+        """Stop the worker processes (they also stop when the kernel ends)."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
 
 def _day(value):
@@ -233,28 +287,30 @@ def _scope_name(ctx) -> str:
     return t("company", ctx.lang) if ctx.scope.kind == "company" else str(ctx.scope.value)
 
 
-def _connect(source):
-    import crmlib
+def _log_warnings(caught) -> None:
+    """(category name, message) pairs to the server log, once per message and kernel."""
+    for category, text in caught:
+        if text not in _WARNED:
+            _WARNED.add(text)
+            log.warning("%s: %s", category, text)
 
-    crm = crmlib.connect(source or os.environ.get(SOURCE_ENV) or None)
-    if getattr(crm.backend, "name", "") == "duckdb":  # its progress bar would reach the page
-        crm.backend.raw_sql("SET enable_progress_bar = false")
-    return crm
 
-
-def sales_overview_app(source=None, **selection) -> DashboardApp:
+def sales_overview_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
     """The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
-    default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``selection`` sets the initial
-    ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``."""
-    from crmlib.dashboards.overview import OVERVIEW_SECTIONS, overview_sections
+    default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``workers``: processes that render
+    the sections (default :func:`~crmlib.dashboards.workers.default_workers`); ``selection``
+    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``."""
+    from crmlib.dashboards.overview import OVERVIEW_GROUPS, OVERVIEW_SECTIONS, overview_section
 
-    return DashboardApp(_connect(source), overview_sections, OVERVIEW_SECTIONS,
-                        title_key="dash_overview_title", **selection)
+    return DashboardApp(connect_source(source), overview_section, OVERVIEW_SECTIONS,
+                        OVERVIEW_GROUPS, title_key="dash_overview_title", source=source,
+                        workers=workers, **selection)
 
 
-def customer_value_app(source=None, **selection) -> DashboardApp:
+def customer_value_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
     """The customer value dashboard, ready to display (arguments as :func:`sales_overview_app`)."""
-    from crmlib.dashboards.value import VALUE_SECTIONS, value_sections
+    from crmlib.dashboards.value import VALUE_GROUPS, VALUE_SECTIONS, value_section
 
-    return DashboardApp(_connect(source), value_sections, VALUE_SECTIONS,
-                        title_key="dash_value_title", **selection)
+    return DashboardApp(connect_source(source), value_section, VALUE_SECTIONS, VALUE_GROUPS,
+                        title_key="dash_value_title", source=source, workers=workers,
+                        **selection)

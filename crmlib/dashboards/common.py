@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -23,7 +24,11 @@ from crmlib.i18n import t
 from crmlib.period import resolve_period
 from crmlib.scope import Scope, resolve_scope
 
-__all__ = ["Section", "Dashboard", "dashboard_context", "chart", "message"]
+__all__ = ["SOURCE_ENV", "Section", "Dashboard", "connect_source", "dashboard_context", "chart",
+           "message"]
+
+# `crm dashboard --source` passes the data source to the kernels through this variable.
+SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
 
 
 @dataclass
@@ -62,6 +67,21 @@ class Dashboard:
 
     def __repr__(self) -> str:
         return "\n\n".join([f"# {self.title}", *(repr(s) for s in self.sections)])
+
+
+def connect_source(source=None):
+    """:func:`crmlib.connect` of ``source``, else of ``$CRM_DASHBOARD_SOURCE``, else of the
+    embedded data, reusing scope-free intermediates across selections
+    (:meth:`crmlib.data.connect.CRM.reuse`); DuckDB's progress bar is turned off (it would
+    print to the page)."""
+    import crmlib
+
+    crm = crmlib.connect(source or os.environ.get(SOURCE_ENV) or None)
+    if crm is not source:  # a CRM passed in is the caller's to configure
+        crm.reuse_intermediates = True
+    if getattr(crm.backend, "name", "") == "duckdb":
+        crm.backend.raw_sql("SET enable_progress_bar = false")
+    return crm
 
 
 def dashboard_context(crm, *, team=None, employee=None, period="last_month", start=None,

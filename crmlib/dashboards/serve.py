@@ -21,8 +21,9 @@ DASHBOARDS_DIR = config.PROJECT_ROOT / "notebooks" / "dashboards"
 
 
 def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
-                  preheat: bool = True, pool_size: int = 1, cull_idle_timeout: int = 900,
-                  cull_interval: int = 60, base_url: str = "/") -> list[str]:
+                  preheat: bool = True, pool_size: int = 1, fill_delay: float = 10,
+                  cull_idle_timeout: int = 900, cull_interval: int = 60,
+                  base_url: str = "/") -> list[str]:
     """The ``voila`` command line serving ``target`` (a folder or one notebook).
 
     Parameters
@@ -32,6 +33,11 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
         TCP port on 127.0.0.1.
     preheat : bool, default=True
         Keep ``pool_size`` kernels per notebook that have already run it.
+    fill_delay : float, default=10
+        Seconds after a viewer took a pre-heated kernel before a new one is started: starting
+        one runs the notebook (seconds of CPU: workers start, the customer value dashboard fits
+        its CLV models), which would slow the viewer's first clicks on a small machine; a second
+        viewer within the delay gets a kernel that is not pre-heated (Voila's default is 1).
     cull_idle_timeout : int, default=900
         Seconds without activity after which a viewer's kernel is shut down.
     cull_interval : int, default=60
@@ -52,16 +58,23 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
            f"--MappingKernelManager.cull_interval={int(cull_interval)}",
            "--MappingKernelManager.cull_connected=False"]
     if preheat and pool_size > 0:
-        cmd += ["--preheat_kernel=True", f"--pool_size={int(pool_size)}"]
+        cmd += ["--preheat_kernel=True", f"--pool_size={int(pool_size)}",
+                f"--VoilaKernelManager.fill_delay={float(fill_delay)}"]
     return cmd
 
 
-def serve(target: Path | str = DASHBOARDS_DIR, *, source: str | None = None, **options) -> int:
+def serve(target: Path | str = DASHBOARDS_DIR, *, source: str | None = None,
+          workers: int | None = None, **options) -> int:
     """Run :func:`voila_command` until interrupted; ``source`` (see :func:`crmlib.connect`) is
-    passed to the kernels as ``$CRM_DASHBOARD_SOURCE``. Returns Voila's exit status."""
-    from crmlib.dashboards.app import SOURCE_ENV
+    passed to the kernels as ``$CRM_DASHBOARD_SOURCE`` and ``workers`` (processes per viewer
+    that render the sections, see :mod:`crmlib.dashboards.workers`) as
+    ``$CRM_DASHBOARD_WORKERS``. Returns Voila's exit status."""
+    from crmlib.dashboards.common import SOURCE_ENV
+    from crmlib.dashboards.workers import WORKERS_ENV
 
     env = dict(os.environ)
+    if workers is not None:
+        env[WORKERS_ENV] = str(int(workers))
     if source:  # the kernels run in the notebooks' folder: a file path must be absolute
         env[SOURCE_ENV] = str(source) if "://" in str(source) else str(Path(source).resolve())
     try:

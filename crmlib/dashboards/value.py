@@ -19,8 +19,8 @@ from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_contex
 from crmlib.plots import clv as cplots
 from crmlib.plots import value as vplots
 
-__all__ = ["VALUE_SECTIONS", "value_as_of", "company_value", "scoped_value", "value_sections",
-           "customer_value"]
+__all__ = ["VALUE_SECTIONS", "VALUE_GROUPS", "value_as_of", "company_value", "scoped_value",
+           "value_section", "value_sections", "customer_value"]
 
 CLV_TOP = 10
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -51,51 +51,78 @@ def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
     return out
 
 
-def _context_value(ctx):
+_RFM: dict[tuple, pd.DataFrame] = {}  # the last few selections' RFM frames, in this process
+_RFM_KEEP = 4
+
+
+def _rfm(ctx) -> pd.DataFrame:
+    """:func:`crmlib.metrics.rfm` of the selection as of :func:`value_as_of`; kept for the last
+    :data:`_RFM_KEEP` selections, as every section of a selection needs it."""
     day = value_as_of(ctx)
+    key = (ctx.crm, ctx.scope.employee_ids, day)  # holds the CRM: its id cannot be reused
+    with _LOCK:
+        if key in _RFM:
+            return _RFM[key]
     rfm = metrics.rfm(ctx.crm, as_of=day, scope=ctx.scope)
-    return day, rfm
+    with _LOCK:
+        _RFM[key] = rfm
+        while len(_RFM) > _RFM_KEEP:
+            _RFM.pop(next(iter(_RFM)))
+    return rfm
 
 
-def _segments(ctx, rfm) -> Section:
-    seg = metrics.segment_summary(rfm, scheme="rfm11")
+def _value(ctx) -> pd.DataFrame:
+    """The selection's rows of :func:`company_value` as of :func:`value_as_of`."""
+    every = company_value(ctx.crm, as_of=value_as_of(ctx))
+    return every if ctx.scope.employee_ids is None else scoped_value(
+        every, _rfm(ctx)["customer_id"])
+
+
+def _segments(ctx) -> Section:
+    seg = metrics.segment_summary(_rfm(ctx), scheme="rfm11")
     return Section("segments", ctx.t("value_segments_rfm11"),
                    [chart(vplots.segment_bars(seg, lang=ctx.lang), key="segments"),
                     vplots.segment_table(seg, ctx)], {"segments": seg})
 
 
-def _pareto(ctx, rfm) -> Section:
-    curve = metrics.pareto(rfm)
+def _pareto(ctx) -> Section:
+    curve = metrics.pareto(_rfm(ctx))
     return Section("pareto", ctx.t("value_pareto"),
                    [vplots.pareto_headline(curve, ctx),
                     chart(vplots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
                    {"pareto": curve})
 
 
-def _top_clv(ctx, value) -> Section:
+def _top_clv(ctx) -> Section:
+    value = _value(ctx)
     return Section("clv", ctx.t("clv_top_heading"), [cplots.clv_table(value, ctx, top=CLV_TOP)],
                    {"value": value})
 
 
-def _risk(ctx, value) -> Section:
+def _risk(ctx) -> Section:
+    value = _value(ctx)
     risk = segment.churn_risk(value[["customer_id", "p_alive"]])
     return Section("risk", ctx.t("clv_risk_heading"), [cplots.risk_table(risk, ctx)],
                    {"risk": risk})
 
 
-VALUE_SECTIONS = ("segments", "pareto", "clv", "risk")
+_SECTIONS = {"segments": _segments, "pareto": _pareto, "clv": _top_clv, "risk": _risk}
+VALUE_SECTIONS = tuple(_SECTIONS)
+# Which sections one worker process computes (see :mod:`crmlib.dashboards.workers`): the RFM
+# ones, and the CLV ones, whose process keeps the company fit.
+VALUE_GROUPS = (("segments", "pareto"), ("clv", "risk"))
+
+
+def value_section(ctx, key: str) -> Section:
+    """The section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value`."""
+    return _SECTIONS[key](ctx)
 
 
 def value_sections(ctx):
     """The sections of :func:`customer_value` one after the other (a generator, so that the
     dashboard can show each as soon as it is ready)."""
-    day, rfm = _context_value(ctx)
-    yield _segments(ctx, rfm)
-    yield _pareto(ctx, rfm)
-    every = company_value(ctx.crm, as_of=day)
-    value = every if ctx.scope.employee_ids is None else scoped_value(every, rfm["customer_id"])
-    yield _top_clv(ctx, value)
-    yield _risk(ctx, value)
+    for key in VALUE_SECTIONS:
+        yield value_section(ctx, key)
 
 
 def customer_value(crm, *, team=None, employee=None, period="last_month", start=None, end=None,

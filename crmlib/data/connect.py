@@ -73,12 +73,16 @@ class CRM:
     lacks them). ``crm.tables()`` maps every present table name to its ibis table.
     """
 
+    REUSE_KEEP = 8  # intermediates kept by reuse()
+
     def __init__(self, backend, *, description: str, source: object = None):
         self.backend = backend
         self.description = description
         self.source = source
+        self.reuse_intermediates = False
         self._present = set(backend.list_tables())
         self._cache: dict[str, ibis.Table] = {}
+        self._kept: dict = {}
 
     # -- tables ---------------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -99,6 +103,24 @@ class CRM:
                     "model; figures that need it should say so instead of failing.")
             self._cache[name] = self._canonical(name)
         return self._cache[name]
+
+    def reuse(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` computed once into a temporary table of this connection when
+        ``reuse_intermediates`` is on, else ``expr`` itself.
+
+        For scope-free intermediates that every selection of an interactive session needs
+        (each customer's last follow-up as of a day): the dashboards turn it on; reports, which
+        need each once, leave it off. The last :attr:`REUSE_KEEP` distinct ones are kept (an
+        equal expression finds its table); older ones are dropped.
+        """
+        if not self.reuse_intermediates:
+            return expr
+        key = expr.op()
+        if key not in self._kept:
+            self._kept[key] = expr.cache()
+            while len(self._kept) > self.REUSE_KEEP:
+                self._kept.pop(next(iter(self._kept)))  # ibis drops it once unreferenced
+        return self._kept[key]
 
     def tables(self) -> dict[str, ibis.Table]:
         """Every canonical table the source holds, in load order."""
