@@ -39,9 +39,10 @@ def customer_value(crm, *, as_of, scope=None, horizon_days: float = 365,
     s = every if scope is None or scope.employee_ids is None else crm_purchase_summary(
         crm, as_of=as_of, scope=scope, unit_days=7)
     v = customer_lifetime_value(bg, gg, s, horizon=horizon_days, discount_rate=discount_rate)
-    c = crm.table("customers")
-    ids = v["customer_id"].astype(str).tolist()
-    names = c.filter(c.customer_id.isin(ids)).select("customer_id", "name").execute()
+    # names of every customer with a contract (a semi-join in the engine): a literal list of
+    # the buyers' ids took ibis 15 s to compile for 136k buyers (1M-line demo)
+    c, k = crm.table("customers"), crm.table("contracts")
+    names = c.filter(c.customer_id.isin(k.customer_id)).select("customer_id", "name").execute()
     v = v.merge(names, on="customer_id", how="left")
     v = v.sort_values(["clv", "customer_id"], ascending=[False, True], kind="stable")
     v = v.reset_index(drop=True)
