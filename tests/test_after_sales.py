@@ -223,6 +223,11 @@ def test_funnel_rule_by_customer(crm):
     early = metrics.unusual_return_rates(crm, period=JUNE, as_of="2024-06-24")
     assert early.attrs["returned_orders"] == 0 and not early["unusual"].any()
     assert early["z_score"].isna().all() and (early["limit"] == 0).all()
+    # as_of inside the period: only the orders signed by then (June 1-5: u1, u2, u3 5 each, u4 2)
+    first = metrics.unusual_return_rates(crm, period=JUNE, as_of="2024-06-05")
+    assert first.attrs["orders"] == 17
+    assert first.set_index("customer_id")["orders"].to_dict() == {
+        "u1": 5, "u2": 5, "u3": 5, "u4": 2}
 
 
 def test_funnel_units_by_product_and_as_of(crm):

@@ -21,11 +21,12 @@ Definitions (../shared/reference/metrics.md "Leads and after-sale"; by product, 
   count, and the returns per delay bucket (upper bounds :data:`RETURN_DAY_BINS`, included). A
   return dated before its sale is a data error: counted in ``attrs["before_sale"]``, left out.
 - **Unusual return rates** (a funnel-plot rule, Spiegelhalter 2005). The unit is an order:
-  effective contracts signed in the period, in scope (by product: a contract holding the
-  product); an order is *returned* when it has a return
-  (of the product, by product) dated on or before ``as_of`` and not before its sale. Per
-  customer (or product) with ``n`` orders and ``x`` returned, rate = x / n; the overall rate
-  ``p0`` = all returned orders / all orders. The row is **unusual** when it has at least ``min_orders`` orders and
+  effective contracts signed in the period and on or before ``as_of``, in scope (by product:
+  a contract holding the product); an order is *returned* when it has a return (of the
+  product, by product) dated on or before ``as_of`` and not before its sale. Per customer (or
+  product) with ``n`` orders and ``x`` returned, rate = x / n; the overall rate ``p0`` = all
+  returned orders / all orders. The row is **unusual** when it has at least ``min_orders``
+  orders and
   x / n > p0 + z·√(p0(1 − p0) / n): its rate exceeds what chance alone gives an order count of
   that size more than ``z`` standard errors. ``z`` and ``min_orders`` come from
   :data:`UNUSUAL_RULE` (params ``after_unusual_z``, ``after_unusual_min_orders``). Orders of the
@@ -291,7 +292,8 @@ def unusual_return_rates(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     Parameters
     ----------
     as_of : str or Timestamp, optional
-        Returns dated up to this day count. Default: the data's last event date.
+        Orders signed and returns dated up to this day count. Default: the data's last event
+        date.
     by : {"customer", "product"}, default="customer"
         By product, an order is a contract holding the product (needs ``contract_lines``),
         returned when a return of that product is on it.
@@ -321,9 +323,11 @@ def unusual_return_rates(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     missing = next((t for t in needed if not crm.has(t)), None)
     if missing is not None:
         return _unavailable(cols, missing, by=by, period=str(p))
+    end = ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
     c = _orders(crm, p, scope)
+    c = c.filter(c.signed_at < end)  # a period running past as_of: orders signed by then
     r = crm.table("returns")
-    r = r.filter(r.returned_at < ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime()))
+    r = r.filter(r.returned_at < end)
     # a return dated before its sale is a data error (see return_delays): it returns nothing
     r = r.inner_join(c.select("contract_id", _signed=c.signed_at), "contract_id")
     r = r.filter(r.returned_at.date() >= r._signed.date())
