@@ -61,7 +61,8 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     ax.set_xlabel("")
     # numeric dates read the same in both languages: 03-05 (days), 2024-03 (months)
     monthly = len(df) > 1 and (df["bucket"].iloc[1] - df["bucket"].iloc[0]).days > 20
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    # a "2024-03" label is twice as wide as "03-05": fewer of them, or they run together
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5 if monthly else 7))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
     if amount:
