@@ -53,10 +53,11 @@ def live(customers: ibis.Table) -> ibis.Table:
     return customers.filter(customers.status.isnull() | (customers.status != "deleted"))
 
 
-def counted(crm, table: str) -> ibis.Table:
+def counted(crm, table: str, *, owner: bool = True) -> ibis.Table:
     """The rows of ``table`` that figures count: effective contracts and payments, customers
-    that are not deleted; payments get their contract's ``owner_id`` (they are credited to it).
-    Other tables as they are."""
+    that are not deleted; payments get their contract's ``owner_id`` (they are credited to it;
+    ``owner=False`` skips that join when no figure needs the owner). Other tables as they
+    are."""
     t = crm.table(table)
     if table == "contracts":
         return effective(t)
@@ -64,6 +65,8 @@ def counted(crm, table: str) -> ibis.Table:
         return live(t)
     if table == "payments":
         p = effective(t)
+        if not owner:  # contract_id is the contracts' key: the left join adds no rows
+            return p
         c = crm.table("contracts").select("contract_id", "owner_id")
         return p.left_join(c, "contract_id").select(*p.columns, "owner_id")
     return t

@@ -50,10 +50,11 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
     table, _, scope_col, _ = BRIEF_METRICS[metric]
     if not crm.has(table):
         return None
-    t = counted(crm, table)
+    scope = scope or Scope()
+    t = counted(crm, table, owner=scope.employee_ids is not None)  # the owner only to filter
     if table == "activities":
         t = t.filter(t.kind == "follow_up")
-    return (scope or Scope()).filter(t, scope_col)
+    return scope.filter(t, scope_col)
 
 
 def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
