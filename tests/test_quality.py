@@ -569,3 +569,22 @@ def test_tables_mask_personal_data_and_use_labels():
     assert "超过 180 天无跟进" in zh and "客户" in zh
     assert qplots.rule_label("unknown_customers", "zh") == "客户 中不存在"
     assert repr(qplots.issues_table(stale.assign(rows=0), "en")) == "No issues found."
+
+
+def test_oversized_name_blocks_use_a_sorted_neighbourhood():
+    # one block "华为" of 5 records; in core order: d 华为云计算, a b e 华为技术, c 华为终端
+    recs = pd.DataFrame({"id": list("abcde"), "name": [
+        "华为技术有限公司", "华为技术股份有限公司", "华为终端有限公司", "华为云计算有限公司",
+        "华为技术有限公司"]})
+    full = quality.find_duplicates(recs)
+    assert full[["id_a", "id_b"]].values.tolist() == [["a", "b"], ["a", "e"], ["b", "e"]]
+    assert full.attrs["candidates"] == 10 and full.attrs["neighbourhood"] == 0
+    # blocks above 3 records: each with the 1 next in core order: d-a, a-b, b-e, e-c
+    with pytest.warns(UserWarning, match="5 records are in name blocks of more than 3"):
+        near = quality.find_duplicates(recs, duplicate_config={"max_block": 3, "window": 1})
+    assert near[["id_a", "id_b"]].values.tolist() == [["a", "b"], ["b", "e"]]  # a-e missed
+    assert near.attrs["candidates"] == 4 and near.attrs["neighbourhood"] == 5
+    # scoring one candidate pair at a time changes nothing
+    one = quality.find_duplicates(recs, duplicate_config={"pair_chunk": 1})
+    pd.testing.assert_frame_equal(one, full)
+    assert one.attrs == full.attrs
