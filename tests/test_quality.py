@@ -278,7 +278,8 @@ def test_duplicate_pairs_customers_and_contacts(qcrm):
         quality.duplicate_pairs(qcrm, table="leads")
 
 
-def test_clusters_and_suggested_merges(qcrm):
+def test_clusters_and_suggested_merges(qcrm_both):
+    qcrm = qcrm_both  # the ids reach the engine as a table: DuckDB and PostgreSQL
     pairs = pd.DataFrame({"table": ["customers"] * 2 + ["contacts"],
                           "id_a": ["c1", "c2", "x1"], "id_b": ["c2", "c6", "x2"],
                           "rule": ["phone+name", "name", "name"], "score": [1.0, 0.9, 1.0]})

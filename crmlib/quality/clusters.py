@@ -12,6 +12,7 @@ Definitions:
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -82,13 +83,16 @@ def suggested_merges(crm, pairs: pd.DataFrame) -> pd.DataFrame:
     clusters = duplicate_clusters(pairs)
     if clusters.empty:
         return pd.DataFrame(columns=MERGE_COLUMNS)
-    ids = clusters["id"].tolist()
+    # the clusters' ids as a table of the engine: a literal list of them would take ibis
+    # minutes to compile for a million ids
+    ids = ibis.memtable(pd.DataFrame({"customer_id": clusters["id"].astype(str).unique()}))
     c = crm.table("customers")
-    info = c.filter(c.customer_id.isin(ids)).select("customer_id", "name", "created_at").execute()
+    info = c.filter(c.customer_id.isin(ids.customer_id)).select(
+        "customer_id", "name", "created_at").execute()
     counts = pd.Series(dtype="int64")
     if crm.has("contracts"):
         k = effective(crm.table("contracts"))
-        k = k.filter(k.customer_id.isin(ids))
+        k = k.filter(k.customer_id.isin(ids.customer_id))
         counts = k.group_by("customer_id").aggregate(n=k.count()).execute().set_index(
             "customer_id")["n"]
     info["contracts"] = info["customer_id"].map(counts).fillna(0).astype("int64")
