@@ -208,10 +208,10 @@ def _open_at(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> ibis.Table:
         return o.mutate(_stage_at=ibis.ifelse(o.outcome == "open", o.stage,
                                               ibis.null().cast("string")))
     h = crm.table("stage_history")
-    h = h.filter(h.entered_at < end)
-    w = ibis.window(group_by="opportunity_id", order_by=ibis.desc("entered_at"))
-    h = h.mutate(_rn=ibis.row_number().over(w))
-    h = h.filter(h._rn == 0).select(_hid="opportunity_id", _hstage="stage")
+    # the open opportunities' entries only (a semi-join), and each one's latest stage by an
+    # arg-max group-by: a ROW_NUMBER window over every entry held 24.7M rows (2.2 GB) at 10M
+    h = h.filter((h.entered_at < end) & h.opportunity_id.isin(o.opportunity_id))
+    h = h.group_by(_hid="opportunity_id").aggregate(_hstage=h.stage.argmax(h.entered_at))
     j = o.left_join(h, o.opportunity_id == h._hid)
     return j.mutate(_stage_at=ibis.coalesce(j._hstage, ibis.ifelse(
         j.outcome == "open", j.stage, ibis.null().cast("string")))).drop("_hid", "_hstage")
