@@ -25,6 +25,7 @@ import time
 import traceback
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 __all__ = ["WORKERS_ENV", "default_workers", "SectionPool", "SectionError"]
 
@@ -113,7 +114,7 @@ class SectionPool:
         Section keys per process; with fewer processes than groups, group ``i`` goes to
         process ``i % workers``.
     workers : int
-        Processes to start (1 or more); started on the first :meth:`submit`.
+        Processes to start (1 or more, at most one per group); started at once.
     """
 
     def __init__(self, source, section, groups, workers: int):
@@ -150,12 +151,16 @@ class SectionPool:
     def warm(self, selection: dict, done=None) -> None:
         """Render every section for ``selection`` and drop the results (failures included);
         ``done()`` is called (in a pool thread) once every process has finished."""
-        futures = [self.submit(key, selection) for key in self._process]
+        try:
+            futures = [self.submit(key, selection) for key in self._process]
+        except BrokenProcessPool:  # a process died already: the next render says so
+            return
         left = [len(futures)]
         lock = threading.Lock()
 
         def finished(future):
-            future.exception()  # retrieved: a failure is not reported as "never retrieved"
+            if not future.cancelled():  # retrieved: no "exception never retrieved" log
+                future.exception()
             with lock:
                 left[0] -= 1
                 if left[0] == 0 and done is not None:
