@@ -425,3 +425,31 @@ def test_a_write_that_fails_midway_leaves_the_database_unchanged(tmp_path, backe
         import_files([tmp_path], "canonical", into=backend, progress=False)
     got = backend.table("contracts").execute()
     assert got[["contract_id", "amount"]].values.tolist() == [["K1", 5.0]]
+
+
+def test_a_table_failing_after_others_were_written_rolls_them_back(tmp_path, backend,
+                                                                     monkeypatch):
+    """Each table is written as soon as it is validated; a later table that cannot be loaded
+    takes those writes back (on DuckDB and PostgreSQL)."""
+    from crmlib.data import importer
+
+    base(tmp_path)
+    run([tmp_path], backend)
+    before = backend.table("customers").execute().sort_values("customer_id")
+    write(tmp_path, "customers.csv", "customer_id,name,created_at,owner_id\n"
+                                     "C1,Renamed,2024-01-01,E1\nC9,New,2024-02-01,E2\n")
+    write(tmp_path, "contracts.csv", "contract_id,customer_id,owner_id,signed_at,amount\n"
+                                     "K1,C1,E1,2024-03-01,5\n")
+    real = importer.validate
+
+    def contracts_fail(df, table, **kw):  # customers and products are loaded before
+        if table == "contracts":
+            raise CRMDataError("contracts.csv: contracts cannot be loaded")
+        return real(df, table, **kw)
+
+    monkeypatch.setattr(importer, "validate", contracts_fail)
+    with pytest.raises(CRMDataError, match="contracts cannot be loaded.*Nothing was imported"):
+        import_files([tmp_path], "canonical", into=backend, progress=False)
+    after = backend.table("customers").execute().sort_values("customer_id")
+    pd.testing.assert_frame_equal(after.reset_index(drop=True), before.reset_index(drop=True))
+    assert count(backend, "contracts") == 0  # created empty by the first import (required)
