@@ -96,6 +96,16 @@ def test_no_workers_for_objects_or_zero(crm):
     assert sales_overview_app(None, workers=0).pool is None
 
 
+def test_no_workers_for_spark(monkeypatch):
+    from crmlib.dashboards.app import _reopenable
+
+    assert _reopenable(None) and _reopenable("/data/crm.duckdb") and _reopenable(
+        "postgresql://u@h/db")
+    assert not _reopenable("spark://local[2]") and not _reopenable(object())
+    monkeypatch.setenv("CRM_DASHBOARD_SOURCE", "spark://host:7077?database=crm")
+    assert not _reopenable(None)  # each worker would start a Spark application
+
+
 def test_default_workers(monkeypatch):
     monkeypatch.setenv("CRM_DASHBOARD_WORKERS", "3")
     assert default_workers() == 3

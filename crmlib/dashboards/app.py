@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import html
 import logging
+import os
 import sys
 import time
 import warnings
@@ -82,9 +83,8 @@ class DashboardApp:
         self.seq, self._last, self._hold, self._cache = 0, None, 0, {}
         self.ctx = None
         workers = default_workers() if workers is None else int(workers)
-        reopenable = source is None or isinstance(source, (str, Path))
         self.pool = (SectionPool(source, section, groups or [keys], workers)
-                     if workers > 0 and reopenable else None)
+                     if workers > 0 and _reopenable(source) else None)
         emp = crm.table("employees").select("employee_id", "name", "team").to_pandas()
         self._employees = emp.sort_values(["team", "employee_id"], na_position="last")
         self._teams = sorted(self._employees["team"].dropna().unique())
@@ -285,6 +285,15 @@ def _day(value):
 
 def _scope_name(ctx) -> str:
     return t("company", ctx.lang) if ctx.scope.kind == "company" else str(ctx.scope.value)
+
+
+def _reopenable(source) -> bool:
+    """Whether worker processes can open ``source`` themselves: a path or URL (or the default),
+    but not a Spark master (each process would start a Spark application of its own)."""
+    if source is not None and not isinstance(source, (str, Path)):
+        return False  # an open backend or CRM
+    resolved = str(source or os.environ.get(SOURCE_ENV) or "")
+    return not resolved.startswith("spark://")
 
 
 def _log_warnings(caught) -> None:
