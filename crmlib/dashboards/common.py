@@ -24,8 +24,8 @@ from crmlib.i18n import t
 from crmlib.period import resolve_period
 from crmlib.scope import Scope, resolve_scope
 
-__all__ = ["SOURCE_ENV", "Section", "Dashboard", "connect_source", "dashboard_context", "chart",
-           "message"]
+__all__ = ["SOURCE_ENV", "Section", "Dashboard", "connect_source", "dashboard_context",
+           "in_order", "chart", "message"]
 
 # `crm dashboard --source` passes the data source to the kernels through this variable.
 SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
@@ -112,6 +112,13 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
     return ReportContext(crm, lang, as_of, p, scope,
                          {"team": team, "employee": employee, "currency": currency,
                           "lang": lang})
+
+
+def in_order(section, keys, ctx):
+    """``section(ctx, key)`` for each of ``keys`` in turn (a generator, so that a dashboard can
+    show each section as soon as it is ready)."""
+    for key in keys:
+        yield section(ctx, key)
 
 
 def chart(fig, *, key: str) -> HTMLText:

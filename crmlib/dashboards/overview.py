@@ -9,7 +9,7 @@ converted), counts are records.
 from __future__ import annotations
 
 from crmlib import metrics, plots
-from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, message
+from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, in_order, message
 from crmlib.display import kpi_cards
 
 __all__ = ["OVERVIEW_SECTIONS", "OVERVIEW_GROUPS", "TREND_METRICS", "TARGET_METRICS",
@@ -89,10 +89,8 @@ def overview_section(ctx, key: str) -> Section:
 
 
 def overview_sections(ctx):
-    """The sections of :func:`sales_overview` one after the other (a generator, so that the
-    dashboard can show each as soon as it is ready)."""
-    for key in OVERVIEW_SECTIONS:
-        yield overview_section(ctx, key)
+    """The sections of :func:`sales_overview` one after the other (:func:`in_order`)."""
+    return in_order(overview_section, OVERVIEW_SECTIONS, ctx)
 
 
 def sales_overview(crm, *, team=None, employee=None, period="last_month", start=None, end=None,

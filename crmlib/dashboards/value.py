@@ -15,7 +15,7 @@ import threading
 import pandas as pd
 
 from crmlib import clv, metrics, segment
-from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context
+from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, in_order
 from crmlib.plots import clv as cplots
 from crmlib.plots import value as vplots
 
@@ -51,31 +51,38 @@ def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
     return out
 
 
-_RFM: dict[tuple, pd.DataFrame] = {}  # the last few selections' RFM frames, in this process
-_RFM_KEEP = 4
+_KEPT: dict[tuple, pd.DataFrame] = {}  # the last selections' RFM and value frames, per process
+_KEEP = 8
+
+
+def _kept(ctx, what: str, compute) -> pd.DataFrame:
+    """``compute()`` for the selection's scope and :func:`value_as_of` day, kept for the last
+    :data:`_KEEP` (two sections of a selection need each frame)."""
+    # the key holds the CRM itself, so that its id cannot be reused by another connection
+    key = (what, ctx.crm, ctx.scope.employee_ids, value_as_of(ctx))
+    with _LOCK:
+        if key in _KEPT:
+            return _KEPT[key]
+    df = compute()
+    with _LOCK:
+        _KEPT[key] = df
+        while len(_KEPT) > _KEEP:
+            _KEPT.pop(next(iter(_KEPT)))
+    return df
 
 
 def _rfm(ctx) -> pd.DataFrame:
-    """:func:`crmlib.metrics.rfm` of the selection as of :func:`value_as_of`; kept for the last
-    :data:`_RFM_KEEP` selections, as every section of a selection needs it."""
-    day = value_as_of(ctx)
-    key = (ctx.crm, ctx.scope.employee_ids, day)  # holds the CRM: its id cannot be reused
-    with _LOCK:
-        if key in _RFM:
-            return _RFM[key]
-    rfm = metrics.rfm(ctx.crm, as_of=day, scope=ctx.scope)
-    with _LOCK:
-        _RFM[key] = rfm
-        while len(_RFM) > _RFM_KEEP:
-            _RFM.pop(next(iter(_RFM)))
-    return rfm
+    """:func:`crmlib.metrics.rfm` of the selection as of :func:`value_as_of`."""
+    return _kept(ctx, "rfm", lambda: metrics.rfm(ctx.crm, as_of=value_as_of(ctx),
+                                                  scope=ctx.scope))
 
 
 def _value(ctx) -> pd.DataFrame:
     """The selection's rows of :func:`company_value` as of :func:`value_as_of`."""
     every = company_value(ctx.crm, as_of=value_as_of(ctx))
-    return every if ctx.scope.employee_ids is None else scoped_value(
-        every, _rfm(ctx)["customer_id"])
+    if ctx.scope.employee_ids is None:
+        return every
+    return _kept(ctx, "value", lambda: scoped_value(every, _rfm(ctx)["customer_id"]))
 
 
 def _segments(ctx) -> Section:
@@ -119,10 +126,8 @@ def value_section(ctx, key: str) -> Section:
 
 
 def value_sections(ctx):
-    """The sections of :func:`customer_value` one after the other (a generator, so that the
-    dashboard can show each as soon as it is ready)."""
-    for key in VALUE_SECTIONS:
-        yield value_section(ctx, key)
+    """The sections of :func:`customer_value` one after the other (:func:`in_order`)."""
+    return in_order(value_section, VALUE_SECTIONS, ctx)
 
 
 def customer_value(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
