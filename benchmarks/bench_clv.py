@@ -86,7 +86,7 @@ def _run(rows: int, customers_per_row: float) -> dict:
     import ibis
 
     from crmlib import clv
-    from crmlib.metrics._common import effective
+    from crmlib.engine import effective
 
     out: dict = {"rows": rows}
     with tempfile.TemporaryDirectory() as tmp:

@@ -807,7 +807,7 @@ same teams; 2.6 GB file. Its "demo" time is the merge only.
   floor of 10-200 ms; none of that grows with the data. What grows: `sales_brief` runs one query
   per table (6 scans instead of one) and credits payments to their contract's owner with a join
   of 5.8M payments to 4.1M contracts even when no scope needs the owner (fix: skip the join
-  when unscoped in `_common.counted`, or one UNION ALL query); `product_sales` runs its
+  when unscoped in `engine.counted`, or one UNION ALL query); `product_sales` runs its
   line x contract join twice (per product, and again for the distinct-contract total; fix:
   `GROUPING SETS` / one query with a total row). RFM: see above.
 

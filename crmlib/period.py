@@ -28,7 +28,7 @@ import pandas as pd
 
 from crmlib.exceptions import ParamsError
 
-__all__ = ["PRESETS", "Period", "resolve_period", "change"]
+__all__ = ["PRESETS", "Period", "parse_day", "resolve_period", "change"]
 
 PRESETS = (
     "today", "yesterday", "this_week", "last_week", "this_month", "last_month",
@@ -102,7 +102,31 @@ class Period:
         return f"{self.start:%Y-%m-%d}..{self.last_day:%Y-%m-%d}"
 
 
-def _day(value, name: str) -> pd.Timestamp:
+def parse_day(value, name: str = "as_of") -> pd.Timestamp:
+    """Parse a parameter as a day (midnight).
+
+    Parameters
+    ----------
+    value : date-like
+        A date, a timestamp or an ISO string such as ``"2026-10-31"``.
+    name : str, default="as_of"
+        The parameter's name, for the error message.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The day at midnight (any time of day dropped).
+
+    Raises
+    ------
+    ParamsError
+        ``value`` is not a date; the message names the parameter.
+
+    Examples
+    --------
+    >>> parse_day("2026-10-31 15:00")
+    Timestamp('2026-10-31 00:00:00')
+    """
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -163,12 +187,12 @@ def resolve_period(preset: str = "this_month", *, as_of, start=None, end=None,
                           + f" Choose one of: {', '.join(PRESETS)}.")
     if not (isinstance(week_start, int) and 0 <= week_start <= 6):
         raise ParamsError(f"`week_start` {week_start!r} must be 0 (Monday) .. 6 (Sunday).")
-    today = _day(as_of, "as_of")
+    today = parse_day(as_of, "as_of")
     one = pd.Timedelta(days=1)
     if preset == "custom":
         if start is None or end is None:
             raise ParamsError("a custom period needs both `start` and `end` (YYYY-MM-DD).")
-        s, e = _day(start, "start"), _day(end, "end")
+        s, e = parse_day(start, "start"), parse_day(end, "end")
         if e < s:
             raise ParamsError(f"period `end` {e:%Y-%m-%d} is before `start` {s:%Y-%m-%d}.")
         days = (e - s).days + 1

@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import with_defaults
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics._common import with_defaults
 from crmlib.metrics.leads import converted_by
 from crmlib.scope import Scope
 

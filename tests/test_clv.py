@@ -17,8 +17,8 @@ import crmlib
 from crmlib import clv
 from crmlib.config import SHARED_DATASETS
 from crmlib.data import store
+from crmlib.engine import effective, live
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics._common import effective, live
 from crmlib.scope import resolve_scope
 
 CDNOW = SHARED_DATASETS / "cdnow"

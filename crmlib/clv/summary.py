@@ -28,8 +28,8 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from crmlib.engine import count_if, effective, live
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics._common import count_if, effective, live
 from crmlib.scope import Scope
 
 __all__ = ["SUMMARY_COLUMNS", "HOLDOUT_COLUMNS", "purchase_summary", "crm_purchase_summary"]

@@ -6,7 +6,7 @@ Definitions (../shared/reference/metrics.md):
   or empty) by ``signed_at``; by category, the ``amount`` of their contract lines (the line's value
   after discount) by the contract's ``signed_at``, grouped by the line product's ``category``.
   ``payments``: the ``amount`` of effective payments by ``paid_at``, credited to the owner of
-  their contract (``_common.counted``). Amounts are in the company currency.
+  their contract (``crmlib.engine.counted``). Amounts are in the company currency.
 - **Whose.** ``scope`` filters on the record's ``owner_id`` (a payment's: its contract's owner).
   By team, a record goes to its owner's ``employees.team``.
 - **Periods.** ``month``: calendar months; ``week``: weeks starting on ``week_start`` (0 =
@@ -29,8 +29,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import bucket_expr, check_choice, counted, parse_day, report_day
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics._common import as_of_day, bucket_expr, check_choice, counted, parse_day
 from crmlib.period import Period
 from crmlib.scope import Scope
 
@@ -154,7 +154,7 @@ def sales_series(crm: CRM, *, metric: str = "contract_amount", freq: str = "mont
     check_choice(by, "by", SERIES_BY)
     if week_start not in range(7):
         raise ParamsError(f"`week_start` {week_start!r} must be 0 (Monday) ... 6 (Sunday).")
-    as_of = as_of_day(crm, as_of)
+    as_of = report_day(crm, as_of)
     end = last_complete_end(as_of, freq, week_start=week_start)
     first = _period_start(parse_day(start, "start"), freq, week_start) if start is not None else None
     if first is not None and first >= end:

@@ -43,16 +43,16 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import (
-    as_of_day,
+from crmlib.engine import (
     as_period,
     bucket_expr,
     count_if,
     effective,
     in_period,
+    report_day,
     with_defaults,
 )
+from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
 __all__ = ["RETURN_DAY_BINS", "UNUSUAL_RULE", "PERIOD_COLUMNS", "REASON_COLUMNS",
@@ -315,7 +315,7 @@ def unusual_return_rates(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     if by not in ("customer", "product"):
         raise ParamsError(f"`by` {by!r} must be `customer` or `product`.")
     rule = _rule(rule_config)
-    day = as_of_day(crm, as_of)
+    day = report_day(crm, as_of)
     p = as_period(crm, period, as_of=day)
     key = f"{by}_id"
     cols = [key, "name", *UNUSUAL_COLUMNS]

@@ -18,7 +18,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.metrics._common import (
+from crmlib.engine import (
     as_period,
     bucketed,
     counted,

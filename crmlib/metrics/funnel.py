@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM, stage_outcome
+from crmlib.engine import as_period, bucket_expr, count_if, in_period
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucket_expr, count_if, in_period
 from crmlib.period import Period
 from crmlib.scope import Scope
 

@@ -31,8 +31,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, check_known, count_if, effective, in_period, live
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, check_known, count_if, effective, in_period, live
 from crmlib.period import Period
 from crmlib.scope import Scope, resolve_scope
 

@@ -48,8 +48,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import (
+from crmlib.engine import (
     as_period,
     bucketed,
     check_known,
@@ -57,6 +56,7 @@ from crmlib.metrics._common import (
     in_period,
     with_defaults,
 )
+from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
 __all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
@@ -256,7 +256,7 @@ def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
 
 def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None) -> pd.DataFrame:
     """Leads created per bucket of the period and how many of them converted by ``as_of``
-    (one query, through :func:`crmlib.metrics._common.bucketed`).
+    (one query, through :func:`crmlib.engine.bucketed`).
 
     Returns
     -------

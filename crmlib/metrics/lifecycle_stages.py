@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import check_choice, crosstab, live, report_day, two_dates
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_of_day, check_choice, crosstab, live, two_dates
 from crmlib.metrics.rfm_scores import purchase_days
 from crmlib.scope import Scope
 
@@ -181,7 +181,7 @@ def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
     >>> sorted(df["stage"].unique().tolist())
     ['active', 'churned', 'dormant', 'new', 'potential']
     """
-    as_of = as_of_day(crm, as_of)
+    as_of = report_day(crm, as_of)
     cfg = _config(lifecycle_config)
     p = _p_alive(p_alive)
     df = _query(crm, as_of, scope).sort_values("customer_id", kind="stable")

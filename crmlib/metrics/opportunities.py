@@ -17,8 +17,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, count_if, effective, in_period
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, count_if, effective, in_period
 from crmlib.metrics.funnel import (
     _amount_aggs,
     _as_of,

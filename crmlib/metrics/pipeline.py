@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, count_if, effective, in_period, with_defaults
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, count_if, effective, in_period, with_defaults
 from crmlib.metrics.funnel import (
     FUNNEL_OUTCOMES,
     _as_of,

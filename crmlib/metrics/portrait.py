@@ -27,8 +27,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, check_known, in_period
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, check_known, in_period
 from crmlib.scope import Scope
 
 __all__ = ["PORTRAIT_DIMENSIONS", "PORTRAIT_COLUMNS", "customer_portrait"]

@@ -37,8 +37,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, bucket_expr, count_if, effective, in_period
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, bucket_expr, count_if, effective, in_period
 from crmlib.period import Period
 from crmlib.scope import Scope
 

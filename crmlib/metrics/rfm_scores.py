@@ -47,8 +47,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import check_choice, effective, live, report_day
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_of_day, check_choice, effective, live
 from crmlib.scope import Scope
 
 __all__ = ["CN8_SEGMENTS", "RFM11_SEGMENTS", "RFM_SCHEMES", "RFM_COLUMNS", "rfm", "purchase_days"]
@@ -268,7 +268,7 @@ def rfm(crm: CRM, *, as_of=None, scope: Scope | None = None, window_days: int | 
     >>> bool(df["segment"].isin(RFM11_SEGMENTS).all())
     True
     """
-    as_of = as_of_day(crm, as_of)
+    as_of = report_day(crm, as_of)
     window_days = _window(window_days)
     check_choice(monetary, "monetary", ("total", "mean"))
     check_choice(threshold, "threshold", ("mean", "median"))

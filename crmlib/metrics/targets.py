@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import as_period, counted
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import as_period, counted
 from crmlib.period import Period
 from crmlib.scope import Scope
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from crmlib.data.connect import CRM
+from crmlib.engine import check_choice, crosstab, two_dates
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import check_choice, crosstab, two_dates
 from crmlib.metrics.rfm_scores import LAPSED_COLUMN, NEW_ROW, RFM_SCHEMES, rfm
 from crmlib.scope import Scope
 

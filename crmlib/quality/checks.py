@@ -45,8 +45,8 @@ import ibis
 import pandas as pd
 
 from crmlib.data.schema import LOAD_ORDER, TABLES
+from crmlib.engine import count_if, live
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import count_if, live
 from crmlib.quality.normalize import email_invalid_expr, phone_invalid_expr
 from crmlib.scope import Scope
 

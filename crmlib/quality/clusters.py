@@ -16,7 +16,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from crmlib.metrics._common import effective
+from crmlib.engine import effective
 
 __all__ = ["CLUSTER_COLUMNS", "MERGE_COLUMNS", "duplicate_clusters", "suggested_merges"]
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from crmlib.metrics._common import live
+from crmlib.engine import live
 from crmlib.quality.normalize import (
     NameKey,
     bigrams,

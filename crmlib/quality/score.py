@@ -20,8 +20,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from crmlib.engine import count_if
 from crmlib.exceptions import ParamsError
-from crmlib.metrics._common import count_if
 from crmlib.quality.checks import OWNER_OF, _build, _scoped, _stale_days, _tables, report_day
 from crmlib.quality.clusters import duplicate_clusters, suggested_merges
 from crmlib.quality.duplicates import all_duplicates

@@ -1,0 +1,80 @@
+"""The one "not available" frame: what a figure returns when the data lacks what it needs.
+
+Protocol, read by plots, display and dashboards: a frame with the figure's usual columns and no
+rows, whose ``attrs`` hold ``available=False``, ``missing_table`` (the table the source lacks, or
+None) and ``reason`` (``"missing_table"`` or another short code such as ``"undated"``). Any
+other frame is available.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["unavailable", "is_available", "missing_table_of"]
+
+
+def unavailable(columns, table: str | None, *, reason: str = "missing_table",
+                **attrs) -> pd.DataFrame:
+    """An empty frame saying that a figure cannot be computed on this data.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The figure's usual columns.
+    table : str or None
+        The table the source lacks (None when the reason is another).
+    reason : str, default="missing_table"
+        Why the figure is not available.
+    **attrs
+        More ``attrs`` (period, options) for the report's header.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; ``attrs``: ``available=False``, ``missing_table``, ``reason`` and ``attrs``.
+
+    Examples
+    --------
+    >>> df = unavailable(["team", "amount"], "targets")
+    >>> is_available(df), missing_table_of(df), list(df.columns)
+    (False, 'targets', ['team', 'amount'])
+    """
+    df = pd.DataFrame(columns=list(columns))
+    df.attrs.update(available=False, missing_table=table, reason=reason, **attrs)
+    return df
+
+
+def is_available(df) -> bool:
+    """Whether a figure's frame holds a figure (not :func:`unavailable`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or None
+        A metric function's result.
+
+    Returns
+    -------
+    bool
+        False for None or a frame marked unavailable.
+    """
+    if df is None:
+        return False
+    attrs = getattr(df, "attrs", {})
+    return attrs.get("available", True) is not False and not attrs.get("not_available")
+
+
+def missing_table_of(df) -> str | None:
+    """The table whose absence made a frame unavailable, or None.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A metric function's result.
+
+    Returns
+    -------
+    str or None
+        ``attrs["missing_table"]`` of an unavailable frame.
+    """
+    attrs = getattr(df, "attrs", {})
+    return attrs.get("missing_table") or attrs.get("not_available")
