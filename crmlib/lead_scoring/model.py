@@ -291,7 +291,7 @@ def fit_lead_scorer(crm: CRM, *, as_of=None, scope: Scope | None = None,
     (True, True)
     """
     scorer = LeadScorer(features, random_state=random_state, scorer_config=scorer_config)
-    need = int(scorer._config()["min_class"])
+    need = int(with_defaults(SCORER_CONFIG, scorer_config, "scorer_config")["min_class"])
     scorer.available_, scorer.reason_, scorer.counts_ = False, None, (0, 0, need)
     scorer.metrics_, scorer.dropped_ = {}, []
     scorer.calibration_, scorer.importance_ = pd.DataFrame(), pd.DataFrame()
