@@ -17,8 +17,17 @@ import crmlib
 from crmlib import forecast
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.forecast import FallbackWarning, backtest, choose_model, predict, sales_series
-from crmlib.forecast.backtest import cutoff_positions, error_metrics, interval_coverage, mase_scale
+from crmlib.forecast import (
+    FallbackWarning,
+    backtest,
+    choose_model,
+    cutoff_positions,
+    error_metrics,
+    interval_coverage,
+    mase_scale,
+    predict,
+    sales_series,
+)
 from crmlib.i18n import CATALOGUE
 from crmlib.plots import forecast as fplots
 from crmlib.scope import resolve_scope

@@ -298,8 +298,8 @@ def test_leads_notebook_reports_the_x_education_model(x_education, tmp_path):
     the model fitted apart here, and says the leads have no dates instead of failing."""
     import papermill
 
+    from crmlib.lead_scoring import fit_lead_scorer
     from crmlib.report import NOTEBOOKS_DIR
-    from crmlib.scoring import fit_lead_scorer
 
     out = tmp_path / "90_leads.ipynb"
     papermill.execute_notebook(

@@ -78,14 +78,14 @@ def test_run_layout_and_failure_isolation(setup):
 
 
 def test_interrupted_run_leaves_nothing(setup, monkeypatch):
-    from crmlib import report
+    from crmlib.report import render
 
     first = run_reports(teams=["east"], topics=["10_ok"], progress=False, **setup)
 
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "_index_page", boom)
+    monkeypatch.setattr(render, "index_page", boom)
     with pytest.raises(KeyboardInterrupt):
         run_reports(teams=["east"], topics=["10_ok"], progress=False, **setup)
     entries = sorted(p.name for p in setup["out"].iterdir())

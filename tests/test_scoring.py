@@ -9,10 +9,16 @@ import pandas as pd
 import pytest
 
 import crmlib
-from crmlib import scoring
+from crmlib import lead_scoring
 from crmlib.config import SHARED_DATASETS
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.scoring import LeadScorer, check_features, fit_lead_scorer, holdout_split, lead_frame
+from crmlib.lead_scoring import (
+    LeadScorer,
+    check_features,
+    fit_lead_scorer,
+    holdout_split,
+    lead_frame,
+)
 
 SEED = 7
 
@@ -132,5 +138,5 @@ def test_x_education_held_out_auc_and_calibration(tmp_path):
     assert (s.calibration_["predicted"] - s.calibration_["realised"]).abs().max() < 0.08
     assert s.importance_.iloc[0]["feature"] == "time_on_site"
     # without the export-time last activity the model is weaker but still useful
-    features = [f for f in scoring.LEAD_FEATURES if f != "last_activity"]
+    features = [f for f in lead_scoring.LEAD_FEATURES if f != "last_activity"]
     assert 0.80 < fit_lead_scorer(crm, features=features).metrics_["test_auc"] < m["test_auc"]

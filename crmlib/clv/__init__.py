@@ -9,17 +9,31 @@ The chain, each step one call::
 
 and, to judge the purchase model, a summary with ``calibration_end`` and
 :func:`holdout_check`. Definitions: :mod:`crmlib.clv.summary` (the summary),
-:mod:`crmlib.clv.bgnbd`, :mod:`crmlib.clv.gamma_gamma`, :mod:`crmlib.clv.value` (CLV, holdout).
-The aggregation runs in the database; the models run in Python on one row per customer.
+:mod:`crmlib.clv.bgnbd`, :mod:`crmlib.clv.gamma_gamma`, :mod:`crmlib.clv.lifetime` (CLV, and
+:func:`customer_value` for a report scope), :mod:`crmlib.clv.holdout` (the holdout check);
+:mod:`crmlib.clv.fitting` holds the fitting machinery the two models share. The aggregation
+runs in the database; the models run in Python on one row per customer.
 """
 
-from crmlib.clv import bgnbd, gamma_gamma, report, summary, value
-from crmlib.clv._fit import ConvergenceWarning, NotFittedError
-from crmlib.clv.bgnbd import *  # noqa: F403
-from crmlib.clv.gamma_gamma import *  # noqa: F403
-from crmlib.clv.report import *  # noqa: F403
-from crmlib.clv.summary import *  # noqa: F403
-from crmlib.clv.value import *  # noqa: F403
+from crmlib.clv.bgnbd import BetaGeoModel, bgnbd_log_likelihood, fit_bgnbd
+from crmlib.clv.fitting import ConvergenceWarning, NotFittedError
+from crmlib.clv.gamma_gamma import (
+    GAMMA_GAMMA_CORRELATION_WARNING,
+    GammaGammaModel,
+    fit_gamma_gamma,
+    gamma_gamma_log_likelihood,
+)
+from crmlib.clv.holdout import crm_holdout_check, holdout_check
+from crmlib.clv.lifetime import DAYS_PER_YEAR, customer_lifetime_value, customer_value
+from crmlib.clv.summary import (
+    HOLDOUT_COLUMNS,
+    SUMMARY_COLUMNS,
+    crm_purchase_summary,
+    purchase_summary,
+)
 
-__all__ = ["ConvergenceWarning", "NotFittedError", *summary.__all__, *bgnbd.__all__,
-           *gamma_gamma.__all__, *value.__all__, *report.__all__]
+__all__ = ["ConvergenceWarning", "NotFittedError", "SUMMARY_COLUMNS", "HOLDOUT_COLUMNS",
+           "purchase_summary", "crm_purchase_summary", "BetaGeoModel", "fit_bgnbd",
+           "bgnbd_log_likelihood", "GAMMA_GAMMA_CORRELATION_WARNING", "GammaGammaModel",
+           "fit_gamma_gamma", "gamma_gamma_log_likelihood", "DAYS_PER_YEAR",
+           "customer_lifetime_value", "holdout_check", "customer_value", "crm_holdout_check"]

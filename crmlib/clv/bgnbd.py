@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
-from crmlib.clv._fit import (
+from crmlib.clv.fitting import (
     as_arrays,
     check_fitted,
     check_rfm,
@@ -59,7 +59,25 @@ def _loglik(params, x, t_x, T, *, gradient: bool = False):
 
 
 def bgnbd_log_likelihood(params: dict, frequency, recency, T) -> np.ndarray:
-    """Per-customer BG/NBD log-likelihood at ``params`` (a dict with keys r, alpha, a, b)."""
+    """Return the per-customer BG/NBD log-likelihood at ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        ``r``, ``alpha``, ``a``, ``b``.
+    frequency, recency, T : array-like
+        x, t_x and T per customer (:func:`~crmlib.clv.purchase_summary`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per customer.
+
+    Raises
+    ------
+    CRMDataError
+        Columns of different lengths or missing / negative values.
+    """
     x, t_x, T = as_arrays(frequency=frequency, recency=recency, T=T)
     return _loglik([params[k] for k in PARAMS], x, t_x, T)
 
@@ -103,6 +121,20 @@ class BetaGeoModel:
     def fit(self, frequency, recency, T) -> BetaGeoModel:
         """Fit by maximum likelihood on per-customer ``frequency`` (x), ``recency`` (t_x), ``T``.
 
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x per customer (whole numbers).
+        recency : array-like
+            t_x: time of the last purchase since the first, in the summary's time unit.
+        T : array-like
+            Time since the first purchase (the customer's age), same unit.
+
+        Returns
+        -------
+        BetaGeoModel
+            ``self``, with ``params_``, ``log_likelihood_``, ``n_customers_``, ``n_iter_``.
+
         Raises
         ------
         CRMDataError
@@ -132,15 +164,54 @@ class BetaGeoModel:
         return [self.params_[k] for k in PARAMS]
 
     def log_likelihood(self, frequency, recency, T) -> np.ndarray:
-        """Per-customer log-likelihood at the fitted parameters."""
+        """Return the per-customer log-likelihood at the fitted parameters.
+
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x per customer (whole numbers).
+        recency : array-like
+            t_x: time of the last purchase since the first, in the summary's time unit.
+        T : array-like
+            Time since the first purchase (the customer's age), same unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            One log-likelihood per customer.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        """
         check_fitted(self)
         return bgnbd_log_likelihood(self.params_, frequency, recency, T)
 
     def p_alive(self, frequency, recency, T):
-        """P(alive at T | x, t_x, T) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)).
+        """Return P(alive at T | x, t_x, T), the probability that a customer is still active.
 
-        1 for customers without a repeat purchase (in BG/NBD they can only drop out right
-        after one). Arrays in, array out (a float for scalars).
+        ``1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))``: 1 for customers without a
+        repeat purchase (in BG/NBD they can only drop out right after one).
+
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x per customer (whole numbers).
+        recency : array-like
+            t_x: time of the last purchase since the first, in the summary's time unit.
+        T : array-like
+            Time since the first purchase (the customer's age), same unit.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Probabilities; a float for scalar inputs.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
         """
         r, alpha, a, b = self._p()
         x, t_x, T_ = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
@@ -151,15 +222,35 @@ class BetaGeoModel:
         return _shape(expit(-log_odds), frequency, recency, T)
 
     def expected_purchases(self, t, frequency, recency, T):
-        """E[purchases in (T, T+t] | x, t_x, T], eq. 10 of Fader, Hardie & Lee (2005).
+        """Return E[purchases in (T, T+t] | x, t_x, T], eq. 10 of Fader, Hardie & Lee (2005).
 
         ``p_alive * (a+b+x-1)/(a-1) * [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]`` with
         ``z = t/(alpha+T+t)``. Where that product is 0 x inf (very frequent buyers: the power
         underflows while 2F1 overflows), Euler's transformation gives the same bracket as
         ``1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose parameters do not grow with x;
         each form is used where it is finite (they agree to 1e-12 where both are, e.g. on
-        CDNOW). ``t`` in the summary's time unit; broadcasts. NaN, with a warning, where
-        neither is finite.
+        CDNOW). NaN, with a warning, where neither is finite.
+
+        Parameters
+        ----------
+        t : float or array-like
+            The horizon after T, in the summary's time unit; broadcasts.
+        frequency : array-like
+            Repeat purchases x per customer (whole numbers).
+        recency : array-like
+            t_x: time of the last purchase since the first, in the summary's time unit.
+        T : array-like
+            Time since the first purchase (the customer's age), same unit.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Expected purchases; a float for scalar inputs.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
         """
         r, alpha, a, b = self._p()
         t_, x, T_ = np.broadcast_arrays(*(np.asarray(v, dtype="float64")
@@ -182,12 +273,30 @@ class BetaGeoModel:
         return _shape(out, t, frequency, recency, T)
 
     def expected_purchases_new(self, t):
-        """E[X(t)]: expected purchases in (0, t] of a new customer (eq. 9), repeat purchases
-        after a first one at 0; ``t`` in the summary's time unit."""
+        """Return E[X(t)]: expected purchases in (0, t] of a new customer (eq. 9).
+
+        Repeat purchases after a first one at 0.
+
+        Parameters
+        ----------
+        t : float or array-like
+            The horizon, in the summary's time unit.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Expected purchases; a float for a scalar ``t``.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        """
         zero = np.zeros_like(np.asarray(t, dtype="float64"))
         return _shape(self.expected_purchases(t, zero, zero, zero), t)
 
     def __repr__(self) -> str:
+        """Return the model with its fitted parameters, e.g. ``BetaGeoModel(r=0.243, ...)``."""
         if not hasattr(self, "params_"):
             return "BetaGeoModel()"
         return "BetaGeoModel(" + ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items()) + ")"
@@ -195,6 +304,23 @@ class BetaGeoModel:
 
 def fit_bgnbd(frequency, recency, T, *, max_iter: int = 1000) -> BetaGeoModel:
     """Fit a :class:`BetaGeoModel` to per-customer x, t_x, T (array-likes of one length).
+
+    Parameters
+    ----------
+    frequency, recency, T : array-like
+        x, t_x and T per customer (:func:`~crmlib.clv.purchase_summary`).
+    max_iter : int, default=1000
+        Iteration limit of the BFGS optimiser.
+
+    Returns
+    -------
+    BetaGeoModel
+        The fitted model.
+
+    Raises
+    ------
+    CRMDataError
+        As :meth:`BetaGeoModel.fit`.
 
     Examples
     --------

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 from scipy.special import gammaln, psi
 
-from crmlib.clv._fit import as_arrays, check_fitted, maximize_log_likelihood, user_stacklevel
+from crmlib.clv.fitting import as_arrays, check_fitted, maximize_log_likelihood, user_stacklevel
 from crmlib.exceptions import CRMDataError
 
 __all__ = ["GAMMA_GAMMA_CORRELATION_WARNING", "GammaGammaModel", "fit_gamma_gamma",
@@ -47,7 +47,25 @@ def _loglik(params, x, m, *, gradient: bool = False):
 
 
 def gamma_gamma_log_likelihood(params: dict, frequency, monetary_value) -> np.ndarray:
-    """Per-customer Gamma-Gamma log-likelihood at ``params`` (keys p, q, v); x and m > 0."""
+    """Return the per-customer Gamma-Gamma log-likelihood at ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        ``p``, ``q``, ``v``.
+    frequency, monetary_value : array-like
+        x and m per customer, both > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per customer.
+
+    Raises
+    ------
+    CRMDataError
+        Columns of different lengths or missing / negative values.
+    """
     x, m = as_arrays(frequency=frequency, monetary_value=monetary_value)
     return _loglik([params[k] for k in PARAMS], x, m)
 
@@ -98,6 +116,19 @@ class GammaGammaModel:
         the summary leaves out; repeat buyers whose mean is 0 (zero-amount purchases) cannot
         come from a Gamma distribution and are ignored too, with a warning.
 
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x per customer.
+        monetary_value : array-like
+            m: the mean amount of the repeat purchases (``purchase_summary``).
+
+        Returns
+        -------
+        GammaGammaModel
+            ``self``, with ``params_``, ``log_likelihood_``, ``correlation_``,
+            ``n_customers_``, ``n_iter_``.
+
         Raises
         ------
         CRMDataError
@@ -140,15 +171,47 @@ class GammaGammaModel:
         return self
 
     def log_likelihood(self, frequency, monetary_value) -> np.ndarray:
-        """Per-customer log-likelihood at the fitted parameters (x and m must be > 0)."""
+        """Return the per-customer log-likelihood at the fitted parameters.
+
+        Parameters
+        ----------
+        frequency, monetary_value : array-like
+            x and m per customer, both > 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            One log-likelihood per customer.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        """
         check_fitted(self)
         return gamma_gamma_log_likelihood(self.params_, frequency, monetary_value)
 
     def expected_spend(self, frequency, monetary_value):
-        """Conditional expected spend per purchase, ``p (v + x m) / (p x + q - 1)``.
+        """Return the conditional expected spend per purchase, ``p (v + x m) / (p x + q - 1)``.
 
-        For frequency 0 this is the population mean ``p v / (q - 1)``. Arrays in, array out
-        (a float for scalars); in the amount's unit.
+        For frequency 0 this is the population mean ``p v / (q - 1)``.
+
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x per customer.
+        monetary_value : array-like
+            m: the mean amount of the repeat purchases (``purchase_summary``).
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Spend per purchase in the amount's unit; a float for scalar inputs.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
         """
         check_fitted(self)
         p, q, v = (self.params_[k] for k in PARAMS)
@@ -158,6 +221,7 @@ class GammaGammaModel:
         return float(out) if np.ndim(out) == 0 else out
 
     def __repr__(self) -> str:
+        """Return the model with its fitted parameters, e.g. ``GammaGammaModel(p=6.25, ...)``."""
         if not hasattr(self, "params_"):
             return "GammaGammaModel()"
         return "GammaGammaModel(" + ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items()) + ")"
@@ -165,6 +229,23 @@ class GammaGammaModel:
 
 def fit_gamma_gamma(frequency, monetary_value, *, max_iter: int = 1000) -> GammaGammaModel:
     """Fit a :class:`GammaGammaModel` on the repeat buyers among the customers given.
+
+    Parameters
+    ----------
+    frequency, monetary_value : array-like
+        x and m per customer (:func:`~crmlib.clv.purchase_summary`).
+    max_iter : int, default=1000
+        Iteration limit of the BFGS optimiser.
+
+    Returns
+    -------
+    GammaGammaModel
+        The fitted model.
+
+    Raises
+    ------
+    CRMDataError
+        As :meth:`GammaGammaModel.fit`.
 
     Examples
     --------

@@ -23,30 +23,18 @@ t_x = 213 / 7 = 30.43 and T = 272 / 7 = 38.86 weeks, as in the published summary
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ibis
 import pandas as pd
 
-from crmlib.engine import count_if, effective, live
+from crmlib.engine import count_if, effective, live, parse_day, report_day
 from crmlib.exceptions import CRMDataError, ParamsError
 from crmlib.scope import Scope
 
-__all__ = ["SUMMARY_COLUMNS", "HOLDOUT_COLUMNS", "purchase_summary", "crm_purchase_summary"]
+__all__ = ["SUMMARY_COLUMNS", "HOLDOUT_COLUMNS", "purchase_summary", "crm_purchase_summary",
+           "require_columns"]
 
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"]
 HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_holdout", "duration_holdout"]
-
-
-def _as_date(value, name: str) -> dt.date:
-    try:
-        day = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise ParamsError(f"`{name}` {value!r} is not a date; pass an ISO date such as "
-                          "'2026-10-31'.")
-    return day.date()
 
 
 def _day_expr(t: ibis.Table, date: str):
@@ -65,7 +53,7 @@ def _day_expr(t: ibis.Table, date: str):
 def purchase_summary(transactions, *, customer: str = "customer_id", date: str = "signed_at",
                      amount: str = "amount", observation_end, calibration_end=None,
                      unit_days: float = 1.0) -> pd.DataFrame:
-    """One row per customer: repeat purchases, recency, age and mean repeat spend (one query).
+    """Return one row per customer: repeat purchases, recency, age and mean repeat spend.
 
     See the module docstring for the exact definitions. The aggregation is one ibis expression
     (purchase days per customer, a window for the first day, one group-by) run once in the
@@ -125,8 +113,8 @@ def purchase_summary(transactions, *, customer: str = "customer_id", date: str =
     if not (isinstance(unit_days, (int, float)) and unit_days > 0):
         raise ParamsError(f"`unit_days` {unit_days!r} must be a positive number of days (7 for "
                           "weeks).")
-    obs = _as_date(observation_end, "observation_end")
-    cal = obs if calibration_end is None else _as_date(calibration_end, "calibration_end")
+    obs = parse_day(observation_end, "observation_end").date()
+    cal = obs if calibration_end is None else parse_day(calibration_end, "calibration_end").date()
     if calibration_end is not None and cal >= obs:
         raise ParamsError(f"`calibration_end` {cal} is not before `observation_end` {obs}; the "
                           "holdout period needs at least one day (or leave calibration_end out).")
@@ -168,7 +156,7 @@ def purchase_summary(transactions, *, customer: str = "customer_id", date: str =
 
 def crm_purchase_summary(crm, *, as_of=None, scope: Scope | None = None, calibration_end=None,
                          unit_days: float = 1.0) -> pd.DataFrame:
-    """:func:`purchase_summary` of a CRM's customers, from their effective contracts.
+    """Return the :func:`purchase_summary` of a CRM's customers, from their effective contracts.
 
     Transactions are the effective contracts (status approved or empty) signed on or before
     ``as_of`` (day included) of live customers (not deleted); ``amount`` is the contract amount,
@@ -178,6 +166,7 @@ def crm_purchase_summary(crm, *, as_of=None, scope: Scope | None = None, calibra
     Parameters
     ----------
     crm : CRM
+        The connection.
     as_of : str or Timestamp, optional
         The observation end (day included); default the data's last event date.
     scope : Scope, optional
@@ -193,6 +182,11 @@ def crm_purchase_summary(crm, *, as_of=None, scope: Scope | None = None, calibra
         The columns of :func:`purchase_summary` (``customer_id`` is the CRM's). ``attrs`` adds
         ``scope`` (its text).
 
+    Raises
+    ------
+    ParamsError
+        ``as_of`` or ``calibration_end`` is not a date, or not in order.
+
     Examples
     --------
     >>> import crmlib
@@ -203,7 +197,7 @@ def crm_purchase_summary(crm, *, as_of=None, scope: Scope | None = None, calibra
     True
     """
     scope = scope or Scope()
-    as_of = crm.last_event_date() if as_of is None else as_of
+    as_of = report_day(crm, as_of)
     customers = scope.filter(live(crm.table("customers")), "owner_id")
     c = effective(crm.table("contracts"))
     c = c.filter(c.customer_id.isin(customers.customer_id))
@@ -211,3 +205,31 @@ def crm_purchase_summary(crm, *, as_of=None, scope: Scope | None = None, calibra
                           unit_days=unit_days)
     df.attrs["scope"] = str(scope)
     return df
+
+
+def require_columns(summary: pd.DataFrame, columns, hint: str) -> None:
+    """Raise :class:`~crmlib.exceptions.CRMDataError` unless ``summary`` has every column.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A purchase summary.
+    columns : list of str
+        The columns the caller needs.
+    hint : str
+        How to build the right summary, appended to the message.
+
+    Returns
+    -------
+    None
+        Returns when every column is there.
+
+    Raises
+    ------
+    CRMDataError
+        A column is missing.
+    """
+    missing = [c for c in columns if c not in summary.columns]
+    if missing:
+        raise CRMDataError(f"the summary has no column {', '.join(f'`{c}`' for c in missing)}; "
+                           f"{hint}")

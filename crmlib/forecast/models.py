@@ -42,8 +42,6 @@ statsforecast is imported inside the functions that use it (``import crmlib`` st
 
 from __future__ import annotations
 
-import copy
-import difflib
 import logging
 import math
 import warnings
@@ -52,58 +50,21 @@ import numpy as np
 import pandas as pd
 
 from crmlib.exceptions import ParamsError
-from crmlib.forecast.series import SEASON_LENGTH, period_offset
+from crmlib.forecast.options import (
+    MODEL_NAMES,
+    STAT_MODELS,
+    FallbackWarning,
+    check_levels,
+    check_model,
+    check_positive,
+    merged_config,
+)
+from crmlib.forecast.series import SEASON_LENGTH, future_dates, infer_freq, season_position
 
-__all__ = ["MODEL_NAMES", "STAT_MODELS", "MODEL_CONFIG", "FallbackWarning", "predict", "naive",
-           "seasonal_naive", "auto_theta", "auto_ets", "auto_arima", "gradient_boosting",
-           "ensemble", "MODELS", "infer_freq", "check_levels"]
+__all__ = ["predict", "run_model", "naive", "seasonal_naive", "auto_theta", "auto_ets",
+           "auto_arima", "gradient_boosting", "ensemble", "MODELS"]
 
 log = logging.getLogger(__name__)
-
-MODEL_NAMES = ("naive", "seasonal_naive", "theta", "ets", "arima", "gbm", "ensemble")
-STAT_MODELS = ("theta", "ets", "arima")
-
-# Settings a team may change: pass ``model_config={...}`` (merged key by key over these).
-MODEL_CONFIG: dict = {
-    "max_stat_season": 24,  # ETS / ARIMA are fitted with a season only up to this length
-    "min_seasons": 2,  # ETS / ARIMA / Theta: full seasons of data needed to fit a season
-    "min_length": {"ets": 7, "arima": 3, "theta": 4},  # fewer points: naive instead
-    "ensemble": ["ets", "arima", "theta"],  # members of the ensemble (their mean)
-    "gbm": {"lags": [1, 2, 3], "seasonal_lag": True, "min_rows": 8, "cv_folds": 3,
-            "n_estimators": 50, "learning_rate": 0.1, "max_depth": 2,
-            "min_samples_leaf": 2, "random_state": 0},
-}
-
-
-class FallbackWarning(UserWarning):
-    """A model ran in a simpler form than asked (short series, failed fit): still a forecast."""
-
-
-def merged_config(model_config: dict | None) -> dict:
-    """``MODEL_CONFIG`` with ``model_config`` merged over it (nested dicts key by key)."""
-    cfg = copy.deepcopy(MODEL_CONFIG)
-    for key, value in (model_config or {}).items():
-        if key not in cfg:
-            hint = difflib.get_close_matches(str(key), cfg, n=1)
-            raise ParamsError(f"unknown model_config key `{key}`"
-                              + (f"; did you mean `{hint[0]}`?" if hint else "")
-                              + f" Known: {', '.join(cfg)}.")
-        if isinstance(cfg[key], dict) and isinstance(value, dict):
-            cfg[key].update(value)
-        else:
-            cfg[key] = value
-    return cfg
-
-
-def check_levels(levels) -> tuple:
-    """Interval levels as a tuple of numbers strictly between 0 and 100 (e.g. ``(80, 95)``)."""
-    levels = tuple(levels or ())
-    bad = [lv for lv in levels if isinstance(lv, bool) or not isinstance(lv, (int, float))
-           or not 0 < lv < 100]
-    if bad:
-        raise ParamsError(f"interval levels {bad} are not percentages between 0 and 100; pass "
-                          "e.g. levels=(80, 95).")
-    return tuple(int(lv) if float(lv).is_integer() else float(lv) for lv in levels)
 
 
 def _bounds(levels) -> list[str]:
@@ -258,8 +219,39 @@ def _ensemble(y, h, m, levels, cfg, pos0, cache=None):
 
 
 def run_model(name, y, h, m, levels, cfg, pos0, cache=None):
-    """Run model ``name`` on array ``y``: ``({yhat, lo_<level>, hi_<level>}, notes)``, clipped
-    at 0 when ``y`` has no negative value (sales cannot be negative)."""
+    """Run model ``name`` on the array ``y``, clipped at 0 when ``y`` has no negative value.
+
+    Sales cannot be negative: when no training value is, forecasts and bounds are clipped at 0
+    (NaN bounds stay NaN).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODEL_NAMES`.
+    y : numpy.ndarray
+        The training values (float), consecutive periods.
+    h : int
+        Periods to forecast.
+    m : int
+        Periods per season.
+    levels : tuple
+        Interval levels (:func:`~crmlib.forecast.options.check_levels`).
+    cfg : dict
+        Model settings (:func:`~crmlib.forecast.options.merged_config`).
+    pos0 : int
+        Season position of the first training period
+        (:func:`~crmlib.forecast.series.season_position`).
+    cache : dict, optional
+        Model name -> ``(out, notes)`` already computed on the same data (the ensemble reuses
+        its members' fits).
+
+    Returns
+    -------
+    out : dict
+        ``yhat``, ``lo_<level>``, ``hi_<level>`` -> arrays of ``h`` floats.
+    notes : list of str
+        The fallbacks taken (empty when the model ran as asked).
+    """
     out, notes = CORE[name](y, h, m, levels, cfg, pos0, cache)
     if (y >= 0).all():
         out = {k: np.maximum(v, 0.0) for k, v in out.items()}  # NaN bounds stay NaN
@@ -271,32 +263,6 @@ CORE = {"naive": _naive, "seasonal_naive": _seasonal_naive, "theta": _theta, "et
 
 
 # -- frames in, frames out ----------------------------------------------------------------------
-def infer_freq(ds) -> str:
-    """``month`` when every date is a 1st and they are a month apart, ``week`` when 7 days
-    apart (a single date: ``month`` if it is a 1st, else ``week``)."""
-    ds = pd.DatetimeIndex(pd.to_datetime(ds))
-    if len(ds) < 2:
-        return "month" if len(ds) and ds[0].day == 1 else "week"
-    months = ds.year * 12 + ds.month
-    if (ds.day == 1).all() and (np.diff(months) == 1).all():
-        return "month"
-    if (np.diff(ds.asi8) == 7 * 86_400 * 10**9).all():
-        return "week"
-    raise ParamsError(f"`ds` runs {ds[0]:%Y-%m-%d}..{ds[-1]:%Y-%m-%d} with gaps or uneven "
-                      "steps; pass consecutive months (1st of each) or weeks, gaps filled with "
-                      "0 (crmlib.forecast.sales_series does).")
-
-
-def season_position(first: pd.Timestamp, freq: str, m: int) -> int:
-    """Position in the season of the first training period (the calendar month - 1 of a
-    monthly series with m = 12; weeks are counted from Monday 1970-01-05)."""
-    if m <= 1:
-        return 0
-    if freq == "month":
-        return (first.year * 12 + first.month - 1) % m
-    return ((first - pd.Timestamp("1970-01-05")).days // 7) % m
-
-
 def _train(train) -> tuple[np.ndarray, pd.DatetimeIndex]:
     if isinstance(train, pd.Series):
         train = pd.DataFrame({"ds": train.index, "y": train.to_numpy()})
@@ -314,12 +280,6 @@ def _train(train) -> tuple[np.ndarray, pd.DatetimeIndex]:
         raise ParamsError(f"`y` holds {int((~np.isfinite(y)).sum())} missing or infinite "
                           "values; fill periods without sales with 0.")
     return y, pd.DatetimeIndex(pd.to_datetime(train["ds"]))
-
-
-def future_dates(last: pd.Timestamp, freq: str, h: int) -> pd.DatetimeIndex:
-    """The ``h`` period starts after ``last``."""
-    off = period_offset(freq)
-    return pd.DatetimeIndex([last + off * k for k in range(1, h + 1)])
 
 
 def predict(train, *, model: str, horizon: int, season_length: int | None = None,
@@ -373,21 +333,6 @@ def predict(train, *, model: str, horizon: int, season_length: int | None = None
     for note in out.attrs["notes"]:
         warnings.warn(note, FallbackWarning, stacklevel=2)
     return out
-
-
-def check_model(model: str) -> str:
-    if model not in CORE:
-        hint = difflib.get_close_matches(str(model), MODEL_NAMES, n=1)
-        raise ParamsError(f"unknown model `{model}`" + (f"; did you mean `{hint[0]}`?" if hint
-                                                         else "")
-                          + f" Choose one of: {', '.join(MODEL_NAMES)}.")
-    return model
-
-
-def check_positive(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParamsError(f"`{name}` {value!r} must be a whole number of at least 1.")
-    return int(value)
 
 
 def _predict(train, *, model, horizon, season_length, levels, freq, model_config,

@@ -1,6 +1,6 @@
 """Sales series for forecasting: money per month or week, built in the database engine.
 
-Definitions (../shared/reference/metrics.md):
+Definitions (docs/metrics.md):
 
 - **What is summed.** ``contract_amount``: the ``amount`` of effective contracts (status approved
   or empty) by ``signed_at``; by category, the ``amount`` of their contract lines (the line's value
@@ -26,6 +26,7 @@ Definitions (../shared/reference/metrics.md):
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
@@ -35,7 +36,8 @@ from crmlib.period import Period
 from crmlib.scope import Scope
 
 __all__ = ["SERIES_METRICS", "SERIES_FREQS", "SERIES_BY", "SEASON_LENGTH", "SERIES_COLUMNS",
-           "sales_series", "period_offset", "last_complete_end"]
+           "sales_series", "period_offset", "last_complete_end", "infer_freq", "season_position",
+           "future_dates"]
 
 SERIES_METRICS = ("contract_amount", "payments")
 SERIES_FREQS = ("month", "week")
@@ -48,7 +50,23 @@ TOTAL_ID = "total"
 
 
 def period_offset(freq: str) -> pd.DateOffset:
-    """The pandas offset of one period: a calendar month or 7 days."""
+    """Return the pandas offset of one period: a calendar month or 7 days.
+
+    Parameters
+    ----------
+    freq : {"month", "week"}
+        The series' frequency.
+
+    Returns
+    -------
+    pandas.DateOffset
+        One month or one week.
+
+    Raises
+    ------
+    ParamsError
+        An unknown frequency.
+    """
     check_choice(freq, "freq", SERIES_FREQS)
     return pd.DateOffset(months=1) if freq == "month" else pd.DateOffset(weeks=1)
 
@@ -61,8 +79,24 @@ def _period_start(day: pd.Timestamp, freq: str, week_start: int) -> pd.Timestamp
 
 
 def last_complete_end(as_of, freq: str, *, week_start: int = 0) -> pd.Timestamp:
-    """First day after the last period complete at ``as_of`` (day included).
+    """Return the first day after the last period complete at ``as_of`` (day included).
 
+    Parameters
+    ----------
+    as_of : str or Timestamp
+        The report date.
+    freq : {"month", "week"}
+        The series' frequency.
+    week_start : int, default=0
+        First day of a week: 0 = Monday ... 6 = Sunday.
+
+    Returns
+    -------
+    pandas.Timestamp
+        Midnight of the day after the last complete period.
+
+    Examples
+    --------
     >>> last_complete_end("2024-03-31", "month"), last_complete_end("2024-03-30", "month")
     (Timestamp('2024-04-01 00:00:00'), Timestamp('2024-03-01 00:00:00'))
     """
@@ -71,8 +105,10 @@ def last_complete_end(as_of, freq: str, *, week_start: int = 0) -> pd.Timestamp:
 
 
 def _records(crm: CRM, metric: str, by: str | None) -> tuple[ibis.Table, str, str]:
-    """(table, date column, amount column) of what a series sums, with ``owner_id`` and,
-    by category, ``_category``."""
+    """Return (table, date column, amount column) of what a series sums.
+
+    The table has ``owner_id`` and, by category, ``_category``.
+    """
     if metric == "payments":
         if by == "category":
             raise ParamsError("`by` 'category' is not defined for payments: a payment is not "
@@ -99,15 +135,19 @@ def _records(crm: CRM, metric: str, by: str | None) -> tuple[ibis.Table, str, st
 def sales_series(crm: CRM, *, metric: str = "contract_amount", freq: str = "month",
                  by: str | None = None, as_of=None, start=None, scope: Scope | None = None,
                  week_start: int = 0) -> pd.DataFrame:
-    """Money per period as long series, one ibis group-by in the engine (statsforecast format).
+    """Return money per period as long series, one ibis group-by in the engine.
+
+    The frame has statsforecast's long format (``unique_id``, ``ds``, ``y``).
 
     Parameters
     ----------
     crm : CRM
+        The connection.
     metric : {"contract_amount", "payments"}, default="contract_amount"
         Effective contracts' amounts by ``signed_at`` (contract lines' amounts by category), or
         effective payments by ``paid_at``.
     freq : {"month", "week"}, default="month"
+        Calendar months or weeks.
     by : {None, "team", "category"}, default=None
         One series for the scope (``total``), one per owner's team, or one per product category.
     as_of : str or Timestamp, optional
@@ -204,3 +244,83 @@ def _fill(agg: pd.DataFrame, freq: str, first: pd.Timestamp | None,
     out = pd.concat(parts, ignore_index=True)
     out["ds"] = out["ds"].astype("datetime64[ns]")
     return out[SERIES_COLUMNS]
+
+
+def infer_freq(ds) -> str:
+    """Return the frequency of consecutive period starts: ``month`` or ``week``.
+
+    ``month`` when every date is a 1st and they are a month apart, ``week`` when 7 days apart
+    (a single date: ``month`` if it is a 1st, else ``week``).
+
+    Parameters
+    ----------
+    ds : sequence of dates
+        Period starts, sorted.
+
+    Returns
+    -------
+    str
+        ``month`` or ``week``.
+
+    Raises
+    ------
+    ParamsError
+        Gaps or uneven steps.
+    """
+    ds = pd.DatetimeIndex(pd.to_datetime(ds))
+    if len(ds) < 2:
+        return "month" if len(ds) and ds[0].day == 1 else "week"
+    months = ds.year * 12 + ds.month
+    if (ds.day == 1).all() and (np.diff(months) == 1).all():
+        return "month"
+    if (np.diff(ds.asi8) == 7 * 86_400 * 10**9).all():
+        return "week"
+    raise ParamsError(f"`ds` runs {ds[0]:%Y-%m-%d}..{ds[-1]:%Y-%m-%d} with gaps or uneven "
+                      "steps; pass consecutive months (1st of each) or weeks, gaps filled with "
+                      "0 (crmlib.forecast.sales_series does).")
+
+
+def season_position(first: pd.Timestamp, freq: str, m: int) -> int:
+    """Return the position in the season of the first training period.
+
+    Parameters
+    ----------
+    first : pandas.Timestamp
+        The first period's start.
+    freq : {"month", "week"}
+        The series' frequency.
+    m : int
+        Periods per season.
+
+    Returns
+    -------
+    int
+        ``0 .. m - 1``: the calendar month - 1 of a monthly series with ``m = 12``; weeks are
+        counted from Monday 1970-01-05; 0 when ``m <= 1``.
+    """
+    if m <= 1:
+        return 0
+    if freq == "month":
+        return (first.year * 12 + first.month - 1) % m
+    return ((first - pd.Timestamp("1970-01-05")).days // 7) % m
+
+
+def future_dates(last: pd.Timestamp, freq: str, h: int) -> pd.DatetimeIndex:
+    """Return the ``h`` period starts after ``last``.
+
+    Parameters
+    ----------
+    last : pandas.Timestamp
+        The last known period's start.
+    freq : {"month", "week"}
+        The series' frequency.
+    h : int
+        Periods ahead.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        ``h`` period starts.
+    """
+    off = period_offset(freq)
+    return pd.DatetimeIndex([last + off * k for k in range(1, h + 1)])

@@ -1,38 +1,6 @@
-"""Lead scoring: the probability that a lead converts, with an honest held-out evaluation.
+"""The lead-scoring model: :class:`LeadScorer` and :func:`fit_lead_scorer` for reports.
 
-The model is chosen up front: a **logistic regression** (L2) on one-hot categoricals and
-standardised numbers, in one scikit-learn ``Pipeline``. Why this and not gradient boosting:
-its probabilities are close to calibrated without a second calibration step (it minimises log
-loss), its effects can be read, it is stable on a few hundred leads and it fits in about a
-second. On X Education, scikit-learn's ``HistGradientBoostingClassifier`` with default
-settings reached a held-out AUC of 0.902 on the same split against 0.896 here: not worth the
-rest.
-
-Evaluation, in this order (:meth:`LeadScorer.fit`):
-
-1. **Test split first.** :func:`holdout_split` sets aside ``test_size`` of the leads
-   (stratified on the label, seeded by ``random_state``, leads ordered by ``lead_id`` first so
-   the input order does not matter) before anything is fitted or even looked at. The same
-   leads, seed and size always give the same split, whatever the features or model settings.
-2. **Tuning inside the training split only.** The regularisation strength ``C`` is chosen by
-   stratified ``cv``-fold cross-validation (ROC AUC) on the training leads; features that take a
-   single value in the training leads are dropped there. The test leads are not used.
-3. **One look at the test split.** ROC AUC with a 95 % interval (Hanley & McNeil 1982 standard
-   error), log loss and Brier score; a calibration table (test leads in ten deciles of
-   predicted probability: mean predicted vs realised conversion); permutation importance of
-   each input column on the test split (mean drop in AUC over ``n_repeats`` shuffles).
-
-**Features** (:data:`LEAD_FEATURES`) are what is known when a lead is created: ``source``,
-``owner_id`` and the optional lead attributes of the data model (origin, industry, city,
-occupation, visits, time on site, pages per visit, last activity, e-mail/call opt-outs), plus
-the month, weekday and hour of ``created_at``. **Leakage guard:** a feature list naming
-``status``, ``converted_at``, ``converted_customer_id`` or ``disqualified_reason`` (known only
-after the outcome), or an id, raises :class:`ParamsError`. ``last_activity`` is the state when
-the data was exported and may postdate the conversion; :attr:`LeadScorer.importance_` shows how
-much the model leans on it.
-
-**Label**: converted by ``as_of`` (:func:`crmlib.metrics.leads.converted_by`). Leads younger
-than ``min_age_days`` have not had their chance yet and are left out (:func:`lead_frame`).
+See :mod:`crmlib.lead_scoring` for why a logistic regression and how it is evaluated.
 """
 
 from __future__ import annotations
@@ -40,146 +8,32 @@ from __future__ import annotations
 import logging
 import math
 
-import ibis
 import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
 from crmlib.engine import with_defaults
 from crmlib.exceptions import CRMDataError, ParamsError
-from crmlib.metrics.leads import converted_by
+from crmlib.lead_scoring.features import check_features, holdout_split, lead_frame
+from crmlib.lead_scoring.settings import LEAD_FEATURES, MISSING, SCORER_CONFIG
 from crmlib.scope import Scope
 
-__all__ = ["LEAD_FEATURES", "LEAKY_COLUMNS", "SCORER_CONFIG", "lead_frame", "holdout_split",
-           "check_features", "LeadScorer", "fit_lead_scorer"]
+__all__ = ["LeadScorer", "fit_lead_scorer"]
 
 log = logging.getLogger(__name__)
-
-# feature -> kind (categorical / numeric); the derived created_* come from created_at
-LEAD_FEATURES: dict[str, str] = {
-    "source": "categorical", "owner_id": "categorical", "origin": "categorical",
-    "industry": "categorical", "city": "categorical", "occupation": "categorical",
-    "last_activity": "categorical", "do_not_email": "categorical",
-    "do_not_call": "categorical", "created_month": "categorical",
-    "created_weekday": "categorical", "created_hour": "categorical",
-    "visits": "numeric", "time_on_site": "numeric", "pages_per_visit": "numeric",
-}
-# known only once the outcome is known, or identifiers: never features
-LEAKY_COLUMNS = ("status", "converted_at", "converted_customer_id", "disqualified_reason")
-_IDS = ("lead_id", "name", "created_at", "converted")
-
-# the model's settings a team may change
-SCORER_CONFIG: dict = {"test_size": 0.25, "cv": 5, "Cs": (0.01, 0.1, 1.0, 10.0),
-                       "min_frequency": 10, "n_repeats": 5, "min_age_quantile": 0.95,
-                       "min_class": 20}
-_MISSING = "(missing)"
-
-
-def _age_days(crm: CRM, day: pd.Timestamp, quantile: float, scope: Scope) -> float:
-    """The ``quantile`` of whole days to convert among converted leads with a date (0 without)."""
-    t = scope.filter(crm.table("leads"), "owner_id")
-    t = t.filter(t.converted_at.notnull() & (t.converted_at < ibis.literal(
-        (day + pd.Timedelta(days=1)).to_pydatetime())))
-    d = t.converted_at.date().delta(t.created_at.date(), unit="day")
-    v = t.aggregate(q=d.quantile(quantile)).execute()["q"].iloc[0]
-    return 0.0 if v is None or pd.isna(v) else float(math.ceil(v))
-
-
-def lead_frame(crm: CRM, *, as_of=None, scope: Scope | None = None,
-               min_age_days: int | None = None) -> pd.DataFrame:
-    """The leads a scoring model learns from, one row each, with their features and label.
-
-    Leads created on or before ``as_of`` minus ``min_age_days`` (whole days), owned by the
-    scope. ``min_age_days=None`` takes the 95th percentile (``SCORER_CONFIG
-    ["min_age_quantile"]``) of days to convert among the converted leads with a date, rounded
-    up (0 when no conversion has a date, as in X Education): younger leads have not had their
-    chance to convert and would read as failures.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lead_id``, ``created_at``, every column of :data:`LEAD_FEATURES` (the derived
-        ``created_month`` 1-12, ``created_weekday`` 0 = Monday, ``created_hour`` 0-23) and
-        ``converted`` (1 converted by ``as_of``, else 0). ``attrs``: ``as_of``,
-        ``min_age_days``.
-
-    Raises
-    ------
-    CRMDataError
-        The data has no ``leads`` table.
-    """
-    if not crm.has("leads"):
-        raise CRMDataError(f"{crm.description}: has no `leads` table, so there is nothing to "
-                           "score; import leads first (see docs/data-model.md).")
-    scope = scope or Scope()
-    day = (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
-    if min_age_days is None:
-        min_age_days = _age_days(crm, day, SCORER_CONFIG["min_age_quantile"], scope)
-    if min_age_days < 0:
-        raise ParamsError(f"`min_age_days` {min_age_days!r} is negative; give 0 or more days.")
-    cut = day + pd.Timedelta(days=1) - pd.Timedelta(days=int(min_age_days))
-    t = scope.filter(crm.table("leads"), "owner_id")
-    t = t.filter(t.created_at < ibis.literal(cut.to_pydatetime()))
-    base = [c for c in LEAD_FEATURES if not c.startswith("created_")]
-    df = t.select("lead_id", "created_at", *base,
-                  converted=ibis.ifelse(converted_by(t, day), 1, 0)).execute()
-    ts = pd.to_datetime(df["created_at"])
-    df["created_month"], df["created_weekday"] = ts.dt.month, ts.dt.weekday
-    df["created_hour"] = ts.dt.hour
-    df = df[["lead_id", "created_at", *LEAD_FEATURES, "converted"]]
-    df.attrs.update(as_of=day, min_age_days=int(min_age_days))
-    return df
-
-
-def holdout_split(leads: pd.DataFrame, *, test_size: float = 0.25,
-                  random_state: int = 0) -> pd.Series:
-    """Which leads are held out for testing: a boolean Series on ``leads.index`` (True = test).
-
-    Stratified on ``converted`` and seeded; leads are ordered by ``lead_id`` first, so the same
-    leads, ``test_size`` and ``random_state`` always give the same split.
-    """
-    from sklearn.model_selection import train_test_split
-
-    if not 0 < test_size < 1:
-        raise ParamsError(f"`test_size` {test_size!r} must be a share between 0 and 1.")
-    order = leads.sort_values("lead_id", kind="stable").index
-    y = leads.loc[order, "converted"].astype(int)
-    _, test = train_test_split(np.asarray(order), test_size=test_size, stratify=y,
-                               random_state=random_state)
-    return pd.Series(leads.index.isin(test), index=leads.index, name="test")
-
-
-def check_features(features) -> list[str]:
-    """The feature list, checked: no column known only after conversion, no id, no repeat.
-
-    Raises
-    ------
-    ParamsError
-        A leaky column, an id or an unknown name (with the list of known ones).
-    """
-    features = list(features)
-    leaky = [f for f in features if f in LEAKY_COLUMNS]
-    if leaky:
-        raise ParamsError(f"feature(s) {leaky} are known only after a lead's outcome (leakage); "
-                          f"remove them. Features may be: {', '.join(LEAD_FEATURES)}.")
-    ids = [f for f in features if f in _IDS]
-    unknown = [f for f in features if f not in LEAD_FEATURES and f not in ids]
-    if ids or unknown:
-        raise ParamsError(f"feature(s) {ids + unknown} are ids or not lead features; use some "
-                          f"of: {', '.join(LEAD_FEATURES)}.")
-    if len(set(features)) != len(features) or not features:
-        raise ParamsError(f"features {features} must name each column once, and at least one.")
-    return features
 
 
 def _text(s: pd.Series) -> pd.Series:
     v = s.astype(object)
-    return v.where(v.notna(), _MISSING).map(str)
+    return v.where(v.notna(), MISSING).map(str)
 
 
 def _prepare(X: pd.DataFrame, levels: dict[str, list[str]], nums: list[str]) -> pd.DataFrame:
-    """Categoricals as codes of their training-split levels (-1 = not seen there: the encoder
-    treats it as unknown), numbers as floats (NaN = missing, imputed in the pipeline)."""
+    """Return categoricals as codes of their training-split levels, numbers as floats.
+
+    A code of -1 is a level not seen in the training split (the encoder treats it as unknown);
+    a NaN number is missing (imputed in the pipeline).
+    """
     out = pd.DataFrame(index=X.index)
     for c, lv in levels.items():
         out[c] = pd.Categorical(_text(X[c]), categories=lv).codes.astype("int64")
@@ -252,8 +106,30 @@ class LeadScorer:
         return with_defaults(SCORER_CONFIG, self.scorer_config, "scorer_config")
 
     def fit(self, leads: pd.DataFrame, y=None) -> LeadScorer:
-        """Split, tune on the training leads by cross-validation, evaluate once on the test
-        leads. ``leads`` as :func:`lead_frame` gives (``y`` defaults to its ``converted``)."""
+        """Split, tune on the training leads by cross-validation, evaluate once on the test leads.
+
+        Parameters
+        ----------
+        leads : pandas.DataFrame
+            As :func:`~crmlib.lead_scoring.lead_frame` gives: ``lead_id``, the features and
+            ``converted``.
+        y : array-like, optional
+            The labels (1 converted, 0 not); default ``leads["converted"]``.
+
+        Returns
+        -------
+        LeadScorer
+            ``self``, fitted: ``pipeline_``, ``features_``, ``dropped_``, ``test_``,
+            ``metrics_``, ``calibration_`` and ``importance_``.
+
+        Raises
+        ------
+        ParamsError
+            A bad feature list, or the frame lacks one of its columns.
+        CRMDataError
+            Too few converted or other leads in the leads or either split, fewer than 10 test
+            leads, or no feature that takes two values in the training leads.
+        """
         from sklearn.inspection import permutation_importance
         from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
         from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -264,7 +140,7 @@ class LeadScorer:
         missing = [c for c in ["lead_id", *features] if c not in leads.columns]
         if missing:
             raise ParamsError(f"the leads frame lacks column(s) {missing}; build it with "
-                              "crmlib.scoring.lead_frame().")
+                              "crmlib.lead_scoring.lead_frame().")
         leads = leads.assign(converted=np.asarray(y if y is not None else leads["converted"],
                                                   dtype=int))
         self._check_classes(leads["converted"], cfg["cv"], "the leads")
@@ -315,7 +191,23 @@ class LeadScorer:
         return self
 
     def predict_proba(self, leads: pd.DataFrame) -> np.ndarray:
-        """Probabilities ``[[P(not converted), P(converted)], ...]`` for each lead."""
+        """Return the probabilities ``[[P(not converted), P(converted)], ...]`` for each lead.
+
+        Parameters
+        ----------
+        leads : pandas.DataFrame
+            Leads with the fitted features (as :func:`~crmlib.lead_scoring.lead_frame`).
+
+        Returns
+        -------
+        numpy.ndarray
+            One row per lead, two columns.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            The scorer is not fitted.
+        """
         if not hasattr(self, "pipeline_"):
             from sklearn.exceptions import NotFittedError
 
@@ -368,7 +260,7 @@ class LeadScorer:
 def fit_lead_scorer(crm: CRM, *, as_of=None, scope: Scope | None = None,
                     min_age_days: int | None = None, features=None, random_state: int = 0,
                     scorer_config: dict | None = None) -> LeadScorer:
-    """Build :func:`lead_frame` and fit a :class:`LeadScorer` on it; for reports.
+    """Build the :func:`~crmlib.lead_scoring.lead_frame` and fit a :class:`LeadScorer` on it.
 
     Never raises for data that cannot carry a model: without a ``leads`` table, or with fewer
     than ``min_class`` (:data:`SCORER_CONFIG`, 20) converted or other leads, it returns an
@@ -376,6 +268,20 @@ def fit_lead_scorer(crm: CRM, *, as_of=None, scope: Scope | None = None,
     and ``counts_`` (converted, other, needed), whose ``metrics_`` is empty and whose
     ``calibration_`` and ``importance_`` are empty frames (the plots then say why).
     A fitted one has ``available_`` True and ``min_age_days_`` / ``as_of_`` of its frame.
+
+    Parameters
+    ----------
+    crm : CRM
+        The connection.
+    as_of, scope, min_age_days
+        As in :func:`~crmlib.lead_scoring.lead_frame`.
+    features, random_state, scorer_config
+        As in :class:`LeadScorer`.
+
+    Returns
+    -------
+    LeadScorer
+        Fitted, or unfitted with ``available_`` False and ``reason_`` (see above).
 
     Examples
     --------
@@ -385,7 +291,7 @@ def fit_lead_scorer(crm: CRM, *, as_of=None, scope: Scope | None = None,
     (True, True)
     """
     scorer = LeadScorer(features, random_state=random_state, scorer_config=scorer_config)
-    need = int(scorer._config()["min_class"])
+    need = int(with_defaults(SCORER_CONFIG, scorer_config, "scorer_config")["min_class"])
     scorer.available_, scorer.reason_, scorer.counts_ = False, None, (0, 0, need)
     scorer.metrics_, scorer.dropped_ = {}, []
     scorer.calibration_, scorer.importance_ = pd.DataFrame(), pd.DataFrame()

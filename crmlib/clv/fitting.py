@@ -1,4 +1,10 @@
-"""Shared by the CLV models: input checks and a maximum-likelihood fit on the log scale."""
+"""The fitting machinery the CLV models share: input checks and a maximum-likelihood fit.
+
+:mod:`crmlib.clv.bgnbd` and :mod:`crmlib.clv.gamma_gamma` check their inputs with
+:func:`as_arrays` / :func:`check_rfm`, fit with :func:`maximize_log_likelihood` (on the log of
+the parameters, so they stay positive) and refuse predictions before a fit with
+:func:`check_fitted`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from scipy.optimize import minimize
 
 from crmlib.exceptions import CRMDataError, CRMError
 
-__all__ = ["ConvergenceWarning", "NotFittedError", "as_arrays", "check_rfm", "check_fitted",
-           "maximize_log_likelihood", "user_stacklevel"]
+__all__ = ["GRADIENT_TOL", "LOG_BOUND", "ConvergenceWarning", "NotFittedError", "as_arrays",
+           "check_rfm", "check_fitted", "maximize_log_likelihood", "user_stacklevel"]
 
 # A fit counts as converged when the largest gradient of the mean log-likelihood (per customer)
 # with respect to the log-parameters is below this: far below what moves a 4th significant digit.
@@ -31,8 +37,16 @@ class NotFittedError(CRMError, ValueError, AttributeError):
 
 
 def user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside crmlib.clv (as
-    pandas' ``find_stack_level``), however deep inside the package it is raised."""
+    """Return the ``stacklevel`` that points a warning at the first caller outside crmlib.clv.
+
+    As pandas' ``find_stack_level``: however deep inside the package a warning is raised, it
+    names the user's line.
+
+    Returns
+    -------
+    int
+        The ``stacklevel`` to pass to :func:`warnings.warn` from the calling function.
+    """
     here = os.path.dirname(os.path.abspath(__file__))
     frame, level = inspect.currentframe(), 0
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
@@ -41,7 +55,23 @@ def user_stacklevel() -> int:
 
 
 def as_arrays(**columns) -> list[np.ndarray]:
-    """The named array-likes as float arrays of one common length, finite and non-negative."""
+    """Return the named array-likes as float arrays of one common length, finite and >= 0.
+
+    Parameters
+    ----------
+    **columns : array-like
+        Name -> values (the names appear in the messages), e.g. ``frequency=s["frequency"]``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One flat float64 array per column, in the order given.
+
+    Raises
+    ------
+    CRMDataError
+        Lengths differ, a value is missing, infinite or negative, or there are no values.
+    """
     arrays, n = [], None
     for name, values in columns.items():
         a = np.asarray(values, dtype="float64").ravel()
@@ -62,7 +92,23 @@ def as_arrays(**columns) -> list[np.ndarray]:
 
 
 def check_rfm(x, t_x, T) -> None:
-    """BG/NBD inputs: whole x, t_x <= T, and t_x = 0 exactly when x = 0."""
+    """Check BG/NBD inputs: whole x, t_x <= T, and t_x = 0 when x = 0.
+
+    Parameters
+    ----------
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and T, as :func:`as_arrays` returns them.
+
+    Returns
+    -------
+    None
+        Returns when the inputs are consistent.
+
+    Raises
+    ------
+    CRMDataError
+        A rule is broken; the message names the first customer breaking it.
+    """
     problems = [
         (x != np.round(x), "`frequency` must be whole numbers of repeat purchases"),
         (t_x > T * (1 + 1e-9) + 1e-12, "`recency` must not exceed `T`"),
@@ -79,9 +125,30 @@ def check_rfm(x, t_x, T) -> None:
 def maximize_log_likelihood(fun, names: list[str], n: int, *, max_iter: int, what: str):
     """Maximise a log-likelihood over log-parameters from the origin (all parameters 1).
 
-    ``fun(log_params)`` returns (mean negative log-likelihood per customer, its gradient).
-    Returns (params dict, total log-likelihood, scipy result). Warns with
-    :class:`ConvergenceWarning` when the gradient test fails or a parameter runs off.
+    BFGS with the analytic gradient. Warns with :class:`ConvergenceWarning` when the gradient
+    test (:data:`GRADIENT_TOL`) fails or a log-parameter runs beyond :data:`LOG_BOUND`.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(log_params)`` -> (mean negative log-likelihood per customer, its gradient).
+    names : list of str
+        The parameters' names, in the order of ``log_params``.
+    n : int
+        Number of customers (the mean times ``n`` is the total log-likelihood).
+    max_iter : int
+        BFGS iterations at most.
+    what : str
+        The model's name, for the warnings.
+
+    Returns
+    -------
+    params : dict
+        Name -> fitted value (positive).
+    log_likelihood : float
+        The total log-likelihood at ``params``.
+    result : scipy.optimize.OptimizeResult
+        The optimiser's result.
     """
     x0 = np.zeros(len(names))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -104,6 +171,23 @@ def maximize_log_likelihood(fun, names: list[str], n: int, *, max_iter: int, wha
 
 
 def check_fitted(model) -> None:
+    """Raise :class:`NotFittedError` unless ``model`` has been fitted (has ``params_``).
+
+    Parameters
+    ----------
+    model : object
+        A CLV model.
+
+    Returns
+    -------
+    None
+        Returns when the model is fitted.
+
+    Raises
+    ------
+    NotFittedError
+        ``fit()`` has not been called.
+    """
     if not hasattr(model, "params_"):
         raise NotFittedError(f"this {type(model).__name__} has no parameters yet; call fit() "
                              "first (or use fit_bgnbd / fit_gamma_gamma).")
