@@ -28,7 +28,7 @@ __all__ = ["main", "write_quality_csvs"]
 
 
 def _cmd_demo(args) -> int:
-    from crmlib.data.demo import build_demo
+    from crmlib.demo import build_demo
 
     t0 = time.perf_counter()
     path = build_demo(args.out, lines=args.scale, seed=args.seed, progress=not args.quiet)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crmlib.data import store
-from crmlib.data.demo import DEMO_AS_OF, DEMO_STAGES, build_demo, generate
+from crmlib.demo import DEMO_AS_OF, DEMO_STAGES, build_demo, generate
 from crmlib.data.schema import TABLES
 
 LINES, SEED = 5_000, 1

@@ -435,9 +435,9 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
     sources as its first draw in ``_duplicates``, so a copy of the random stream there gives
     them; their ids follow from the creation order (as in ``customers()``).
     """
-    from crmlib.data.demo import customers as cu
-    from crmlib.data.demo import org
-    from crmlib.data.demo.common import ids, stream
+    from crmlib.demo import customers as cu
+    from crmlib.demo import org
+    from crmlib.demo.common import ids, stream
 
     rec = {}
     real = cu._duplicates

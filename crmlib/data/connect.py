@@ -322,7 +322,7 @@ def _open(source, mapping) -> CRM:
     if source is None:
         path = config.DEFAULT_DB
         if not path.exists():
-            from crmlib.data.demo import build_demo
+            from crmlib.demo import build_demo
 
             log.warning("no database at %s: building the demo data set", path)
             build_demo(path)

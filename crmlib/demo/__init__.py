@@ -52,15 +52,15 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data import store
-from crmlib.data.demo import customers as _cu
-from crmlib.data.demo import engagement as _en
-from crmlib.data.demo import money as _mo
-from crmlib.data.demo import org as _org
-from crmlib.data.demo import ownership as _ow
-from crmlib.data.demo import sales as _sa
-from crmlib.data.demo.common import choose, stream
-from crmlib.data.demo.org import DEMO_STAGES, Stage
-from crmlib.data.demo.timeline import DEMO_AS_OF, day_of
+from crmlib.demo import customers as _cu
+from crmlib.demo import engagement as _en
+from crmlib.demo import money as _mo
+from crmlib.demo import org as _org
+from crmlib.demo import ownership as _ow
+from crmlib.demo import sales as _sa
+from crmlib.demo.common import choose, stream
+from crmlib.demo.org import DEMO_STAGES, Stage
+from crmlib.demo.timeline import DEMO_AS_OF, day_of
 from crmlib.data.schema import LOAD_ORDER
 
 __all__ = ["generate", "build_demo", "DEMO_AS_OF", "DEMO_STAGES", "Stage"]

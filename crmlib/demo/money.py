@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, group_starts, ids, money, rank_in_group, weighted
-from crmlib.data.demo.ownership import owner_at
-from crmlib.data.demo.sales import STATUSES
-from crmlib.data.demo.timeline import END, at_work, day_of, to_datetime
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, group_starts, ids, money, rank_in_group, weighted
+from crmlib.demo.ownership import owner_at
+from crmlib.demo.sales import STATUSES
+from crmlib.demo.timeline import END, at_work, day_of, to_datetime
 
 __all__ = ["payments", "payment_plans_frame", "payments_frame", "invoices_frame", "returns",
            "returns_frame", "visits_frame"]

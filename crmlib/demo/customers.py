@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import (
+from crmlib.demo import vocab
+from crmlib.demo.common import (
     as_arrow,
     choose,
     group_starts,
@@ -30,8 +30,8 @@ from crmlib.data.demo.common import (
     take,
     weighted,
 )
-from crmlib.data.demo.org import person_names, pick_owner
-from crmlib.data.demo.timeline import END, LAST, at_work, sample_times, to_datetime, unwarp, warp
+from crmlib.demo.org import person_names, pick_owner
+from crmlib.demo.timeline import END, LAST, at_work, sample_times, to_datetime, unwarp, warp
 
 __all__ = ["customers", "customers_frame", "contacts_frame", "mobiles", "company_names"]
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, ids, join, pick
-from crmlib.data.demo.timeline import END, START
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, ids, join, pick
+from crmlib.demo.timeline import END, START
 
 __all__ = ["Stage", "DEMO_STAGES", "staff", "employees_frame", "pick_owner", "catalogue",
            "products_frame", "pipeline_stages_frame", "RETIRE_DAY"]

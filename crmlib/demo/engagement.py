@@ -13,12 +13,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, ids, join, weighted
-from crmlib.data.demo.customers import company_names
-from crmlib.data.demo.org import LEAD, REP, pick_owner
-from crmlib.data.demo.ownership import events
-from crmlib.data.demo.timeline import (
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, ids, join, weighted
+from crmlib.demo.customers import company_names
+from crmlib.demo.org import LEAD, REP, pick_owner
+from crmlib.demo.ownership import events
+from crmlib.demo.timeline import (
     DEMO_AS_OF,
     END,
     N_DAYS,

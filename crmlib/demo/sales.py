@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import (
+from crmlib.demo import vocab
+from crmlib.demo.common import (
     cents,
     choose,
     group_starts,
@@ -28,9 +28,9 @@ from crmlib.data.demo.common import (
     rank_in_group,
     weighted,
 )
-from crmlib.data.demo.org import DEMO_STAGES, RETIRE_DAY
-from crmlib.data.demo.ownership import events, owner_at
-from crmlib.data.demo.timeline import END, N_DAYS, at_work, day_of, sample_times, to_datetime
+from crmlib.demo.org import DEMO_STAGES, RETIRE_DAY
+from crmlib.demo.ownership import events, owner_at
+from crmlib.demo.timeline import END, N_DAYS, at_work, day_of, sample_times, to_datetime
 
 __all__ = ["contracts", "contracts_frame", "lines_frame", "opportunities", "opportunities_frame",
            "stage_history_frame", "STATUSES"]

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo.common import choose
-from crmlib.data.demo.org import MANAGER, pick_owner
-from crmlib.data.demo.timeline import END, LAST, at_work, to_datetime, unwarp, warp
+from crmlib.demo.common import choose
+from crmlib.demo.org import MANAGER, pick_owner
+from crmlib.demo.timeline import END, LAST, at_work, to_datetime, unwarp, warp
 
 __all__ = ["owner_at", "events", "timeline", "owner_changes_frame", "REASONS"]
 
