@@ -3,8 +3,9 @@
 ``crmlib.connect("spark://local[2]")`` starts (or reuses) a local Spark session and reads the
 canonical tables from its catalog; ``"spark://host:7077"`` does the same on a standalone cluster
 (``?database=crm`` picks the Spark database). An open ``SparkSession`` is accepted too. The
-tables must already be in Spark (saved tables, or temporary views); :func:`load_tables` copies
-them from another CRM source, e.g. a DuckDB file, for tests and trials.
+tables must already be in Spark (saved tables, or temporary views);
+:func:`crmlib.data.spark_load.load_tables` copies them from another CRM source, e.g. a DuckDB
+file, for tests and trials.
 
 Sessions made here run in UTC (``spark.sql.session.timeZone``), so that timestamps, which the
 data model stores without a time zone, mean the same as in DuckDB and PostgreSQL.
@@ -18,8 +19,7 @@ from urllib.parse import parse_qs, unquote
 
 from crmlib.exceptions import CRMError
 
-__all__ = ["session", "connect_url", "connect_session", "is_session", "java_available",
-           "load_tables"]
+__all__ = ["session", "connect_url", "connect_session", "is_session", "java_available"]
 
 # Settings for a session made here: no web UI, UTC wall clock, few shuffle partitions (a CRM
 # is small for Spark; 200 partitions would cost more than the work on a laptop).
@@ -92,23 +92,3 @@ def connect_url(url: str):
     backend = connect_session(session(master), database=database)
     return backend, f"Spark {master}" + (f" database {database}" if database else "")
 
-
-def load_tables(spark, source, *, tables=None, temporary: bool = True) -> list[str]:
-    """Copy the tables of CRM ``source`` (anything :func:`crmlib.connect` opens) into Spark.
-
-    Each table goes through Arrow with its types (a column of nulls stays typed). ``temporary``:
-    as session views (gone with the session), else as saved tables in the current Spark
-    database. Returns the names copied. Meant for tests and trials; at scale, write Parquet from
-    the source database and let Spark read it.
-    """
-    from crmlib.data.connect import connect
-
-    crm = connect(source, check=False)
-    names = [n for n in crm.backend.list_tables() if tables is None or n in tables]
-    for name in names:
-        df = spark.createDataFrame(crm.backend.table(name).to_pyarrow())
-        if temporary:
-            df.createOrReplaceTempView(name)
-        else:
-            df.write.mode("overwrite").saveAsTable(name)
-    return names
