@@ -26,15 +26,8 @@ import pandas as pd
 
 from crmlib import config
 from crmlib.data import store
-from crmlib.data.mapping import (
-    MappedTable,
-    Mapping,
-    apply_derive,
-    apply_table,
-    inline_table,
-    load_mapping,
-    source_problems,
-)
+from crmlib.data.mapped import MappedTable, apply_derive, apply_table, inline_table
+from crmlib.data.mapping import Mapping, load_mapping, source_problems
 from crmlib.data.readers import SUPPORTED_SUFFIXES, read_file
 from crmlib.data.schema import LOAD_ORDER, REQUIRED_TABLES, TABLES
 from crmlib.data.validate import empty_rejects, validate
