@@ -27,7 +27,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.schema import TABLES
-from crmlib.data.store import _exec, _quote, transaction
+from crmlib.data.store import execute_sql, quote_identifier, transaction
 from crmlib.exceptions import CRMDataError
 
 __all__ = ["MERGE_AUDIT_TABLE", "AUDIT_COLUMNS", "CUSTOMER_REFERENCES", "read_merges",
@@ -215,9 +215,9 @@ def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
             if (table, col) == ("customers", "status"):
                 continue
             extra = ' AND t."entity_type" = s."entity_type"' if (table, col) == _ENTITY else ""
-            _exec(con, f"UPDATE {_quote(table)} AS t SET {_quote(col)} = s.\"kept_id\" "
-                       f"FROM {_STAGE} AS s WHERE t.{_quote(col)} = s.\"merged_id\"{extra}")
-        _exec(con, 'UPDATE "customers" AS t SET "status" = s."status" FROM '
+            execute_sql(con, f"UPDATE {quote_identifier(table)} AS t SET {quote_identifier(col)} = s.\"kept_id\" "
+                       f"FROM {_STAGE} AS s WHERE t.{quote_identifier(col)} = s.\"merged_id\"{extra}")
+        execute_sql(con, 'UPDATE "customers" AS t SET "status" = s."status" FROM '
                    f'{_STAGE} AS s WHERE t."customer_id" = s."merged_id" '
                    'AND (t."status" IS NULL OR t."status" <> s."status")')
         _insert_audit(con, audit)

@@ -32,6 +32,8 @@ __all__ = [
     "read_meta",
     "write_duckdb",
     "transaction",
+    "execute_sql",
+    "quote_identifier",
 ]
 
 META_TABLE = "crm_meta"  # key/value: where the data came from, when, how
@@ -101,8 +103,21 @@ def _cast(s: pd.Series, dtype: str) -> pd.Series:
     raise ValueError(f"unknown dtype {dtype}")
 
 
-def _quote(name: str) -> str:
-    # Identifiers come from the schema module, never from user data; quoted all the same.
+def quote_identifier(name: str) -> str:
+    """Return ``name`` as a double-quoted SQL identifier (inner quotes doubled).
+
+    Identifiers come from the schema module, never from user data; quoted all the same.
+
+    Parameters
+    ----------
+    name : str
+        A table or column name.
+
+    Returns
+    -------
+    str
+        The quoted identifier, e.g. ``"contracts"``.
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -134,8 +149,8 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
     key = spec.replace_key
     stage = f"_stage_{name}"
     con.create_table(stage, df[list(key)].drop_duplicates(), temp=True, overwrite=True)
-    cond = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in key)
-    _exec(con, f"DELETE FROM {_quote(name)} AS t USING {_quote(stage)} AS s WHERE {cond}")
+    cond = " AND ".join(f"t.{quote_identifier(k)} = s.{quote_identifier(k)}" for k in key)
+    execute_sql(con, f"DELETE FROM {quote_identifier(name)} AS t USING {quote_identifier(stage)} AS s WHERE {cond}")
     con.drop_table(stage, force=True)
     con.insert(name, ibis.memtable(df, schema=ibis_schema(spec)))
     return len(df)
@@ -159,7 +174,7 @@ def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
     pairs = pd.concat([rejects[["table_name", "source_file"]], replace]).drop_duplicates()
     stage = "_stage_rejects"
     con.create_table(stage, pairs, temp=True, overwrite=True)
-    _exec(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
+    execute_sql(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
                "WHERE t.table_name = s.table_name AND t.source_file = s.source_file")
     con.drop_table(stage, force=True)
     if not rejects.empty:
@@ -173,7 +188,7 @@ def write_meta(con, values: Mapping[str, object]) -> None:
     df = pd.DataFrame({"key": list(values), "value": [str(v) for v in values.values()]})
     stage = "_stage_meta"
     con.create_table(stage, df, temp=True, overwrite=True)
-    _exec(con, f"DELETE FROM {META_TABLE} AS t USING {stage} AS s WHERE t.key = s.key")
+    execute_sql(con, f"DELETE FROM {META_TABLE} AS t USING {stage} AS s WHERE t.key = s.key")
     con.drop_table(stage, force=True)
     con.insert(META_TABLE, df)
 
@@ -192,16 +207,29 @@ def transaction(con):
 
     DuckDB and PostgreSQL both allow DDL (create/drop table) inside a transaction.
     """
-    _exec(con, "BEGIN TRANSACTION")
+    execute_sql(con, "BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
-        _exec(con, "ROLLBACK")
+        execute_sql(con, "ROLLBACK")
         raise
-    _exec(con, "COMMIT")
+    execute_sql(con, "COMMIT")
 
 
-def _exec(con, sql: str) -> None:
+def execute_sql(con, sql: str) -> None:
+    """Run one SQL statement on ibis backend ``con`` and release its cursor.
+
+    Parameters
+    ----------
+    con : ibis backend
+        An open connection (DuckDB, PostgreSQL, ...).
+    sql : str
+        The statement; identifiers quoted with :func:`quote_identifier`.
+
+    Returns
+    -------
+    None
+    """
     cur = con.raw_sql(sql)
     if con.name != "duckdb":  # DuckDB returns its connection itself, which must stay open
         cur.close()
@@ -228,7 +256,7 @@ def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
                     # DuckDB scans the pandas frame itself (in parallel): ~20 % faster than
                     # going through an ibis memtable, and no second copy in memory.
                     con.con.register("_frame", conform(frames[name], name))
-                    con.con.execute(f"INSERT INTO {_quote(name)} SELECT * FROM _frame")
+                    con.con.execute(f"INSERT INTO {quote_identifier(name)} SELECT * FROM _frame")
                     con.con.unregister("_frame")
             ensure_tables(con)
             if meta:
