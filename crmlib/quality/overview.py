@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlib.engine import report_day
 from crmlib.privacy import mask_pii
-from crmlib.quality.checks import all_issues, report_day
+from crmlib.quality.checks import all_issues
 from crmlib.quality.clusters import duplicate_clusters, suggested_merges
 from crmlib.quality.duplicates import all_duplicates
 from crmlib.quality.rejects import import_rejects
