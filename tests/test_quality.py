@@ -432,7 +432,7 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
     """The demo's planted near-duplicate pairs, by re-running its customer builder.
 
     The generator does not store which customer duplicates which: it draws the duplicates'
-    sources as its first draw in ``_duplicates``, so a copy of the random stream there gives
+    sources as its first draw in ``near_duplicates``, so a copy of the random stream there gives
     them; their ids follow from the creation order (as in ``customers()``).
     """
     from crmlib.demo import customers as cu
@@ -440,7 +440,7 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
     from crmlib.demo.common import ids, stream
 
     rec = {}
-    real = cu._duplicates
+    real = cu.near_duplicates
 
     def spy(rng, c):
         rec["src"] = np.flatnonzero(copy.deepcopy(rng).random(c.n) < cu.DUPLICATE_SHARE)
@@ -448,11 +448,11 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
         rec["created"], rec["n"] = np.concatenate([c.created, d.created]), c.n
         return d
 
-    cu._duplicates = spy
+    cu.near_duplicates = spy
     try:
         cu.customers(stream(seed, "customers"), lines, org.staff(stream(seed, "staff"), lines))
     finally:
-        cu._duplicates = real
+        cu.near_duplicates = real
     order = np.argsort(rec["created"], kind="stable")
     pos = np.empty(len(order), dtype=np.int64)
     pos[order] = np.arange(len(order))

@@ -33,7 +33,8 @@ from crmlib.demo.common import (
 from crmlib.demo.org import person_names, pick_owner
 from crmlib.demo.timeline import END, LAST, at_work, sample_times, to_datetime, unwarp, warp
 
-__all__ = ["customers", "customers_frame", "contacts_frame", "mobiles", "company_names"]
+__all__ = ["customers", "customers_frame", "contacts_frame", "mobiles", "company_names",
+           "near_duplicates"]
 
 LEGACY_SHARE = 0.10  # of customers: accounts created before the go-live
 LEGACY_DAYS = 3 * 365
@@ -223,11 +224,24 @@ def _describe(rng, c: SimpleNamespace, teams) -> None:
     c.email[rng.random(c.n) < 0.12] = None
 
 
-def _duplicates(rng, c: SimpleNamespace) -> SimpleNamespace:
-    """About 0.5 % near-duplicates of existing customers, entered again later by someone else.
+def near_duplicates(rng, c: SimpleNamespace) -> SimpleNamespace:
+    """Return about 0.5 % near-duplicates of customers ``c``, entered again later by another.
 
     Same phone (mostly) or e-mail, and the name written differently: another legal form, brackets
-    around the city, full-width brackets, upper case, or no legal form at all.
+    around the city, full-width brackets, upper case, or no legal form at all. The sources are
+    the first draw of ``rng``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The customers' random stream.
+    c : types.SimpleNamespace
+        The customers drawn so far (one array per attribute).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        The duplicates, in the same form.
     """
     src = np.flatnonzero(rng.random(c.n) < DUPLICATE_SHARE)
     d = take(c, src)
@@ -280,7 +294,7 @@ def customers(rng, lines: int, s: SimpleNamespace) -> tuple[SimpleNamespace, Sim
     first = rank_in_group(c.n_contracts) == 0
     first &= np.repeat(c.n_contracts > c.repeats, c.n_contracts)
     _describe(rng, c, s.teams)
-    c = stack(c, _duplicates(rng, c))
+    c = stack(c, near_duplicates(rng, c))
     order = np.argsort(c.created, kind="stable")
     c = take(c, order)
     new_index = np.empty(c.n, dtype=np.int64)
