@@ -26,7 +26,23 @@ __all__ = ["ReportContext", "open_report", "resolve_context"]
 
 @dataclass
 class ReportContext:
-    """What a report needs: data, language, period, scope and the resolved parameters."""
+    """What a report needs: data, language, period, scope and the resolved parameters.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    lang : str
+        Language of labels, ``en`` or ``zh``.
+    as_of : pandas.Timestamp
+        The report's "today".
+    period : Period
+        The reporting period.
+    scope : Scope
+        Whose data.
+    params : dict
+        Every parameter, defaults filled in.
+    """
 
     crm: CRM
     lang: str
@@ -36,11 +52,29 @@ class ReportContext:
     params: dict = field(default_factory=dict)
 
     def t(self, key: str, **fmt) -> str:
-        """A label in the report's language."""
+        """Return the label ``key`` in the report's language.
+
+        Parameters
+        ----------
+        key : str
+            A key of the label catalogue (``crmlib/labels``).
+        **fmt
+            Values for the label's ``{placeholders}``.
+
+        Returns
+        -------
+        str
+        """
         return t(key, self.lang, **fmt)
 
     @property
     def scope_name(self) -> str:
+        """Return the scope's display name: the company, the team's name or the scope's value.
+
+        Returns
+        -------
+        str
+        """
         p = self.params
         if self.scope.kind == "company":
             return t("company", self.lang)
