@@ -71,11 +71,22 @@ def connect(source=None, *, mapping: str | None = None, check: bool = True) -> C
 
 
 def from_frames(frames: dict[str, pd.DataFrame], *, check: bool = True) -> CRM:
-    """A CRM held in memory (DuckDB) from canonical pandas frames: for tests and quick looks.
+    """Return a CRM held in memory (DuckDB) from canonical pandas frames: for tests and quick looks.
 
     Frames need the required columns; optional ones may be left out. Values are cast to the
     canonical types (see :func:`crmlib.data.store.conform`); they are not validated row by row
     (use ``crm import`` for untrusted files).
+
+    Parameters
+    ----------
+    frames : dict of str to pandas.DataFrame
+        Canonical table name -> frame.
+    check : bool, default=True
+        Check the data contract (see :func:`connect`).
+
+    Returns
+    -------
+    CRM
     """
     from crmlib.data import store
 
@@ -131,8 +142,19 @@ def _open(source, mapping) -> CRM:
 
 
 def duckdb_url_path(url: str) -> Path:
-    """The file of a ``duckdb://`` URL: ``duckdb:///tmp/x.duckdb`` is absolute, ``duckdb://data/x.duckdb``
-    relative."""
+    """Return the file of a ``duckdb://`` URL.
+
+    ``duckdb:///tmp/x.duckdb`` is absolute, ``duckdb://data/x.duckdb`` relative.
+
+    Parameters
+    ----------
+    url : str
+        A ``duckdb://`` URL.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     rest = unquote(url.split("://", 1)[1])
     return Path("/" + rest.lstrip("/") if rest.startswith("/") else rest)
 

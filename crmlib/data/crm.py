@@ -32,9 +32,18 @@ _TYPE_FAMILY = {"string": "text", "float64": "number", "int64": "number",
 
 
 def stage_outcome(stage: str | None) -> str:
-    """Outcome implied by a stage's name: ``won``, ``lost``, ``invalid`` or ``open``.
+    """Return the outcome implied by a stage's name: ``won``, ``lost``, ``invalid`` or ``open``.
 
     Used when ``pipeline_stages`` lacks an ``outcome``; e.g. ``stage_outcome("Won") == "won"``.
+
+    Parameters
+    ----------
+    stage : str or None
+        A stage name (case and surrounding blanks ignored).
+
+    Returns
+    -------
+    str
     """
     s = (stage or "").strip().lower()
     for outcome, names in _OUTCOME_NAMES.items():
@@ -58,10 +67,19 @@ def _family(dtype: dt.DataType) -> str | None:
 class CRM:
     """CRM data behind one ibis backend, as canonical tables.
 
-    Use :func:`connect` to make one. ``crm.table("contracts")`` returns an ibis table with exactly
-    the canonical columns and types (absent optional columns are typed nulls; derived columns
-    such as ``customers.dealt_at`` and ``opportunities.outcome`` are computed when the source
-    lacks them). ``crm.tables()`` maps every present table name to its ibis table.
+    Use :func:`crmlib.connect` to make one. ``crm.table("contracts")`` returns an ibis table with
+    exactly the canonical columns and types (absent optional columns are typed nulls; derived
+    columns such as ``customers.dealt_at`` and ``opportunities.outcome`` are computed when the
+    source lacks them). ``crm.tables()`` maps every present table name to its ibis table.
+
+    Parameters
+    ----------
+    backend : ibis backend
+        The connection holding the tables.
+    description : str
+        What the source is, for messages.
+    source : object, optional
+        The source it was opened from (a path, a redacted URL, a session).
     """
 
     REUSE_KEEP = 8  # intermediates kept by reuse()
@@ -77,11 +95,38 @@ class CRM:
 
     # -- tables ---------------------------------------------------------------------------
     def has(self, name: str) -> bool:
-        """Whether the source holds canonical table ``name`` (optional tables may be absent)."""
+        """Return whether the source holds canonical table ``name`` (optional tables may be absent).
+
+        Parameters
+        ----------
+        name : str
+            A canonical table name.
+
+        Returns
+        -------
+        bool
+        """
         return name in self._present
 
     def table(self, name: str) -> ibis.Table:
-        """The canonical table ``name`` as an ibis expression (lazy: nothing is read yet)."""
+        """Return the canonical table ``name`` as an ibis expression (lazy: nothing is read yet).
+
+        Parameters
+        ----------
+        name : str
+            A canonical table name.
+
+        Returns
+        -------
+        ibis.Table
+
+        Raises
+        ------
+        CRMError
+            ``name`` is not a table of the data model.
+        CRMDataError
+            The source has no such table.
+        """
         if name not in TABLES:
             hint = difflib.get_close_matches(name, TABLES, n=1)
             raise CRMError(f"`{name}` is not a table of the data model"
@@ -96,13 +141,21 @@ class CRM:
         return self._cache[name]
 
     def reuse(self, expr: ibis.Table) -> ibis.Table:
-        """``expr`` computed once into a temporary table of this connection when
-        ``reuse_intermediates`` is on, else ``expr`` itself.
+        """Return ``expr`` computed once into a temporary table when ``reuse_intermediates`` is on.
 
-        For scope-free intermediates that every selection of an interactive session needs
-        (each customer's last follow-up as of a day): the dashboards turn it on; reports, which
-        need each once, leave it off. The last :attr:`REUSE_KEEP` distinct ones are kept (an
-        equal expression finds its table); older ones are dropped.
+        Else ``expr`` itself. For scope-free intermediates that every selection of an interactive
+        session needs (each customer's last follow-up as of a day): the dashboards turn it on;
+        reports, which need each once, leave it off. The last :attr:`REUSE_KEEP` distinct ones are
+        kept (an equal expression finds its table); older ones are dropped.
+
+        Parameters
+        ----------
+        expr : ibis.Table
+            Any expression over this connection.
+
+        Returns
+        -------
+        ibis.Table
         """
         if not self.reuse_intermediates:
             return expr
@@ -114,7 +167,12 @@ class CRM:
         return self._kept[key]
 
     def tables(self) -> dict[str, ibis.Table]:
-        """Every canonical table the source holds, in load order."""
+        """Return every canonical table the source holds, in load order.
+
+        Returns
+        -------
+        dict of str to ibis.Table
+        """
         return {n: self.table(n) for n in LOAD_ORDER if n in self._present}
 
     @property
@@ -155,7 +213,7 @@ class CRM:
                         dealt_at=j._first_deal).select(*customers.columns)
 
     def _derive_outcome(self, opps: ibis.Table) -> ibis.Table:
-        """outcome from the stage: pipeline_stages.outcome, else the stage's name."""
+        """Derive outcome from the stage: pipeline_stages.outcome, else the stage's name."""
         if not self._all_null(opps, "outcome"):
             return opps
         by_name = ibis.literal("open")
@@ -174,7 +232,18 @@ class CRM:
 
     # -- checks -----------------------------------------------------------------------------
     def check(self) -> CRM:
-        """Check required tables, columns and types; raise CRMDataError listing every problem."""
+        """Check required tables, columns and types.
+
+        Returns
+        -------
+        CRM
+            Itself.
+
+        Raises
+        ------
+        CRMDataError
+            Listing every problem at once.
+        """
         problems = []
         for name in REQUIRED_TABLES:
             if name not in self._present:
@@ -203,8 +272,19 @@ class CRM:
 
     # -- summary ----------------------------------------------------------------------------
     def last_event_date(self) -> pd.Timestamp:
-        """The latest event in the data (signed, paid, created, followed up): the default
-        ``as_of`` of reports, so that they are reproducible on historical data."""
+        """Return the latest event in the data (signed, paid, created, followed up), as a day.
+
+        The default ``as_of`` of reports, so that they are reproducible on historical data.
+
+        Returns
+        -------
+        pandas.Timestamp
+
+        Raises
+        ------
+        CRMDataError
+            The data hold no dated events.
+        """
         latest = []
         for name, col in _EVENT_COLUMNS:
             if self.has(name):
@@ -216,7 +296,13 @@ class CRM:
         return max(latest).normalize()
 
     def summary(self) -> pd.DataFrame:
-        """Rows and date range per present table: columns table, rows, first, last."""
+        """Return rows and date range per present table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns table, rows, first, last.
+        """
         from crmlib.data.schema import TABLES as T
 
         rows = []
@@ -232,15 +318,24 @@ class CRM:
         return pd.DataFrame(rows, columns=["table", "rows", "first", "last"])
 
     def close(self) -> None:
+        """Close the connection.
+
+        Returns
+        -------
+        None
+        """
         self.backend.disconnect()
 
     def __enter__(self) -> CRM:
+        """Return the CRM itself (``with connect() as crm: ...``)."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Close the connection."""
         self.close()
 
     def __repr__(self) -> str:
+        """Return ``<CRM description: N tables>``."""
         return f"<CRM {self.description}: {len(self._present & set(TABLES))} tables>"
 
 

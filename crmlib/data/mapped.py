@@ -13,15 +13,35 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.mapping import ColumnMap, Mapping, TableMap
+from crmlib.data.parsing import parse_column, parse_timestamps
 from crmlib.data.schema import TABLES
-from crmlib.data.validate import parse_column, parse_timestamps
 
 __all__ = ["MappedTable", "apply_table", "inline_table", "apply_derive"]
 
 
 @dataclass
 class MappedTable:
-    """One canonical table built from its sources, before validation."""
+    """One canonical table built from its sources, before validation.
+
+    Parameters
+    ----------
+    table : str
+        The canonical table.
+    data : pandas.DataFrame
+        Its columns (values mostly text).
+    rows : numpy.ndarray
+        1-based data row number of each row (first row of its group).
+    sources : numpy.ndarray
+        File name of each row.
+    files : list of str
+        The source files.
+    source_rows : int
+        Data rows of the source files.
+    labels, formats : dict of str to str
+        Per column: the source column's name; its date format.
+    findings : list of str
+        Notes on what the mapping did.
+    """
 
     table: str
     data: pd.DataFrame
@@ -40,7 +60,19 @@ def _strip(s: pd.Series) -> pd.Series:
 
 
 def inline_table(tm: TableMap, mapping: Mapping) -> MappedTable:
-    """The table a mapping gives inline (``rows:``); rows numbered from 1 in the mapping."""
+    """Return the table a mapping gives inline (``rows:``); rows numbered from 1 in the mapping.
+
+    Parameters
+    ----------
+    tm : TableMap
+        A table map with ``rows``.
+    mapping : Mapping
+        The mapping (its file names the rows' source).
+
+    Returns
+    -------
+    MappedTable
+    """
     data = pd.DataFrame(tm.rows, dtype=object)
     n = len(data)
     return MappedTable(tm.table, data, np.arange(1, n + 1), np.array([mapping.path.name] * n,
@@ -48,10 +80,21 @@ def inline_table(tm: TableMap, mapping: Mapping) -> MappedTable:
 
 
 def apply_table(tm: TableMap, frames: list[tuple[str, pd.DataFrame]]) -> MappedTable:
-    """Build canonical table ``tm.table`` from its source frames (as :func:`read_file` gives).
+    """Build canonical table ``tm.table`` from its source frames (as ``read_file`` gives).
 
     Values stay text, except aggregates (``sum``/``min``/``max``/``count``) and sequences,
     which are typed; :func:`crmlib.data.validate.validate` parses and checks the result.
+
+    Parameters
+    ----------
+    tm : TableMap
+        How the table is built.
+    frames : list of (str, pandas.DataFrame)
+        File name and frame of each source file (index = 1-based data row number).
+
+    Returns
+    -------
+    MappedTable
     """
     t = tm.table
     src = pd.concat([f for _, f in frames], ignore_index=True) if len(frames) > 1 else \
@@ -163,7 +206,19 @@ def _empties(out: MappedTable, colmap: dict[str, ColumnMap]) -> None:
 
 
 def apply_derive(mapped: dict[str, MappedTable], mapping: Mapping) -> None:
-    """Fill empty derived columns (``derive:``) in place from the other mapped tables."""
+    """Fill empty derived columns (``derive:``) in place from the other mapped tables.
+
+    Parameters
+    ----------
+    mapped : dict of str to MappedTable
+        Every mapped table; changed in place.
+    mapping : Mapping
+        The mapping, whose tables say what to derive.
+
+    Returns
+    -------
+    None
+    """
     for t, tm in mapping.tables.items():
         if t not in mapped or not tm.derive:
             continue

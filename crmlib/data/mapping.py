@@ -52,7 +52,11 @@ _DERIVE = ("first_of", "last_of", "by")
 
 @dataclass
 class ColumnMap:
-    """Where one canonical column comes from."""
+    """Where one canonical column comes from.
+
+    Its fields are the keys of a column's entry (``column``, ``value``, ``values``, ``format``,
+    ``when``, ``agg``, ``sequence``), as the module docstring shows.
+    """
 
     column: str | None = None
     value: str | None = None
@@ -65,7 +69,12 @@ class ColumnMap:
 
 @dataclass
 class TableMap:
-    """How one canonical table is built."""
+    """How one canonical table is built.
+
+    Its fields are the keys of a table's entry (``file`` as ``files``, ``sheet``, ``where``,
+    ``sort_by``, ``group_by``, ``columns``, ``rows``, ``derive``), as the module docstring shows;
+    ``canonical`` is true for ``columns: canonical``.
+    """
 
     table: str
     files: list[str] = field(default_factory=list)
@@ -81,7 +90,21 @@ class TableMap:
 
 @dataclass
 class Mapping:
-    """A loaded, checked mapping file."""
+    """A loaded, checked mapping file.
+
+    Parameters
+    ----------
+    name : str
+        The mapping's name.
+    path : pathlib.Path
+        Its file.
+    description : str
+        One line on the source.
+    defects : list of str
+        What is wrong with the source and what the mapping does about it.
+    tables : dict of str to TableMap
+        Canonical table -> how it is built.
+    """
 
     name: str
     path: Path
@@ -91,7 +114,12 @@ class Mapping:
 
 
 def list_presets() -> list[str]:
-    """Names of the mapping presets in ``params/mappings``."""
+    """Return the names of the mapping presets in ``params/mappings``.
+
+    Returns
+    -------
+    list of str
+    """
     return sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))
 
 
@@ -117,6 +145,15 @@ def _str(v) -> str:
 
 def load_mapping(mapping: str | os.PathLike) -> Mapping:
     """Load and check a mapping: a preset name (``maven_crm``) or the path of a YAML file.
+
+    Parameters
+    ----------
+    mapping : str or path
+        A preset name or a YAML file.
+
+    Returns
+    -------
+    Mapping
 
     Raises
     ------
@@ -296,8 +333,20 @@ def _parse_column(cs, where: str, problems: list[str]) -> ColumnMap:
 def source_problems(tm: TableMap, file: str, headers: list[str]) -> tuple[list[str], list[str]]:
     """Check a source file's header against what ``tm`` reads from it.
 
-    Returns ``(problems, findings)``: problems name the file, each missing column and a
-    did-you-mean among the file's headers; findings list ignored columns (canonical mode).
+    Parameters
+    ----------
+    tm : TableMap
+        The table map that reads the file.
+    file : str
+        The file's name, for messages.
+    headers : list of str
+        The file's column names.
+
+    Returns
+    -------
+    tuple of (list of str, list of str)
+        ``(problems, findings)``: problems name the file, each missing column and a
+        did-you-mean among the file's headers; findings list ignored columns (canonical mode).
     """
     problems, findings = [], []
     have = set(headers)

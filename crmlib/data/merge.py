@@ -46,8 +46,20 @@ _STAGE = "_merge_stage"
 
 
 def read_merges(path) -> pd.DataFrame:
-    """Read a (reviewed) suggested-merges CSV: columns ``keep_id``, ``merge_id`` and,
-    optionally, ``rule``; other columns are ignored, blank rows skipped.
+    """Read a (reviewed) suggested-merges CSV.
+
+    Columns ``keep_id``, ``merge_id`` and, optionally, ``rule``; other columns are ignored, blank
+    rows skipped.
+
+    Parameters
+    ----------
+    path : str or path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kept_id``, ``merged_id``, ``rule`` (see :func:`resolve_merges`).
 
     Raises
     ------
@@ -72,6 +84,17 @@ def resolve_merges(merges: pd.DataFrame, *, where: str = "merges") -> pd.DataFra
 
     Chains are followed to their end (B -> A and A -> C become B -> C and A -> C); repeated
     rows are kept once.
+
+    Parameters
+    ----------
+    merges : pandas.DataFrame
+        Pairs as the CSV has them: ``keep_id``, ``merge_id``, optional ``rule``.
+    where : str, default="merges"
+        Where they come from, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
 
     Raises
     ------
@@ -123,7 +146,7 @@ def _targets(con) -> list[tuple[str, str]]:
 
 
 def plan_merges(con, merges: pd.DataFrame) -> pd.DataFrame:
-    """What :func:`apply_merges` would change: one row per (pair, table, column) with rows.
+    """Return what :func:`apply_merges` would change: a row per (pair, table, column).
 
     Parameters
     ----------
@@ -179,8 +202,7 @@ def plan_merges(con, merges: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
-    """Apply merges in one transaction (see the module docstring); return the audit rows
-    written (columns :data:`AUDIT_COLUMNS`; empty when there was nothing left to do).
+    """Apply merges in one transaction (see the module docstring).
 
     Parameters
     ----------
@@ -190,6 +212,12 @@ def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
         As for :func:`plan_merges`.
     merged_at : Timestamp, optional
         The audit time; default now (to the second).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The audit rows written (columns :data:`AUDIT_COLUMNS`; empty when there was nothing
+        left to do).
 
     Raises
     ------

@@ -14,10 +14,25 @@ __all__ = ["load_tables"]
 def load_tables(spark, source, *, tables=None, temporary: bool = True) -> list[str]:
     """Copy the tables of CRM ``source`` (anything :func:`crmlib.connect` opens) into Spark.
 
-    Each table goes through Arrow with its types (a column of nulls stays typed). ``temporary``:
-    as session views (gone with the session), else as saved tables in the current Spark
-    database. Returns the names copied. Meant for tests and trials; at scale, write Parquet from
-    the source database and let Spark read it.
+    Each table goes through Arrow with its types (a column of nulls stays typed). Meant for tests
+    and trials; at scale, write Parquet from the source database and let Spark read it.
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+        The session to copy into.
+    source : str, path, CRM or ibis backend
+        The CRM data.
+    tables : collection of str, optional
+        Only these tables; default all.
+    temporary : bool, default=True
+        As session views (gone with the session), else as saved tables in the current Spark
+        database.
+
+    Returns
+    -------
+    list of str
+        The names copied.
     """
     crm = connect(source, check=False)
     names = [n for n in crm.backend.list_tables() if tables is None or n in tables]

@@ -59,7 +59,17 @@ _PANDAS_TYPES = {
 
 
 def ibis_schema(table: Table | str) -> ibis.Schema:
-    """The ibis schema of a canonical table (all columns nullable except required ones)."""
+    """Return the ibis schema of a canonical table (all columns nullable except required ones).
+
+    Parameters
+    ----------
+    table : Table or str
+        A canonical table or its name.
+
+    Returns
+    -------
+    ibis.Schema
+    """
     spec = TABLES[table] if isinstance(table, str) else table
     return ibis.schema({c.name: ibis.dtype(c.dtype).copy(nullable=not c.required)
                         for c in spec.columns})
@@ -70,6 +80,17 @@ def conform(df: pd.DataFrame, table: Table | str) -> pd.DataFrame:
 
     Missing optional columns are added as nulls; extra columns are dropped. Values must already be
     valid (the importer validates first): a value that cannot be cast raises.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of the table.
+    table : Table or str
+        A canonical table or its name.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     spec = TABLES[table] if isinstance(table, str) else table
     out = {}
@@ -122,8 +143,21 @@ def quote_identifier(name: str) -> str:
 
 
 def ensure_tables(con, names=None) -> None:
-    """Create the canonical tables ``names`` (default all) and the rejects and meta tables, where
-    ``con`` lacks them. Tables a source does not provide stay absent unless named."""
+    """Create the canonical tables ``names`` and the rejects and meta tables, where ``con`` lacks them.
+
+    Tables a source does not provide stay absent unless named.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    names : list of str, optional
+        Canonical tables; default all.
+
+    Returns
+    -------
+    None
+    """
     existing = set(con.list_tables())
     for name in LOAD_ORDER if names is None else names:
         if name not in existing:
@@ -139,7 +173,21 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
 
     For tables with an id (contracts, ...) the key is the id; for child tables without one
     (contract_lines, stage_history) it is the parent id, so a re-imported contract's lines replace
-    the old ones. Returns the number of rows inserted.
+    the old ones.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    name : str
+        A canonical table.
+    df : pandas.DataFrame
+        Valid rows of the table.
+
+    Returns
+    -------
+    int
+        The number of rows inserted.
     """
     spec = TABLES[name]
     df = conform(df, spec)
@@ -157,11 +205,23 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
 
 
 def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
-    """Append reject rows (columns as :data:`REJECT_COLUMNS`), replacing earlier rejects of the
-    same (table, file) pair so that re-imports do not pile them up.
+    """Append reject rows, replacing earlier rejects of the same (table, file) pair.
 
-    ``replace`` lists more (table_name, source_file) pairs whose earlier rejects are cleared even
-    though ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
+    So that re-imports do not pile them up.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    rejects : pandas.DataFrame
+        Columns as :data:`REJECT_COLUMNS`.
+    replace : iterable of (str, str), default=()
+        More (table_name, source_file) pairs whose earlier rejects are cleared even though
+        ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
+
+    Returns
+    -------
+    None
     """
     ensure_tables(con, [])
     replace = pd.DataFrame(list(replace), columns=["table_name", "source_file"], dtype=object)
@@ -183,7 +243,19 @@ def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
 
 
 def write_meta(con, values: Mapping[str, object]) -> None:
-    """Set key/value pairs in the metadata table (replacing earlier values of the same keys)."""
+    """Set key/value pairs in the metadata table (replacing earlier values of the same keys).
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    values : mapping
+        Key -> value (stored as text).
+
+    Returns
+    -------
+    None
+    """
     ensure_tables(con, [])
     df = pd.DataFrame({"key": list(values), "value": [str(v) for v in values.values()]})
     stage = "_stage_meta"
@@ -194,7 +266,17 @@ def write_meta(con, values: Mapping[str, object]) -> None:
 
 
 def read_meta(con) -> dict[str, str]:
-    """The metadata table as a dict (empty when the database has none)."""
+    """Return the metadata table as a dict (empty when the database has none).
+
+    Parameters
+    ----------
+    con : ibis backend
+        A connection.
+
+    Returns
+    -------
+    dict of str to str
+    """
     if META_TABLE not in con.list_tables():
         return {}
     df = con.table(META_TABLE).execute()
@@ -206,6 +288,16 @@ def transaction(con):
     """Run the writes of the ``with`` block as one transaction: all of them or none.
 
     DuckDB and PostgreSQL both allow DDL (create/drop table) inside a transaction.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+
+    Yields
+    ------
+    ibis backend
+        ``con``.
     """
     execute_sql(con, "BEGIN TRANSACTION")
     try:
@@ -241,6 +333,20 @@ def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
 
     The file is built under a temporary name beside ``path`` and moved into place only when
     complete, so a failed run never leaves a half-written database.
+
+    Parameters
+    ----------
+    path : str or path
+        The file.
+    frames : mapping of str to pandas.DataFrame
+        Canonical table -> rows.
+    meta : mapping, optional
+        Key/value notes for the metadata table.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
