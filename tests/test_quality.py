@@ -21,15 +21,15 @@ from crmlib.cli import main
 from crmlib.data import store
 from crmlib.data.connect import connect, from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.quality.normalize import (
+from crmlib.quality.normalize import fold_company
+from crmlib.quality.phones_emails import (
     email_is_valid,
-    fold_company,
-    match_names,
     normalize_email,
     normalize_phone,
     phone_invalid_expr,
     phone_is_valid,
 )
+from crmlib.quality.similarity import match_names
 from crmlib.scope import Scope
 
 LABELLED = Path(__file__).parent / "data" / "duplicates.csv"

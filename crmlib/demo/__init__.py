@@ -107,7 +107,21 @@ def build_demo(path: str | os.PathLike, *, lines: int = 200_000, seed: int = 0,
     """Generate the demo CRM and write it to a new DuckDB file at ``path`` (atomically).
 
     The metadata table records ``generator``, ``seed``, ``lines`` and ``as_of``, and no time of
-    generation, so that the same arguments give the same database. Returns the path.
+    generation, so that the same arguments give the same database.
+
+    Parameters
+    ----------
+    path : str or path
+        The DuckDB file.
+    lines, seed : int
+        As for :func:`generate`.
+    progress : bool, default=True
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
     """
     with _bar(len(_STEPS) + 1, progress) as bar:
         frames = _generate(int(lines), int(seed), bar)

@@ -14,8 +14,8 @@ are listed too (rows 0), so a frame also says what was checked. Definitions:
   (employees, products, ...) are checked for the whole company only.
 - **missing** (rule ``empty``): a column of :data:`MISSING_FIELDS` is null or blank. A customer
   without ``owner_id`` is in the public pool, which is not a gap, so it is not listed.
-- **invalid**: ``email`` breaks :data:`crmlib.quality.normalize.EMAIL_PATTERN`; ``phone`` is no
-  mobile, landline with area code or international number (:func:`~crmlib.quality.normalize.
+- **invalid**: ``email`` breaks :data:`crmlib.quality.phones_emails.EMAIL_PATTERN`; ``phone`` is no
+  mobile, landline with area code or international number (:func:`~crmlib.quality.phones_emails.
   phone_is_valid`); ``future``: an event timestamp after the end of the ``as_of`` day (planned
   dates such as ``expected_close_at`` or ``end_at`` are exempt: :data:`PLANNED_COLUMNS`);
   ``order``: a later date before its earlier one (the schema's ordered pairs, e.g. ``end_at``
@@ -154,7 +154,7 @@ def invalid_values(crm, *, as_of=None, scope: Scope | None = None,
 
 
 def orphans(crm, *, scope: Scope | None = None, sample: int = 5) -> pd.DataFrame:
-    """References that name no row of their parent table (see the module docstring).
+    """Return references that name no row of their parent table (see the module docstring).
 
     Parameters
     ----------
@@ -175,8 +175,9 @@ def orphans(crm, *, scope: Scope | None = None, sample: int = 5) -> pd.DataFrame
 
 def stale_records(crm, *, as_of=None, scope: Scope | None = None, sample: int = 5,
                   stale_days: int | None = None) -> pd.DataFrame:
-    """Customers not touched for ``stale_days`` days; open opportunities past their expected
-    close date (see the module docstring).
+    """Return stale customers and open opportunities past their expected close date.
+
+    Customers not touched for ``stale_days`` days (see the module docstring).
 
     Parameters
     ----------
@@ -207,10 +208,30 @@ def stale_records(crm, *, as_of=None, scope: Scope | None = None, sample: int = 
 
 def all_issues(crm, *, as_of=None, scope: Scope | None = None, sample: int = 5,
                stale_days: int | None = None, fields_config: dict | None = None) -> pd.DataFrame:
-    """Every check (missing, invalid, orphan, stale) in one frame, one pass per table.
+    """Return every check (missing, invalid, orphan, stale) in one frame, one pass per table.
 
-    Same columns as each check (:data:`ISSUE_COLUMNS`); rows ordered by table (load order),
-    then check. Import rejects are apart: :func:`import_rejects`.
+    Import rejects are apart: :func:`~crmlib.quality.rejects.import_rejects`.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report day; default the data's last event date.
+    scope : Scope, optional
+        Whose rows; None = the whole company.
+    sample : int, default=5
+        Ids listed per rule.
+    stale_days : int, optional
+        Days without a touch that make a customer stale (default 180).
+    fields_config : dict, optional
+        Table -> columns checked for missing values; default :data:`MISSING_FIELDS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns as each check (:data:`ISSUE_COLUMNS`); rows ordered by table (load order),
+        then check.
     """
     return _run(crm, {"missing", "invalid", "orphan", "stale"}, as_of=as_of, scope=scope,
                 sample=sample, stale_days=stale_days, fields_config=fields_config)

@@ -16,7 +16,7 @@ import pandas as pd
 from crmlib.data.schema import LOAD_ORDER, TABLES
 from crmlib.engine import live
 from crmlib.exceptions import ParamsError
-from crmlib.quality.normalize import email_invalid_expr, phone_invalid_expr
+from crmlib.quality.phones_emails import email_invalid_expr, phone_invalid_expr
 from crmlib.scope import Scope
 
 __all__ = ["MISSING_FIELDS", "PLANNED_COLUMNS", "OWNER_OF", "STALE_CONFIG", "Flag",

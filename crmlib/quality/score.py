@@ -41,10 +41,22 @@ _CHECKS = {"missing", "invalid", "orphan", "stale"}
 
 
 def duplicate_rows(crm, pairs: pd.DataFrame) -> dict[str, list[str]]:
-    """The ids that count as duplicates: per table, the records a merge would remove.
+    """Return the ids that count as duplicates: per table, the records a merge would remove.
 
-    Customers: the ``merge_id`` of :func:`~crmlib.quality.duplicates.suggested_merges`;
+    Customers: the ``merge_id`` of :func:`~crmlib.quality.clusters.suggested_merges`;
     contacts: every member of a duplicate cluster but its smallest id.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    pairs : pandas.DataFrame
+        Duplicate pairs (columns :data:`~crmlib.quality.duplicates.PAIR_COLUMNS`).
+
+    Returns
+    -------
+    dict of str to list of str
+        Table -> ids.
     """
     out = {"customers": [], "contacts": []}
     if pairs is None or pairs.empty:
