@@ -1,6 +1,6 @@
 """Reporting periods: presets, buckets, and the previous-period and year-ago comparisons.
 
-Definitions (../shared/reference/metrics.md):
+Definitions (docs/metrics.md):
 
 - A period is a range of whole days, ``start`` inclusive and ``end`` exclusive (midnight), resolved
   against ``as_of`` ("today"), which defaults to the data's last event date so that reports are
