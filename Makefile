@@ -7,7 +7,7 @@ DB     := data/crm.duckdb
 # The tests run on a small demo of their own, so that a user's data/ never changes their result.
 TEST_DATA := .test-data
 TEST_DB   := $(TEST_DATA)/crm.duckdb
-DEMO_SRC  := $(wildcard crmlib/data/demo/*.py) crmlib/data/schema.py crmlib/data/store.py
+DEMO_SRC  := $(wildcard crmlib/demo/*.py) crmlib/data/schema.py crmlib/data/store.py
 
 .PHONY: reports test demo system-deps system-deps-reports nbval-outputs lint clean
 

@@ -26,7 +26,7 @@ def _peak_mb() -> float:
 
 def _generate(lines: int, seed: int) -> dict:
     """Time ``generate`` in this process."""
-    from crmlib.data.demo import generate
+    from crmlib.demo import generate
 
     t0 = time.perf_counter()
     frames = generate(lines=lines, seed=seed)
@@ -36,7 +36,7 @@ def _generate(lines: int, seed: int) -> dict:
 
 def _build(lines: int, seed: int) -> dict:
     """Time ``build_demo`` (generate + write) into a temporary directory, in this process."""
-    from crmlib.data.demo import build_demo
+    from crmlib.demo import build_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.duckdb"

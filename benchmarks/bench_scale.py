@@ -90,7 +90,7 @@ def _cols(con, sql: str) -> pd.DataFrame:
 # -- demo ------------------------------------------------------------------------------------
 def step_demo(path: Path, lines: int, max_generate: int) -> dict:
     """Build the demo file at ``path``: generated, or merged from 1M-line parts above the limit."""
-    from crmlib.data.demo import build_demo
+    from crmlib.demo import build_demo
 
     path.parent.mkdir(parents=True, exist_ok=True)
     if lines <= max_generate:

@@ -28,7 +28,7 @@ __all__ = ["main", "write_quality_csvs"]
 
 
 def _cmd_demo(args) -> int:
-    from crmlib.data.demo import build_demo
+    from crmlib.demo import build_demo
 
     t0 = time.perf_counter()
     path = build_demo(args.out, lines=args.scale, seed=args.seed, progress=not args.quiet)
@@ -83,9 +83,23 @@ def _cmd_quality(args) -> int:
 
 
 def write_quality_csvs(frames, out) -> Path:
-    """Write the ``crm quality`` frames as CSV files (UTF-8 with BOM, for Excel) into ``out``,
-    atomically: a hidden temporary folder beside it, renamed into place when complete. A
-    previous output in ``out`` is replaced; a folder holding other files is left alone."""
+    """Write the ``crm quality`` frames as CSV files (UTF-8 with BOM, for Excel) into ``out``.
+
+    Atomically: a hidden temporary folder beside it, renamed into place when complete. A previous
+    output in ``out`` is replaced; a folder holding other files is left alone.
+
+    Parameters
+    ----------
+    frames : dict of str to pandas.DataFrame
+        File stem -> frame.
+    out : str or path
+        The output folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+    """
     from crmlib.quality import OVERVIEW_FILES
 
     out = Path(out)
@@ -152,7 +166,7 @@ def _cmd_dashboard(args) -> int:
 
 
 def _writable(into: str):
-    """An ibis backend that can write: a DuckDB file (it must exist) or a PostgreSQL URL."""
+    """Return an ibis backend that can write: a DuckDB file (it must exist) or a PostgreSQL URL."""
     import ibis
 
     from crmlib.data.connect import connect, duckdb_url_path
@@ -178,6 +192,12 @@ def _print_summary(source) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the ``crm`` command line (its sub-commands and options).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     p = argparse.ArgumentParser(prog="crm", description="CRM analytics: data, reports, models.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = p.add_subparsers(dest="command", required=True)
@@ -257,6 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``crm`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

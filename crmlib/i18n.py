@@ -19,7 +19,18 @@ LABELS_DIR = Path(__file__).parent / "labels"
 
 
 def load_catalogue(folder: Path = LABELS_DIR) -> dict[str, dict[str, str]]:
-    """Read every ``*.yaml`` label file of ``folder``; a key defined twice is an error."""
+    """Read every ``*.yaml`` label file of ``folder``; a key defined twice is an error.
+
+    Parameters
+    ----------
+    folder : pathlib.Path, default=LABELS_DIR
+        The labels folder.
+
+    Returns
+    -------
+    dict of str to dict
+        Key -> {language: text}.
+    """
     out: dict[str, dict[str, str]] = {}
     where: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -34,10 +45,27 @@ CATALOGUE: dict[str, dict[str, str]] = load_catalogue()
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:
-    """The label ``key`` in ``lang`` (``en`` or ``zh``), formatted with ``fmt``.
+    """Return the label ``key`` in ``lang`` (``en`` or ``zh``), formatted with ``fmt``.
 
-    Raises ``KeyError`` naming the key (with a did-you-mean) or ``ValueError`` for a language
-    other than en/zh.
+    Parameters
+    ----------
+    key : str
+        A catalogue key.
+    lang : str, default="en"
+        ``en`` or ``zh``.
+    **fmt
+        Values for the label's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        Unknown key (with a did-you-mean).
+    ValueError
+        A language other than en/zh.
     """
     if lang not in LANGS:
         raise ValueError(f"unknown language `{lang}`; use one of {', '.join(LANGS)}.")
@@ -51,8 +79,24 @@ def t(key: str, lang: str = "en", **fmt) -> str:
 
 
 def value_label(prefix: str, value, lang: str = "en") -> str:
-    """A data value shown to people: the catalogue's ``prefix + value`` label when there is one
-    (e.g. the demo's stage ids ``stage_name_qualify`` -> 验证客户), else the value as it is."""
+    """Return a data value as shown to people.
+
+    The catalogue's ``prefix + value`` label when there is one (e.g. the demo's stage ids
+    ``stage_name_qualify`` -> 验证客户), else the value as it is.
+
+    Parameters
+    ----------
+    prefix : str
+        The catalogue key's prefix, e.g. ``stage_name_``.
+    value : object
+        The data value.
+    lang : str, default="en"
+        ``en`` or ``zh``.
+
+    Returns
+    -------
+    str
+    """
     if value is None or (isinstance(value, float) and value != value):
         return t("unknown", lang)
     entry = CATALOGUE.get(f"{prefix}{value}")
@@ -60,5 +104,10 @@ def value_label(prefix: str, value, lang: str = "en") -> str:
 
 
 def missing() -> list[str]:
-    """Catalogue keys lacking a language (should be empty; a test checks)."""
+    """Return the catalogue keys lacking a language (should be empty; a test checks).
+
+    Returns
+    -------
+    list of str
+    """
     return [k for k, v in CATALOGUE.items() if any(not v.get(lang) for lang in LANGS)]

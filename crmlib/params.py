@@ -36,7 +36,17 @@ def _read_yaml(path: Path) -> dict:
 
 
 def load_specs(path: Path | None = None) -> dict[str, dict]:
-    """The parameter declarations of ``params/defaults.yaml``: key -> {type, default, ...}."""
+    """Return the parameter declarations of ``params/defaults.yaml``: key -> {type, default, ...}.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        Another declarations file; default ``params/defaults.yaml``.
+
+    Returns
+    -------
+    dict of str to dict
+    """
     path = path or config.PARAMS_DIR / "defaults.yaml"
     specs = _read_yaml(path)
     for key, spec in specs.items():
@@ -46,7 +56,17 @@ def load_specs(path: Path | None = None) -> dict[str, dict]:
 
 
 def team_slugs(params_dir: Path | None = None) -> list[str]:
-    """Slugs of every team with a file under ``params/teams/``, sorted."""
+    """Return the slugs of every team with a file under ``params/teams/``, sorted.
+
+    Parameters
+    ----------
+    params_dir : pathlib.Path, optional
+        The parameters folder; default ``params/``.
+
+    Returns
+    -------
+    list of str
+    """
     folder = (params_dir or config.PARAMS_DIR) / "teams"
     return sorted(p.stem for p in folder.glob("*.yaml"))
 
@@ -100,6 +120,20 @@ def _coerce(value, typ: str, where: str, key: str):
 def validate_params(values: dict, *, where: str, specs: dict | None = None) -> dict:
     """Check keys, types and allowed values; return the values coerced (dates as ISO text).
 
+    Parameters
+    ----------
+    values : dict
+        Parameter key -> value.
+    where : str
+        Where the values come from (a file, "command line"), for messages.
+    specs : dict, optional
+        The declarations; default :func:`load_specs`.
+
+    Returns
+    -------
+    dict
+        The values, coerced to their declared types.
+
     Raises
     ------
     ParamsError
@@ -129,9 +163,26 @@ def validate_params(values: dict, *, where: str, specs: dict | None = None) -> d
 
 def load_params(team: str | None = None, *, overrides: dict | None = None,
                 params_dir: Path | None = None) -> dict:
-    """Defaults, then ``params/teams/<team>.yaml``, then ``overrides``, all validated.
+    """Return the defaults, then ``params/teams/<team>.yaml``, then ``overrides``, all validated.
 
-    ``team`` is the slug of a team file (lowercase letters, digits, ``-`` and ``_``).
+    Parameters
+    ----------
+    team : str, optional
+        The slug of a team file (lowercase letters, digits, ``-`` and ``_``).
+    overrides : dict, optional
+        Values that win over the team file's.
+    params_dir : pathlib.Path, optional
+        The parameters folder; default ``params/``.
+
+    Returns
+    -------
+    dict
+        Every parameter key -> value.
+
+    Raises
+    ------
+    ParamsError
+        A bad team slug, a team without a file, or a bad value.
     """
     params_dir = params_dir or config.PARAMS_DIR
     specs = load_specs(params_dir / "defaults.yaml")

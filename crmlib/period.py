@@ -1,6 +1,6 @@
 """Reporting periods: presets, buckets, and the previous-period and year-ago comparisons.
 
-Definitions (../shared/reference/metrics.md):
+Definitions (docs/metrics.md):
 
 - A period is a range of whole days, ``start`` inclusive and ``end`` exclusive (midnight), resolved
   against ``as_of`` ("today"), which defaults to the data's last event date so that reports are
@@ -45,8 +45,19 @@ _OFFSETS = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
 class Period:
     """A range of whole days: ``start`` inclusive, ``end`` exclusive (both midnight).
 
-    ``unit`` is the calendar unit of a preset (day, week, month, quarter, year) or ``None`` for a
-    free range of ``days`` days; ``bucket`` is how charts split it (day, week or month).
+    Parameters
+    ----------
+    start, end : pandas.Timestamp
+        First day included; the day after the last one.
+    preset : str
+        The preset it was resolved from (``custom`` for a free range).
+    bucket : str
+        How charts split it: day, week or month.
+    unit : str, optional
+        The calendar unit of a preset (day, week, month, quarter, year); ``None`` for a free range
+        of ``days`` days.
+    week_start : int, default=0
+        First day of the week, 0 = Monday ... 6 = Sunday.
     """
 
     start: pd.Timestamp
@@ -58,15 +69,31 @@ class Period:
 
     @property
     def last_day(self) -> pd.Timestamp:
-        """The last day included (``end`` minus one day)."""
+        """Return the last day included (``end`` minus one day).
+
+        Returns
+        -------
+        pandas.Timestamp
+        """
         return self.end - pd.Timedelta(days=1)
 
     @property
     def days(self) -> int:
+        """Return the number of days in the period.
+
+        Returns
+        -------
+        int
+        """
         return (self.end - self.start).days
 
     def previous(self) -> Period:
-        """The previous equal period (same calendar unit, or the same number of days before)."""
+        """Return the previous equal period (same calendar unit, or the same number of days before).
+
+        Returns
+        -------
+        Period
+        """
         if self.unit is not None:
             off = _OFFSETS[self.unit]
             return replace(self, start=self.start - off, end=self.end - off)
@@ -74,13 +101,23 @@ class Period:
         return replace(self, start=self.start - delta, end=self.end - delta)
 
     def year_ago(self) -> Period:
-        """The same dates one year earlier."""
+        """Return the same dates one year earlier.
+
+        Returns
+        -------
+        Period
+        """
         year = pd.DateOffset(years=1)
         return replace(self, start=self.start - year, end=self.last_day - year + pd.Timedelta(
             days=1))
 
     def buckets(self) -> pd.DatetimeIndex:
-        """Start of every bucket in the period, empty ones included."""
+        """Return the start of every bucket in the period, empty ones included.
+
+        Returns
+        -------
+        pandas.DatetimeIndex
+        """
         if self.bucket == "month":
             first = self.start.to_period("M").to_timestamp()
             return pd.date_range(first, self.last_day, freq="MS")
@@ -90,7 +127,17 @@ class Period:
         return pd.date_range(self.start, self.last_day, freq="D")
 
     def bucket_of(self, dates: pd.Series) -> pd.Series:
-        """Bucket start for each date (pandas; the engine-side version lives with the metrics)."""
+        """Return the bucket start of each date (pandas; the engine-side version is in crmlib.engine).
+
+        Parameters
+        ----------
+        dates : pandas.Series
+            Timestamps.
+
+        Returns
+        -------
+        pandas.Series
+        """
         d = pd.to_datetime(dates).dt.normalize()
         if self.bucket == "month":
             return d.dt.to_period("M").dt.to_timestamp()
@@ -99,6 +146,7 @@ class Period:
         return d
 
     def __str__(self) -> str:
+        """Return ``first..last`` day, both included, e.g. ``2026-10-01..2026-12-31``."""
         return f"{self.start:%Y-%m-%d}..{self.last_day:%Y-%m-%d}"
 
 
@@ -167,6 +215,10 @@ def resolve_period(preset: str = "this_month", *, as_of, start=None, end=None,
     week_start : int, default=0
         First day of the week, 0 = Monday ... 6 = Sunday.
 
+    Returns
+    -------
+    Period
+
     Raises
     ------
     ParamsError
@@ -212,7 +264,18 @@ def resolve_period(preset: str = "this_month", *, as_of, start=None, end=None,
 
 
 def change(current: float, previous: float) -> float:
-    """Relative change (current - previous) / previous; NaN when previous is 0 or missing."""
+    """Return the relative change (current - previous) / previous.
+
+    Parameters
+    ----------
+    current, previous : float
+        The two values.
+
+    Returns
+    -------
+    float
+        NaN when previous is 0 or missing.
+    """
     if previous is None or current is None:
         return math.nan
     try:

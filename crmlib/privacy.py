@@ -25,7 +25,18 @@ def _empty(value) -> bool:
 
 
 def mask_phone(value):
-    """``"13812345678"`` -> ``"138****5678"`` (see the module docstring)."""
+    """Mask a phone number: ``"13812345678"`` -> ``"138****5678"`` (see the module docstring).
+
+    Parameters
+    ----------
+    value : str or None
+        A phone number.
+
+    Returns
+    -------
+    str or None
+        The masked number; missing values unchanged.
+    """
     if _empty(value):
         return value
     s = str(value)
@@ -35,7 +46,20 @@ def mask_phone(value):
 
 
 def mask_email(value):
-    """``"zhang.wei@example.com"`` -> ``"z***@example.com"`` (see the module docstring)."""
+    """Mask an e-mail address: ``"zhang.wei@example.com"`` -> ``"z***@example.com"``.
+
+    See the module docstring.
+
+    Parameters
+    ----------
+    value : str or None
+        An e-mail address.
+
+    Returns
+    -------
+    str or None
+        The masked address; missing values unchanged.
+    """
     if _empty(value):
         return value
     s = str(value).strip()
@@ -46,7 +70,21 @@ def mask_email(value):
 
 
 def mask_pii(df: pd.DataFrame, *, phone=("phone",), email=("email",)) -> pd.DataFrame:
-    """A copy of ``df`` with its ``phone`` and ``email`` columns (those present) masked."""
+    """Return a copy of ``df`` with its ``phone`` and ``email`` columns (those present) masked.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any frame.
+    phone : tuple of str, default=("phone",)
+        Columns masked with :func:`mask_phone`.
+    email : tuple of str, default=("email",)
+        Columns masked with :func:`mask_email`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = df.copy()
     for col in phone:
         if col in out.columns:

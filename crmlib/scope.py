@@ -23,7 +23,14 @@ __all__ = ["Scope", "resolve_scope", "subordinates"]
 class Scope:
     """A resolved scope: ``kind`` company / team / employee, its ``value`` and employee ids.
 
-    ``employee_ids`` is ``None`` for the whole company (no filter), else the ids covered.
+    Parameters
+    ----------
+    kind : str, default="company"
+        ``company``, ``team`` or ``employee``.
+    value : str, optional
+        The team id or employee id.
+    employee_ids : tuple of str, optional
+        ``None`` for the whole company (no filter), else the ids covered.
     """
 
     kind: str = "company"
@@ -31,17 +38,42 @@ class Scope:
     employee_ids: tuple[str, ...] | None = None
 
     def filter(self, table: ibis.Table, column: str = "owner_id") -> ibis.Table:
-        """Rows of ``table`` whose ``column`` is an employee in scope (all rows for company)."""
+        """Return the rows of ``table`` whose ``column`` is an employee in scope (all for company).
+
+        Parameters
+        ----------
+        table : ibis.Table
+            Any table with an employee column.
+        column : str, default="owner_id"
+            The employee column.
+
+        Returns
+        -------
+        ibis.Table
+        """
         if self.employee_ids is None:
             return table
         return table.filter(table[column].isin(list(self.employee_ids)))
 
     def __str__(self) -> str:
+        """Return ``company``, ``team <id>`` or ``employee <id>``."""
         return "company" if self.kind == "company" else f"{self.kind} {self.value}"
 
 
 def subordinates(employees: pd.DataFrame, employee_id: str) -> list[str]:
-    """``employee_id`` and everyone below them through ``manager_id`` (cycle-safe), sorted."""
+    """Return ``employee_id`` and everyone below them through ``manager_id`` (cycle-safe), sorted.
+
+    Parameters
+    ----------
+    employees : pandas.DataFrame
+        With ``employee_id`` and ``manager_id``.
+    employee_id : str
+        The top of the tree.
+
+    Returns
+    -------
+    list of str
+    """
     reports = employees.groupby("manager_id")["employee_id"].apply(list).to_dict()
     seen, todo = {employee_id}, [employee_id]
     while todo:
@@ -64,8 +96,22 @@ def resolve_scope(employees, *, team: str | None = None, employee: str | None = 
                   include_subordinates: bool = True) -> Scope:
     """Resolve a scope against the employees table (a CRM, an ibis table or a pandas frame).
 
-    ``employee`` wins over ``team``; neither means the whole company. With
-    ``include_subordinates`` an employee scope covers their reports too.
+    ``employee`` wins over ``team``; neither means the whole company.
+
+    Parameters
+    ----------
+    employees : CRM, ibis.Table or pandas.DataFrame
+        The employees (``employee_id``, ``team``, ``manager_id``).
+    team : str, optional
+        A team id of ``employees.team``.
+    employee : str, optional
+        An employee id.
+    include_subordinates : bool, default=True
+        An employee scope covers their reports too.
+
+    Returns
+    -------
+    Scope
 
     Raises
     ------

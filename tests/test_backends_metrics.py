@@ -9,7 +9,7 @@ import pytest
 import crmlib
 from crmlib import metrics
 from crmlib.data import store
-from crmlib.data.demo import generate
+from crmlib.demo import generate
 from crmlib.scope import resolve_scope
 
 PERIOD = ("2026-07-01", "2026-09-30")

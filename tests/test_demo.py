@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from crmlib.data import store
-from crmlib.data.demo import DEMO_AS_OF, DEMO_STAGES, build_demo, generate
 from crmlib.data.schema import TABLES
+from crmlib.demo import DEMO_AS_OF, DEMO_STAGES, build_demo, generate
 
 LINES, SEED = 5_000, 1
 # planned dates, which may lie after the as-of day; every other timestamp is an event

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crmlib.data.mapping import TableMap, apply_table, list_presets, load_mapping, source_problems
+from crmlib.data.mapped import apply_table
+from crmlib.data.mapping import TableMap, list_presets, load_mapping, source_problems
 from crmlib.data.validate import validate
 from crmlib.exceptions import ParamsError
 

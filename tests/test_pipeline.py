@@ -426,7 +426,7 @@ _TABLES = ("employees", "customers", "pipeline_stages", "opportunities", "stage_
 
 @pytest.fixture(scope="module")
 def demo_frames():
-    from crmlib.data.demo import generate
+    from crmlib.demo import generate
 
     f = generate(lines=1500, seed=5)
     return {k: f[k] for k in _TABLES}

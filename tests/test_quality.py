@@ -21,15 +21,15 @@ from crmlib.cli import main
 from crmlib.data import store
 from crmlib.data.connect import connect, from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.quality.normalize import (
+from crmlib.quality.normalize import fold_company
+from crmlib.quality.phones_emails import (
     email_is_valid,
-    fold_company,
-    match_names,
     normalize_email,
     normalize_phone,
     phone_invalid_expr,
     phone_is_valid,
 )
+from crmlib.quality.similarity import match_names
 from crmlib.scope import Scope
 
 LABELLED = Path(__file__).parent / "data" / "duplicates.csv"
@@ -432,15 +432,15 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
     """The demo's planted near-duplicate pairs, by re-running its customer builder.
 
     The generator does not store which customer duplicates which: it draws the duplicates'
-    sources as its first draw in ``_duplicates``, so a copy of the random stream there gives
+    sources as its first draw in ``near_duplicates``, so a copy of the random stream there gives
     them; their ids follow from the creation order (as in ``customers()``).
     """
-    from crmlib.data.demo import customers as cu
-    from crmlib.data.demo import org
-    from crmlib.data.demo.common import ids, stream
+    from crmlib.demo import customers as cu
+    from crmlib.demo import org
+    from crmlib.demo.common import ids, stream
 
     rec = {}
-    real = cu._duplicates
+    real = cu.near_duplicates
 
     def spy(rng, c):
         rec["src"] = np.flatnonzero(copy.deepcopy(rng).random(c.n) < cu.DUPLICATE_SHARE)
@@ -448,11 +448,11 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
         rec["created"], rec["n"] = np.concatenate([c.created, d.created]), c.n
         return d
 
-    cu._duplicates = spy
+    cu.near_duplicates = spy
     try:
         cu.customers(stream(seed, "customers"), lines, org.staff(stream(seed, "staff"), lines))
     finally:
-        cu._duplicates = real
+        cu.near_duplicates = real
     order = np.argsort(rec["created"], kind="stable")
     pos = np.empty(len(order), dtype=np.int64)
     pos[order] = np.arange(len(order))

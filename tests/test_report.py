@@ -147,7 +147,7 @@ def test_one_team_with_bad_data_does_not_stop_the_others(setup):
     (setup["params_dir"] / "teams" / "east.yaml").write_text(
         "team: east\nas_of: 2026-10-31\nsource: /nonexistent/east.duckdb\n")
     (setup["params_dir"] / "teams" / "north.yaml").write_text("team: north\nas_of: 2026-10-31\n")
-    from crmlib.data.demo import build_demo
+    from crmlib.demo import build_demo
 
     db = build_demo(setup["out"].parent / "ok.duckdb", lines=1000, progress=False)
     (setup["params_dir"] / "teams" / "north.yaml").write_text(

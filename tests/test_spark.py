@@ -12,6 +12,7 @@ import pytest
 import crmlib
 from crmlib import metrics
 from crmlib.data import spark as crm_spark
+from crmlib.data.spark_load import load_tables
 from crmlib.scope import resolve_scope
 
 PERIOD = ("2026-07-01", "2026-09-30")
@@ -41,7 +42,7 @@ def engines():
                     "openjdk-17-jre-headless). CI has it; this is a setup problem.")
     spark = crm_spark.session("local[2]", conf={"spark.sql.shuffle.partitions": "2"})
     duck = crmlib.connect()
-    crm_spark.load_tables(spark, duck)
+    load_tables(spark, duck)
     yield duck, crmlib.connect(spark)
     spark.stop()
 

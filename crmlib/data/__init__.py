@@ -1,4 +1,4 @@
-"""Data layer: the data contract, connections, the demo generator and the importer.
+"""Data layer: the data contract, connections and the importer (the demo generator is crmlib.demo).
 
 The only part of crmlib that reads sources. Everything above it receives ibis tables from
 :func:`connect` and returns pandas frames.

@@ -15,9 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import textwrap
 import time
-from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -26,15 +24,9 @@ import pandas as pd
 
 from crmlib import config
 from crmlib.data import store
-from crmlib.data.mapping import (
-    MappedTable,
-    Mapping,
-    apply_derive,
-    apply_table,
-    inline_table,
-    load_mapping,
-    source_problems,
-)
+from crmlib.data.import_result import ImportResult, TableResult
+from crmlib.data.mapped import MappedTable, apply_derive, apply_table, inline_table
+from crmlib.data.mapping import Mapping, load_mapping, source_problems
 from crmlib.data.readers import SUPPORTED_SUFFIXES, read_file
 from crmlib.data.schema import LOAD_ORDER, REQUIRED_TABLES, TABLES
 from crmlib.data.validate import empty_rejects, validate
@@ -46,91 +38,26 @@ _ENCODINGS = {"utf-8-sig": "UTF-8 with a byte-order mark (removed)",
               "gb18030": "GB18030 (GBK, Chinese)", "utf-16": "UTF-16"}
 
 
-@dataclass
-class TableResult:
-    """Row counts of one imported table: ``accepted + rejected == rows``, always.
-
-    ``rows`` are the rows the mapping produced; ``source_rows`` the data rows of its source
-    files (more when the mapping filters with ``where`` or groups with ``group_by``).
-    """
-
-    table: str
-    files: list[str]
-    source_rows: int
-    rows: int
-    accepted: int
-    rejected: int
-
-
-@dataclass
-class ImportResult:
-    """What :func:`import_files` did: per-table counts, the rejected rows and the notes."""
-
-    mapping: str
-    database: str
-    files: list[str]
-    tables: list[TableResult]
-    rejects: pd.DataFrame
-    defects: list[str] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    @property
-    def rows(self) -> int:
-        return sum(t.rows for t in self.tables)
-
-    @property
-    def accepted(self) -> int:
-        return sum(t.accepted for t in self.tables)
-
-    @property
-    def rejected(self) -> int:
-        return sum(t.rejected for t in self.tables)
-
-    def table(self, name: str) -> TableResult:
-        """The counts of table ``name``."""
-        for t in self.tables:
-            if t.table == name:
-                return t
-        raise KeyError(f"table `{name}` was not imported")
-
-    def summary(self, *, max_reasons: int = 5) -> str:
-        """A readable report: counts per table, known defects, findings and first rejects."""
-        n = len(self.files)
-        out = [f"Imported {n} file{'s' * (n != 1)} with mapping `{self.mapping}` into "
-               f"{self.database} in {self.elapsed:.1f} s.", ""]
-        head = ("table", "source", "source rows", "rows", "accepted", "rejected")
-        body = [(t.table, ", ".join(t.files), f"{t.source_rows:,}", f"{t.rows:,}",
-                 f"{t.accepted:,}", f"{t.rejected:,}") for t in self.tables]
-        body.append(("total", "", "", f"{self.rows:,}", f"{self.accepted:,}",
-                     f"{self.rejected:,}"))
-        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        for j, r in enumerate([head, *body]):
-            if j == len(body):
-                out.append("  ".join("-" * w for w in widths))
-            out.append("  ".join(v.ljust(w) if i < 2 else v.rjust(w)
-                                 for i, (v, w) in enumerate(zip(r, widths, strict=True))).rstrip())
-        wrap = textwrap.TextWrapper(width=100, initial_indent="  - ", subsequent_indent="    ")
-        if self.defects:
-            out += ["", "Known defects of this source, and what the mapping does about them:"]
-            out += [wrap.fill(d) for d in self.defects]
-        if self.findings:
-            out += ["", "What this import found and did:"]
-            out += [wrap.fill(f) for f in self.findings]
-        out.append("")
-        if self.rejected:
-            out.append(f"{self.rejected:,} rows rejected; see the `rejects` table. First reasons:")
-            for r in self.rejects.head(max_reasons).itertuples():
-                out.append(wrap.fill(f"{r.source_file} row {r.row_number} ({r.table_name}): "
-                                     f"{r.reason}."))
-        else:
-            out.append("No rows rejected.")
-        return "\n".join(out)
-
-
 def collect_files(paths) -> tuple[list[Path], set[Path]]:
-    """Expand ``paths`` (files and folders) into the supported files; also return the set of
-    files named explicitly. Folders are read one level deep, hidden files skipped."""
+    """Expand ``paths`` (files and folders) into the supported files.
+
+    Folders are read one level deep, hidden files skipped.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        Files and folders.
+
+    Returns
+    -------
+    tuple of (list of pathlib.Path, set of pathlib.Path)
+        The files, and the set of those named explicitly.
+
+    Raises
+    ------
+    CRMDataError
+        A folder holds no supported file, or a path does not exist.
+    """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     files, explicit = [], set()
@@ -228,7 +155,9 @@ def _fail(problems: list[str]):
 def _map_sources(m: Mapping, files, explicit, problems,
                  findings) -> tuple[dict[str, MappedTable], list[Path]]:
     """Read the files each table of ``m`` needs and map them; collect whole-table problems.
-    Return the mapped tables and the files they read."""
+
+    Return the mapped tables and the files they read.
+    """
     assign: dict[str, list[Path]] = {}
     for t, tm in m.tables.items():
         if tm.rows is None:

@@ -27,7 +27,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.schema import TABLES
-from crmlib.data.store import _exec, _quote, transaction
+from crmlib.data.store import execute_sql, quote_identifier, transaction
 from crmlib.exceptions import CRMDataError
 
 __all__ = ["MERGE_AUDIT_TABLE", "AUDIT_COLUMNS", "CUSTOMER_REFERENCES", "read_merges",
@@ -46,8 +46,20 @@ _STAGE = "_merge_stage"
 
 
 def read_merges(path) -> pd.DataFrame:
-    """Read a (reviewed) suggested-merges CSV: columns ``keep_id``, ``merge_id`` and,
-    optionally, ``rule``; other columns are ignored, blank rows skipped.
+    """Read a (reviewed) suggested-merges CSV.
+
+    Columns ``keep_id``, ``merge_id`` and, optionally, ``rule``; other columns are ignored, blank
+    rows skipped.
+
+    Parameters
+    ----------
+    path : str or path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kept_id``, ``merged_id``, ``rule`` (see :func:`resolve_merges`).
 
     Raises
     ------
@@ -72,6 +84,17 @@ def resolve_merges(merges: pd.DataFrame, *, where: str = "merges") -> pd.DataFra
 
     Chains are followed to their end (B -> A and A -> C become B -> C and A -> C); repeated
     rows are kept once.
+
+    Parameters
+    ----------
+    merges : pandas.DataFrame
+        Pairs as the CSV has them: ``keep_id``, ``merge_id``, optional ``rule``.
+    where : str, default="merges"
+        Where they come from, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
 
     Raises
     ------
@@ -123,7 +146,7 @@ def _targets(con) -> list[tuple[str, str]]:
 
 
 def plan_merges(con, merges: pd.DataFrame) -> pd.DataFrame:
-    """What :func:`apply_merges` would change: one row per (pair, table, column) with rows.
+    """Return what :func:`apply_merges` would change: a row per (pair, table, column).
 
     Parameters
     ----------
@@ -179,8 +202,7 @@ def plan_merges(con, merges: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
-    """Apply merges in one transaction (see the module docstring); return the audit rows
-    written (columns :data:`AUDIT_COLUMNS`; empty when there was nothing left to do).
+    """Apply merges in one transaction (see the module docstring).
 
     Parameters
     ----------
@@ -190,6 +212,12 @@ def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
         As for :func:`plan_merges`.
     merged_at : Timestamp, optional
         The audit time; default now (to the second).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The audit rows written (columns :data:`AUDIT_COLUMNS`; empty when there was nothing
+        left to do).
 
     Raises
     ------
@@ -215,9 +243,9 @@ def apply_merges(con, merges: pd.DataFrame, *, merged_at=None) -> pd.DataFrame:
             if (table, col) == ("customers", "status"):
                 continue
             extra = ' AND t."entity_type" = s."entity_type"' if (table, col) == _ENTITY else ""
-            _exec(con, f"UPDATE {_quote(table)} AS t SET {_quote(col)} = s.\"kept_id\" "
-                       f"FROM {_STAGE} AS s WHERE t.{_quote(col)} = s.\"merged_id\"{extra}")
-        _exec(con, 'UPDATE "customers" AS t SET "status" = s."status" FROM '
+            execute_sql(con, f"UPDATE {quote_identifier(table)} AS t SET {quote_identifier(col)} = s.\"kept_id\" "
+                       f"FROM {_STAGE} AS s WHERE t.{quote_identifier(col)} = s.\"merged_id\"{extra}")
+        execute_sql(con, 'UPDATE "customers" AS t SET "status" = s."status" FROM '
                    f'{_STAGE} AS s WHERE t."customer_id" = s."merged_id" '
                    'AND (t."status" IS NULL OR t."status" <> s."status")')
         _insert_audit(con, audit)

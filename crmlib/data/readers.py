@@ -87,10 +87,27 @@ def read_file(path, *, sheet: str | None = None) -> pd.DataFrame:
 
 
 def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
-    """Decode the bytes of a text file; return ``(text, encoding)``.
+    """Decode the bytes of a text file.
 
     Tries UTF-8 (stripping a byte-order mark), UTF-16 with a byte-order mark, GB18030 (when the
     non-ASCII text is Chinese) and finally charset-normalizer's best guess.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    name : str, default="file"
+        The file's name, for messages.
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``(text, encoding)``.
+
+    Raises
+    ------
+    CRMDataError
+        The encoding cannot be told.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -118,7 +135,18 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
 
 
 def sniff_delimiter(header_line: str) -> str:
-    """The delimiter (``,``, tab, ``;`` or ``|``) that splits ``header_line`` into most fields."""
+    """Return the delimiter (``,``, tab, ``;`` or ``|``) that splits ``header_line`` most.
+
+    Parameters
+    ----------
+    header_line : str
+        The first line of a text file.
+
+    Returns
+    -------
+    str
+        ``,`` when none splits the line.
+    """
     counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] > 1 else ","
@@ -149,8 +177,10 @@ def _read_text(path: Path) -> pd.DataFrame:
 
 
 def _too_many_fields(name: str, text: str, delimiter: str) -> None:
-    """Raise naming the data rows that have more fields than the header (pandas would drop
-    the extra values)."""
+    """Raise naming the data rows that have more fields than the header.
+
+    (pandas would drop the extra values.)
+    """
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = len(next(reader))
     bad = [(i, len(r)) for i, r in enumerate(reader, start=1) if len(r) > width]

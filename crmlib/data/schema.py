@@ -57,13 +57,31 @@ class Table:
 
     @property
     def required(self) -> list[str]:
+        """Return the names of the required columns."""
         return [c.name for c in self.columns if c.required]
 
     @property
     def names(self) -> list[str]:
+        """Return the names of all columns, in order."""
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
+        """Return column ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A column of the table.
+
+        Returns
+        -------
+        Column
+
+        Raises
+        ------
+        KeyError
+            No such column.
+        """
         for c in self.columns:
             if c.name == name:
                 return c
@@ -433,7 +451,22 @@ assert sorted(LOAD_ORDER) == sorted(TABLES)
 
 
 def table_spec(name: str) -> Table:
-    """Return the spec of canonical table ``name``; raise ``KeyError`` with suggestions."""
+    """Return the spec of canonical table ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A canonical table.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    KeyError
+        Unknown table, with a suggestion.
+    """
     try:
         return TABLES[name]
     except KeyError:
@@ -445,7 +478,12 @@ def table_spec(name: str) -> Table:
 
 
 def to_markdown() -> str:
-    """The data model as Markdown: the body of ``docs/data-model.md`` (a test keeps them equal)."""
+    """Return the data model as Markdown: the body of ``docs/data-model.md`` (a test keeps them equal).
+
+    Returns
+    -------
+    str
+    """
     out = [
         "# The data model",
         "",

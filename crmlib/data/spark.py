@@ -3,8 +3,9 @@
 ``crmlib.connect("spark://local[2]")`` starts (or reuses) a local Spark session and reads the
 canonical tables from its catalog; ``"spark://host:7077"`` does the same on a standalone cluster
 (``?database=crm`` picks the Spark database). An open ``SparkSession`` is accepted too. The
-tables must already be in Spark (saved tables, or temporary views); :func:`load_tables` copies
-them from another CRM source, e.g. a DuckDB file, for tests and trials.
+tables must already be in Spark (saved tables, or temporary views);
+:func:`crmlib.data.spark_load.load_tables` copies them from another CRM source, e.g. a DuckDB
+file, for tests and trials.
 
 Sessions made here run in UTC (``spark.sql.session.timeZone``), so that timestamps, which the
 data model stores without a time zone, mean the same as in DuckDB and PostgreSQL.
@@ -18,8 +19,7 @@ from urllib.parse import parse_qs, unquote
 
 from crmlib.exceptions import CRMError
 
-__all__ = ["session", "connect_url", "connect_session", "is_session", "java_available",
-           "load_tables"]
+__all__ = ["session", "connect_url", "connect_session", "is_session", "java_available"]
 
 # Settings for a session made here: no web UI, UTC wall clock, few shuffle partitions (a CRM
 # is small for Spark; 200 partitions would cost more than the work on a laptop).
@@ -31,16 +31,43 @@ DEFAULT_CONF = {
 
 
 def is_session(obj) -> bool:
-    """Whether ``obj`` looks like a ``pyspark.sql.SparkSession`` (classic or Spark Connect)."""
+    """Return whether ``obj`` looks like a ``pyspark.sql.SparkSession`` (classic or Spark Connect).
+
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    bool
+    """
     return type(obj).__name__ == "SparkSession" and hasattr(obj, "sql") and hasattr(obj,
                                                                                       "catalog")
 
 
 def session(master: str = "local[2]", *, conf: dict | None = None, app_name: str = "crmlib"):
-    """A Spark session on ``master`` (``local[N]``, ``spark://host:port``, ...), made or reused.
+    """Return a Spark session on ``master`` (``local[N]``, ``spark://host:port``, ...), made or reused.
 
-    Raises :class:`CRMError` with what to install when pyspark or Java is missing. The first
-    local session costs 10-20 s of JVM start-up; later calls return the same session.
+    The first local session costs 10-20 s of JVM start-up; later calls return the same session.
+
+    Parameters
+    ----------
+    master : str, default="local[2]"
+        The Spark master.
+    conf : dict, optional
+        Settings over :data:`DEFAULT_CONF`.
+    app_name : str, default="crmlib"
+        The application's name.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+
+    Raises
+    ------
+    CRMError
+        With what to install when pyspark or Java is missing.
     """
     try:
         from pyspark.sql import SparkSession
@@ -58,14 +85,31 @@ def session(master: str = "local[2]", *, conf: dict | None = None, app_name: str
 
 
 def java_available() -> bool:
-    """Whether a ``java`` is on the PATH or in ``$JAVA_HOME/bin`` (Spark's JVM needs one)."""
+    """Return whether a ``java`` is on the PATH or in ``$JAVA_HOME/bin`` (Spark's JVM needs one).
+
+    Returns
+    -------
+    bool
+    """
     home = os.environ.get("JAVA_HOME")
     return shutil.which("java") is not None or bool(home) and os.path.exists(
         os.path.join(home, "bin", "java"))
 
 
 def connect_session(spark, *, database: str | None = None):
-    """An ibis PySpark backend over an open session (optionally on Spark database ``database``)."""
+    """Return an ibis PySpark backend over an open session.
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+        An open session.
+    database : str, optional
+        The Spark database to use.
+
+    Returns
+    -------
+    ibis backend
+    """
     import ibis
 
     if database:
@@ -74,10 +118,25 @@ def connect_session(spark, *, database: str | None = None):
 
 
 def connect_url(url: str):
-    """``(backend, description)`` for ``spark://local[N]`` or ``spark://host:port[?database=d]``.
+    """Connect to ``spark://local[N]`` or ``spark://host:port[?database=d]``.
 
     ``spark://local``, ``spark://local[2]`` and ``spark://local[*]`` start a local session;
     any other host is a standalone cluster master, ``spark://host:port``.
+
+    Parameters
+    ----------
+    url : str
+        A ``spark://`` URL.
+
+    Returns
+    -------
+    tuple of (ibis backend, str)
+        ``(backend, description)``.
+
+    Raises
+    ------
+    CRMError
+        An unknown option or no master.
     """
     rest, _, qs = url.split("://", 1)[1].partition("?")  # not urlsplit: "[2]" is no IPv6 host
     query = {k: v[-1] for k, v in parse_qs(qs).items()}
@@ -92,23 +151,3 @@ def connect_url(url: str):
     backend = connect_session(session(master), database=database)
     return backend, f"Spark {master}" + (f" database {database}" if database else "")
 
-
-def load_tables(spark, source, *, tables=None, temporary: bool = True) -> list[str]:
-    """Copy the tables of CRM ``source`` (anything :func:`crmlib.connect` opens) into Spark.
-
-    Each table goes through Arrow with its types (a column of nulls stays typed). ``temporary``:
-    as session views (gone with the session), else as saved tables in the current Spark
-    database. Returns the names copied. Meant for tests and trials; at scale, write Parquet from
-    the source database and let Spark read it.
-    """
-    from crmlib.data.connect import connect
-
-    crm = connect(source, check=False)
-    names = [n for n in crm.backend.list_tables() if tables is None or n in tables]
-    for name in names:
-        df = spark.createDataFrame(crm.backend.table(name).to_pyarrow())
-        if temporary:
-            df.createOrReplaceTempView(name)
-        else:
-            df.write.mode("overwrite").saveAsTable(name)
-    return names

@@ -32,6 +32,8 @@ __all__ = [
     "read_meta",
     "write_duckdb",
     "transaction",
+    "execute_sql",
+    "quote_identifier",
 ]
 
 META_TABLE = "crm_meta"  # key/value: where the data came from, when, how
@@ -57,7 +59,17 @@ _PANDAS_TYPES = {
 
 
 def ibis_schema(table: Table | str) -> ibis.Schema:
-    """The ibis schema of a canonical table (all columns nullable except required ones)."""
+    """Return the ibis schema of a canonical table (all columns nullable except required ones).
+
+    Parameters
+    ----------
+    table : Table or str
+        A canonical table or its name.
+
+    Returns
+    -------
+    ibis.Schema
+    """
     spec = TABLES[table] if isinstance(table, str) else table
     return ibis.schema({c.name: ibis.dtype(c.dtype).copy(nullable=not c.required)
                         for c in spec.columns})
@@ -68,6 +80,17 @@ def conform(df: pd.DataFrame, table: Table | str) -> pd.DataFrame:
 
     Missing optional columns are added as nulls; extra columns are dropped. Values must already be
     valid (the importer validates first): a value that cannot be cast raises.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of the table.
+    table : Table or str
+        A canonical table or its name.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     spec = TABLES[table] if isinstance(table, str) else table
     out = {}
@@ -101,14 +124,40 @@ def _cast(s: pd.Series, dtype: str) -> pd.Series:
     raise ValueError(f"unknown dtype {dtype}")
 
 
-def _quote(name: str) -> str:
-    # Identifiers come from the schema module, never from user data; quoted all the same.
+def quote_identifier(name: str) -> str:
+    """Return ``name`` as a double-quoted SQL identifier (inner quotes doubled).
+
+    Identifiers come from the schema module, never from user data; quoted all the same.
+
+    Parameters
+    ----------
+    name : str
+        A table or column name.
+
+    Returns
+    -------
+    str
+        The quoted identifier, e.g. ``"contracts"``.
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
 def ensure_tables(con, names=None) -> None:
-    """Create the canonical tables ``names`` (default all) and the rejects and meta tables, where
-    ``con`` lacks them. Tables a source does not provide stay absent unless named."""
+    """Create the canonical tables ``names`` and the rejects and meta tables, where ``con`` lacks them.
+
+    Tables a source does not provide stay absent unless named.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    names : list of str, optional
+        Canonical tables; default all.
+
+    Returns
+    -------
+    None
+    """
     existing = set(con.list_tables())
     for name in LOAD_ORDER if names is None else names:
         if name not in existing:
@@ -124,7 +173,21 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
 
     For tables with an id (contracts, ...) the key is the id; for child tables without one
     (contract_lines, stage_history) it is the parent id, so a re-imported contract's lines replace
-    the old ones. Returns the number of rows inserted.
+    the old ones.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    name : str
+        A canonical table.
+    df : pandas.DataFrame
+        Valid rows of the table.
+
+    Returns
+    -------
+    int
+        The number of rows inserted.
     """
     spec = TABLES[name]
     df = conform(df, spec)
@@ -134,19 +197,31 @@ def upsert(con, name: str, df: pd.DataFrame) -> int:
     key = spec.replace_key
     stage = f"_stage_{name}"
     con.create_table(stage, df[list(key)].drop_duplicates(), temp=True, overwrite=True)
-    cond = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in key)
-    _exec(con, f"DELETE FROM {_quote(name)} AS t USING {_quote(stage)} AS s WHERE {cond}")
+    cond = " AND ".join(f"t.{quote_identifier(k)} = s.{quote_identifier(k)}" for k in key)
+    execute_sql(con, f"DELETE FROM {quote_identifier(name)} AS t USING {quote_identifier(stage)} AS s WHERE {cond}")
     con.drop_table(stage, force=True)
     con.insert(name, ibis.memtable(df, schema=ibis_schema(spec)))
     return len(df)
 
 
 def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
-    """Append reject rows (columns as :data:`REJECT_COLUMNS`), replacing earlier rejects of the
-    same (table, file) pair so that re-imports do not pile them up.
+    """Append reject rows, replacing earlier rejects of the same (table, file) pair.
 
-    ``replace`` lists more (table_name, source_file) pairs whose earlier rejects are cleared even
-    though ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
+    So that re-imports do not pile them up.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    rejects : pandas.DataFrame
+        Columns as :data:`REJECT_COLUMNS`.
+    replace : iterable of (str, str), default=()
+        More (table_name, source_file) pairs whose earlier rejects are cleared even though
+        ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
+
+    Returns
+    -------
+    None
     """
     ensure_tables(con, [])
     replace = pd.DataFrame(list(replace), columns=["table_name", "source_file"], dtype=object)
@@ -159,7 +234,7 @@ def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
     pairs = pd.concat([rejects[["table_name", "source_file"]], replace]).drop_duplicates()
     stage = "_stage_rejects"
     con.create_table(stage, pairs, temp=True, overwrite=True)
-    _exec(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
+    execute_sql(con, f"DELETE FROM {REJECTS_TABLE} AS t USING {stage} AS s "
                "WHERE t.table_name = s.table_name AND t.source_file = s.source_file")
     con.drop_table(stage, force=True)
     if not rejects.empty:
@@ -168,18 +243,40 @@ def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
 
 
 def write_meta(con, values: Mapping[str, object]) -> None:
-    """Set key/value pairs in the metadata table (replacing earlier values of the same keys)."""
+    """Set key/value pairs in the metadata table (replacing earlier values of the same keys).
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+    values : mapping
+        Key -> value (stored as text).
+
+    Returns
+    -------
+    None
+    """
     ensure_tables(con, [])
     df = pd.DataFrame({"key": list(values), "value": [str(v) for v in values.values()]})
     stage = "_stage_meta"
     con.create_table(stage, df, temp=True, overwrite=True)
-    _exec(con, f"DELETE FROM {META_TABLE} AS t USING {stage} AS s WHERE t.key = s.key")
+    execute_sql(con, f"DELETE FROM {META_TABLE} AS t USING {stage} AS s WHERE t.key = s.key")
     con.drop_table(stage, force=True)
     con.insert(META_TABLE, df)
 
 
 def read_meta(con) -> dict[str, str]:
-    """The metadata table as a dict (empty when the database has none)."""
+    """Return the metadata table as a dict (empty when the database has none).
+
+    Parameters
+    ----------
+    con : ibis backend
+        A connection.
+
+    Returns
+    -------
+    dict of str to str
+    """
     if META_TABLE not in con.list_tables():
         return {}
     df = con.table(META_TABLE).execute()
@@ -191,17 +288,40 @@ def transaction(con):
     """Run the writes of the ``with`` block as one transaction: all of them or none.
 
     DuckDB and PostgreSQL both allow DDL (create/drop table) inside a transaction.
+
+    Parameters
+    ----------
+    con : ibis backend
+        A writable connection.
+
+    Yields
+    ------
+    ibis backend
+        ``con``.
     """
-    _exec(con, "BEGIN TRANSACTION")
+    execute_sql(con, "BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
-        _exec(con, "ROLLBACK")
+        execute_sql(con, "ROLLBACK")
         raise
-    _exec(con, "COMMIT")
+    execute_sql(con, "COMMIT")
 
 
-def _exec(con, sql: str) -> None:
+def execute_sql(con, sql: str) -> None:
+    """Run one SQL statement on ibis backend ``con`` and release its cursor.
+
+    Parameters
+    ----------
+    con : ibis backend
+        An open connection (DuckDB, PostgreSQL, ...).
+    sql : str
+        The statement; identifiers quoted with :func:`quote_identifier`.
+
+    Returns
+    -------
+    None
+    """
     cur = con.raw_sql(sql)
     if con.name != "duckdb":  # DuckDB returns its connection itself, which must stay open
         cur.close()
@@ -213,6 +333,20 @@ def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
 
     The file is built under a temporary name beside ``path`` and moved into place only when
     complete, so a failed run never leaves a half-written database.
+
+    Parameters
+    ----------
+    path : str or path
+        The file.
+    frames : mapping of str to pandas.DataFrame
+        Canonical table -> rows.
+    meta : mapping, optional
+        Key/value notes for the metadata table.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +362,7 @@ def write_duckdb(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame],
                     # DuckDB scans the pandas frame itself (in parallel): ~20 % faster than
                     # going through an ibis memtable, and no second copy in memory.
                     con.con.register("_frame", conform(frames[name], name))
-                    con.con.execute(f"INSERT INTO {_quote(name)} SELECT * FROM _frame")
+                    con.con.execute(f"INSERT INTO {quote_identifier(name)} SELECT * FROM _frame")
                     con.con.unregister("_frame")
             ensure_tables(con)
             if meta:

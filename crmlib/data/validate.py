@@ -6,17 +6,7 @@ minimum and maximum), the ordered date pairs, references to other tables, pipeli
 table's unique key. Every input row ends up either accepted or rejected, never both, never lost:
 ``len(accepted) + len(rejects) == len(df)``.
 
-Parsing rules:
-
-- text: surrounding spaces stripped; empty text is a missing value; nothing is evaluated.
-- numbers: ``1234.5``, ``-3``, ``1e3`` and thousands separators ``1,234.50``; anything else
-  (``abc``, ``$12``, ``1,5``) is "not a number".
-- timestamps: the column's ``format`` (strptime) when a mapping gives one, ISO 8601
-  (``2017-01-03``, ``2017-01-03 10:30``), ``YYYY/MM/DD``, US ``M/D/YYYY``, and Excel day serials
-  from 10000 to 2958465 (1927-05-18 .. 9999-12-31, 1900 date system). A value with a time zone
-  offset is rejected: timestamps are naive local time.
-- values of columns with a closed set of allowed values (``status``, ``outcome``, ...) are
-  compared in lower case.
+Parsing rules: :mod:`crmlib.data.parsing`.
 """
 
 from __future__ import annotations
@@ -29,106 +19,30 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from crmlib.data.parsing import TIME_ZONE_PATTERN, parse_column, parse_numbers, parse_timestamps
 from crmlib.data.schema import TABLES, Table
 from crmlib.exceptions import CRMDataError
 
-__all__ = ["REJECT_FIELDS", "validate", "empty_rejects", "pandera_schema", "parse_column", "parse_numbers",
-           "parse_timestamps"]
+__all__ = ["REJECT_FIELDS", "validate", "empty_rejects", "pandera_schema", "parse_column",
+           "parse_numbers", "parse_timestamps"]
 
 REJECT_FIELDS = ["table_name", "source_file", "row_number", "column_name", "value", "reason"]
-_SERIAL_MIN, _SERIAL_MAX = 10_000, 2_958_465
-_TZ = r"\d[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
-_FALLBACK_FORMATS = ("ISO8601", "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%m/%d/%Y",
-                     "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
-_TRUE = {"true", "t", "yes", "y", "1", "是"}
-_FALSE = {"false", "f", "no", "n", "0", "否"}
-
-
-def _text(s: pd.Series) -> pd.Series:
-    """``s`` as stripped text (object dtype, ``None`` for missing)."""
-    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-        s = s.astype(object).where(s.notna(), None).map(str, na_action="ignore")
-    s = s.str.strip()
-    return s.where(s.notna() & (s != ""), None)
-
-
-def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse text to float64; return ``(values, bad)`` where ``bad`` marks unparseable text."""
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        vals = s.astype("float64")
-        return vals, pd.Series(~np.isfinite(vals) & vals.notna(), index=s.index)
-    txt = _text(s)
-    comma = txt.str.contains(",", regex=False, na=False).astype(bool)
-    if comma.any():
-        sep = txt[comma].str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", na=False)
-        txt = txt.copy()
-        txt[comma] = txt[comma].str.replace(",", "", regex=False).where(sep.astype(bool), "x")
-    vals = pd.to_numeric(txt, errors="coerce").astype("float64")
-    bad = txt.notna() & (vals.isna() | ~np.isfinite(vals.fillna(0)))
-    return vals.where(~bad), bad
-
-
-def parse_timestamps(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Parse text to naive ``datetime64``; return ``(values, bad)``. See the module docstring."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        return s.astype("datetime64[ns]"), pd.Series(False, index=s.index)
-    txt = _text(s)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    zoned = txt.str.contains(_TZ, regex=True, na=False).astype(bool)
-    todo = txt.notna() & ~zoned
-    for f in ((fmt,) if fmt else ()) + _FALLBACK_FORMATS:
-        if not todo.any():
-            break
-        got = pd.to_datetime(txt[todo], format=f, errors="coerce")
-        got = got[got.notna()]
-        out[got.index] = got.astype("datetime64[ns]")
-        todo[got.index] = False
-    if todo.any():
-        num = pd.to_numeric(txt[todo], errors="coerce")
-        num = num[(num >= _SERIAL_MIN) & (num <= _SERIAL_MAX)]
-        if len(num):
-            days = pd.to_datetime(num, unit="D", origin="1899-12-30", errors="coerce").dt.round("s")
-            out[days.index] = days
-    bad = txt.notna() & out.isna()
-    return out, bad
-
-
-def _booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype("boolean"), pd.Series(False, index=s.index)
-    low = _text(s).str.lower()
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[low.isin(_TRUE)] = True
-    out[low.isin(_FALSE)] = False
-    return out, low.notna() & out.isna()
-
-
-def parse_column(s: pd.Series, dtype: str, fmt: str | None = None):
-    """Parse ``s`` to the canonical ``dtype``; return ``(values, bad, what)`` where ``what``
-    names the expected kind of value for messages."""
-    if dtype == "float64":
-        return *parse_numbers(s), "a number"
-    if dtype == "int64":
-        vals, bad = parse_numbers(s)
-        frac = vals.notna() & (vals % 1 != 0)
-        return vals.where(~frac), bad | frac, "a whole number"
-    if dtype in ("timestamp", "date"):
-        vals, bad = parse_timestamps(s, fmt)
-        what = (f"a date in the format `{fmt}`" if fmt else
-                "a date (YYYY-MM-DD, YYYY/MM/DD, M/D/YYYY or an Excel day number)")
-        return (vals.dt.normalize() if dtype == "date" else vals), bad, what
-    if dtype == "boolean":
-        return *_booleans(s), "true or false"
-    return _text(s), pd.Series(False, index=s.index), "text"
 
 
 def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
-    """The pandera schema of the per-column rules of a canonical table (on parsed values).
+    """Return the pandera schema of the per-column rules of a canonical table (on parsed values).
 
     Columns are optional in the frame (``required=False``); required ones must be non-null.
     Checks are named ``allowed``, ``min`` and ``max`` so failures can be explained.
+
+    Parameters
+    ----------
+    table : Table or str
+        A canonical table or its name.
+
+    Returns
+    -------
+    pandera.DataFrameSchema
     """
     spec = TABLES[table] if isinstance(table, str) else table
     cols = {}
@@ -145,7 +59,12 @@ def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
 
 
 def empty_rejects() -> pd.DataFrame:
-    """A rejects frame with no rows (columns :data:`REJECT_FIELDS`)."""
+    """Return a rejects frame with no rows (columns :data:`REJECT_FIELDS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({k: pd.Series(dtype="int64" if k == "row_number" else object)
                          for k in REJECT_FIELDS})
 
@@ -157,7 +76,7 @@ def _check_kinds(col) -> list[str]:
 
 
 def _not_a(label: str, v, what: str) -> str:
-    if what.startswith("a date") and re.search(_TZ, str(v)):
+    if what.startswith("a date") and re.search(TIME_ZONE_PATTERN, str(v)):
         return (f"`{label}` {_show(v)} has a time zone offset; timestamps are naive local "
                 "time, so convert it to local time without the offset")
     return f"`{label}` {_show(v)} is not {what}"
@@ -342,8 +261,11 @@ def _check_stages(parsed, table, stages: dict[str, Iterable[str]], lab, add) -> 
 
 
 def _check_unique(spec: Table, parsed, rows, sources, lab, add) -> None:
-    """Reject repeats of the table's key after its first row (rows with an empty key part are
-    not compared). The first row wins even when it is rejected for another reason."""
+    """Reject repeats of the table's key after its first row.
+
+    Rows with an empty key part are not compared. The first row wins even when it is rejected
+    for another reason.
+    """
     key = [k for k in spec.key if k in parsed]
     if not key or len(key) < len(spec.key):
         return

@@ -44,10 +44,18 @@ def _components(a, b) -> dict[str, str]:
 
 
 def duplicate_clusters(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Connected components of duplicate pairs: one row per record in a cluster.
+    """Return the connected components of duplicate pairs: one row per record in a cluster.
 
-    Returns columns :data:`CLUSTER_COLUMNS`: ``table``, ``cluster_id`` (the smallest id of the
-    cluster), ``id`` and ``size`` (records in the cluster), sorted by table, cluster, id.
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        Duplicate pairs (columns :data:`~crmlib.quality.duplicates.PAIR_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CLUSTER_COLUMNS`: ``table``, ``cluster_id`` (the smallest id of the
+        cluster), ``id`` and ``size`` (records in the cluster), sorted by table, cluster, id.
     """
     rows = []
     for table, g in pairs.groupby("table", sort=True) if len(pairs) else []:
@@ -64,10 +72,17 @@ def duplicate_clusters(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def suggested_merges(crm, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Which customer of each duplicate cluster to keep and which to merge into it.
+    """Return which customer of each duplicate cluster to keep and which to merge into it.
 
     Keep the customer with the most effective contracts, then the earliest ``created_at``,
     then the smallest id (see the module docstring). Only customer pairs are used.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data (contracts and customers).
+    pairs : pandas.DataFrame
+        Duplicate pairs (columns :data:`~crmlib.quality.duplicates.PAIR_COLUMNS`).
 
     Returns
     -------

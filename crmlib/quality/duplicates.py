@@ -13,7 +13,7 @@ Definitions (values folded as in :mod:`crmlib.quality.normalize`):
   e-mail addresses, all role mailboxes, 23 of them by a planted duplicate). A phone or e-mail
   shared by more than ``max_group`` (10) records is a placeholder, not evidence: it is
   skipped with a warning. ``name``: customers whose company names match
-  (:func:`~crmlib.quality.normalize.keys_match`: places not in conflict, and equal cores or
+  (:func:`~crmlib.quality.similarity.keys_match`: places not in conflict, and equal cores or
   core and brand similarity at least ``name_threshold``, the ``quality_name_threshold``
   parameter, 0.8); contacts of the same customer whose folded person names match alike.
 - **Blocking.** Names are compared only within blocks of records whose cores start with the
@@ -36,20 +36,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from crmlib.engine import live
-from crmlib.quality.normalize import (
-    NameKey,
-    bigrams,
+from crmlib.quality.normalize import NameKey, fold_company, fold_person, province_of
+from crmlib.quality.phones_emails import (
     email_is_valid,
-    fold_company,
-    fold_person,
     normalize_email,
     normalize_phone,
     phone_is_valid,
-    province_of,
 )
+from crmlib.quality.similarity import bigram_matrix, jaccard_pairs
 from crmlib.scope import Scope
 
 __all__ = ["DUPLICATE_CONFIG", "PAIR_COLUMNS", "find_duplicates", "duplicate_pairs",
@@ -85,8 +81,10 @@ def _config(duplicate_config, threshold) -> dict:
 
 
 def _prepare(records: pd.DataFrame, kind: str, cfg: dict) -> pd.DataFrame:
-    """Folded keys of every record (core, head, place, phone and e-mail keys), sorted by id
-    so that a pair of positions i < j is a pair of ids id_i < id_j."""
+    """Return the folded keys of every record (core, head, place, phone, e-mail), by id.
+
+    Sorted so that a pair of positions i < j is a pair of ids id_i < id_j.
+    """
     df = pd.DataFrame({"id": records["id"].astype(str).to_numpy(),
                        "name": records["name"].to_numpy()})
     for col in ("phone", "email", "group"):
@@ -107,32 +105,6 @@ def _prepare(records: pd.DataFrame, kind: str, cfg: dict) -> pd.DataFrame:
     return df
 
 
-def _bigram_matrix(strings) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Records x bigrams incidence matrix (1 where the string has the bigram) and set sizes."""
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, s in enumerate(strings):
-        if s is None:
-            continue
-        for g in bigrams(s):
-            rows.append(i)
-            cols.append(vocab.setdefault(g, len(vocab)))
-    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                          shape=(len(strings), max(len(vocab), 1)))
-    return m, np.asarray(m.sum(axis=1)).ravel()
-
-
-def _jaccard(m, sizes, ia, ib, chunk: int = 200_000) -> np.ndarray:
-    """Jaccard index of the bigram sets of records ``ia`` and ``ib`` (vectorised, chunked)."""
-    out = np.zeros(len(ia))
-    for s in range(0, len(ia), chunk):
-        a, b = ia[s:s + chunk], ib[s:s + chunk]
-        inter = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
-        union = sizes[a] + sizes[b] - inter
-        out[s:s + chunk] = np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
-    return out
-
-
 def _pairs_from_groups(df: pd.DataFrame, key: str, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     """Positions of all pairs of records sharing ``key`` (too widely shared values skipped)."""
     sub = pd.DataFrame({"pos": np.arange(len(df)), "k": df[key]}).dropna()
@@ -151,14 +123,16 @@ def _self_join(k: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _name_blocks(df: pd.DataFrame, kind: str, cfg: dict):
-    """Candidate pairs for the name rule, in chunks of about ``pair_chunk`` pairs (so that
-    scoring needs bounded memory): records whose cores start alike (and, for people, that belong
-    to the same customer). Every pair of a block of up to ``max_block`` records; in a larger
+    """Yield candidate pairs for the name rule, in chunks of about ``pair_chunk`` pairs.
+
+    Chunks bound scoring's memory. Candidates: records whose cores start alike (and, for
+    people, that belong to the same customer). Every pair of a block of up to ``max_block`` records; in a larger
     block, each record with the ``window`` records that follow it in the order of the cores
     (a sorted neighbourhood: the pairs grow with the block, not with its square).
 
     Yields ``(pos_a, pos_b)`` arrays with ``pos_a < pos_b``; returns the number of records in
-    blocks compared by neighbourhood (``StopIteration.value``)."""
+    blocks compared by neighbourhood (``StopIteration.value``).
+    """
     has = df["core"].notna().to_numpy()
     core = df.loc[has, "core"]
     n = cfg["block_chars"]
@@ -199,13 +173,12 @@ def _name_blocks(df: pd.DataFrame, kind: str, cfg: dict):
 
 
 class _Scorer:
-    """Vectorised name comparison of record pairs (the rules of
-    :func:`crmlib.quality.normalize.keys_match`)."""
+    """Vectorised name comparison of record pairs (:func:`~crmlib.quality.similarity.keys_match`)."""
 
     def __init__(self, df: pd.DataFrame, threshold: float, roles):
         self.df, self.threshold, self.roles = df, threshold, roles
-        self.core, self.core_n = _bigram_matrix(df["core"].tolist())
-        self.head, self.head_n = _bigram_matrix(df["head"].tolist())
+        self.core, self.core_n = bigram_matrix(df["core"].tolist())
+        self.head, self.head_n = bigram_matrix(df["head"].tolist())
         self.cores = df["core"].to_numpy(dtype=object)
         self.place = df["place"].to_numpy(dtype=object)
         self.prov = df["province"].to_numpy(dtype=object)
@@ -213,13 +186,13 @@ class _Scorer:
 
     def __call__(self, ia, ib) -> pd.DataFrame:
         equal = self.has[ia] & (self.cores[ia] == self.cores[ib])
-        score = np.where(equal, 1.0, _jaccard(self.core, self.core_n, ia, ib))
+        score = np.where(equal, 1.0, jaccard_pairs(self.core, self.core_n, ia, ib))
         score = np.where(self.has[ia] & self.has[ib], score, 0.0)
         pa, pb = self.place[ia], self.place[ib]
         conflict = ((pa != None) & (pb != None) & (pa != pb)  # noqa: E711 - elementwise
                     & (self.prov[ia] != pb) & (self.prov[ib] != pa))
         fuzzy = (score >= self.threshold) & (
-            _jaccard(self.head, self.head_n, ia, ib) >= self.threshold)
+            jaccard_pairs(self.head, self.head_n, ia, ib) >= self.threshold)
         email = self.df["email"].to_numpy(dtype=object)[ia]
         role = np.array([e is not None and e.split("@")[0] in self.roles for e in email],
                         dtype=bool)
@@ -230,8 +203,7 @@ class _Scorer:
 
 def find_duplicates(records: pd.DataFrame, *, kind: str = "company", threshold=None,
                     duplicate_config=None) -> pd.DataFrame:
-    """Duplicate pairs among ``records`` (pandas; the engine-free core of
-    :func:`duplicate_pairs`).
+    """Return duplicate pairs among ``records`` (pandas; the core of :func:`duplicate_pairs`).
 
     Parameters
     ----------
@@ -381,9 +353,21 @@ def duplicate_pairs(crm, *, table: str = "customers", scope: Scope | None = None
 
 def all_duplicates(crm, *, scope: Scope | None = None, threshold=None,
                    duplicate_config=None) -> pd.DataFrame:
-    """Duplicate customers and contacts in one frame: :func:`duplicate_pairs` of both tables,
-    customers first (columns :data:`PAIR_COLUMNS`). ``attrs``: ``records`` and
-    ``candidates`` summed over both, ``threshold`` (the name threshold used)."""
+    """Return duplicate customers and contacts in one frame: :func:`duplicate_pairs` of both tables.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    scope, threshold, duplicate_config
+        As for :func:`duplicate_pairs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Customers first (columns :data:`PAIR_COLUMNS`). ``attrs``: ``records`` and
+        ``candidates`` summed over both, ``threshold`` (the name threshold used).
+    """
     parts = [duplicate_pairs(crm, table=t, scope=scope, threshold=threshold,
                              duplicate_config=duplicate_config) for t in _ID]
     out = pd.concat(parts, ignore_index=True)

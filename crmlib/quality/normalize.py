@@ -1,17 +1,8 @@
-"""Normalisation of the values duplicates are found by: phones, e-mails, company and person names.
+"""Normalisation of the names duplicates are found by: company and person names.
 
-Definitions (each a pure function of one value; ``None`` / NaN / blank give ``None``):
+Definitions (each a pure function of one value; ``None`` / NaN / blank give ``None``;
+phones and e-mails: :mod:`crmlib.quality.phones_emails`):
 
-- **Phone.** Digits only (spaces, dashes, dots, brackets dropped); a China country code
-  (``+86`` / ``0086``, or ``86`` before an 11-digit mobile) is removed, and a landline written
-  with the country code gets its trunk ``0`` back: ``+86 138-0013-8000`` -> ``13800138000``,
-  ``+86 21 5555 1234`` -> ``02155551234``. Another country code is kept, prefixed with ``00``
-  (``+1 415 555 0100`` -> ``0014155550100``). **Valid** when the result is a mobile number
-  (``1[3-9]`` and 11 digits), a landline with its area code (``0`` then 9-11 digits) or an
-  international number (``00`` then 8-15 digits); anything else (a local number without area
-  code, a short or long string of digits) is not a usable key.
-- **E-mail.** Trimmed and lower-cased. **Valid** when it matches :data:`EMAIL_PATTERN` (one
-  ``@``, a name of letters, digits and ``._%+-``, a dotted domain ending in 2+ letters).
 - **Company name** (:func:`fold_company`): Unicode NFKC (full-width ``ＡＢＣ``, ``（）`` and
   ``，`` become ``ABC``, ``()`` and ``,``), case-folded, ``&`` read as ``and``; a bracketed part
   that is a place goes to the place key, one that is a legal form is dropped, any other
@@ -21,13 +12,7 @@ Definitions (each a pure function of one value; ``None`` / NaN / blank give ``No
   trailing Latin city go to the place key. What is left, without spaces, is the **core**:
   ``杭州明达科技有限公司``, ``明达科技（杭州）有限公司`` and ``杭州明达科技`` all give place
   ``杭州`` and core ``明达科技``.
-- **Name similarity** (:func:`name_similarity`): 1 for equal cores, else the Jaccard index of
-  the cores' character bigrams, |A ∩ B| / |A ∪ B| (a one-character core is its own bigram).
-  Two names **match** (:func:`match_names`) when their places do not conflict and their
-  cores are equal, or both the cores' and the heads' similarity reach the threshold
-  (``quality_name_threshold``, 0.8 by default); the **head** is the brand: the core's first
-  Latin word, or its first two Chinese characters. Places conflict when both names have one and none is equal to, or the province of, the other's:
-  北京华为 and 上海华为 never match, 浙江明达 and 杭州明达 may.
+- **Name similarity** and **match**: :mod:`crmlib.quality.similarity`.
 - **Person name** (:func:`fold_person`): NFKC, case-folded, spaces and punctuation removed
   (``Zhang Wei`` = ``zhang wei`` = ``ZHANG-WEI``).
 """
@@ -41,10 +26,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["LEGAL_SUFFIXES", "PROVINCES", "PLACE_ALIASES", "EMAIL_PATTERN", "NameKey",
-           "normalize_phone", "phone_is_valid", "normalize_email", "email_is_valid",
-           "fold_company", "fold_person", "bigrams", "province_of", "places_conflict", "name_similarity",
-           "keys_match", "match_names", "email_invalid_expr", "phone_invalid_expr"]
+__all__ = ["LEGAL_SUFFIXES", "PROVINCES", "PLACE_ALIASES", "NameKey", "is_blank",
+           "fold_company", "fold_person", "province_of", "places_conflict"]
 
 # Legal forms removed from the end of company names (compared after folding: case, full-width
 # and punctuation do not matter, so "Co., Ltd." also removes "co ltd" and "CO.,LTD").
@@ -88,11 +71,6 @@ PLACE_ALIASES: dict[str, str] = {
 }
 _CN_PLACE_SUFFIXES = ("特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市")
 
-EMAIL_PATTERN = r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
-_EMAIL_RE = re.compile(EMAIL_PATTERN)
-_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
-_LANDLINE_RE = re.compile(r"^0[1-9][0-9]{8,10}$")
-_INTL_RE = re.compile(r"^00[1-9][0-9]{7,14}$")
 _BRACKET_RE = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -100,66 +78,37 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 @dataclass(frozen=True)
 class NameKey:
-    """A folded company name: ``place`` (a Chinese short place name, or None), ``core`` and
-    ``head`` (the brand: the core's first Latin word, or its first two characters)."""
+    """A folded company name.
+
+    Parameters
+    ----------
+    place : str or None
+        A Chinese short place name.
+    core : str
+        The name without place and legal form.
+    head : str, default=""
+        The brand: the core's first Latin word, or its first two characters.
+    """
 
     place: str | None
     core: str
     head: str = ""
 
 
-def _blank(value) -> bool:
+def is_blank(value) -> bool:
+    """Return whether ``value`` is missing: None, NaN or blank text.
+
+    Parameters
+    ----------
+    value : object
+        Any value.
+
+    Returns
+    -------
+    bool
+    """
     return value is None or (not isinstance(value, str) and pd.isna(value)) or (
         isinstance(value, str) and not value.strip())
-
-
-# -- phones and e-mails ------------------------------------------------------------------------
-def normalize_phone(value) -> str | None:
-    """The comparable form of a phone number (see the module docstring), or None when blank.
-
-    >>> normalize_phone("+86 138-0013-8000"), normalize_phone("0086 13800138000")
-    ('13800138000', '13800138000')
-    >>> normalize_phone("+86 (21) 5555-1234"), normalize_phone("021 5555 1234")
-    ('02155551234', '02155551234')
-    """
-    if _blank(value):
-        return None
-    s = unicodedata.normalize("NFKC", str(value)).strip()
-    digits = re.sub(r"\D", "", s)
-    if not digits:
-        return None
-    intl = s.startswith("+") or digits.startswith("00")
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if intl:
-        if not digits.startswith("86"):
-            return "00" + digits
-        digits = digits[2:]
-        return digits if digits.startswith("1") or digits.startswith("0") else "0" + digits
-    if len(digits) == 13 and digits.startswith("861"):
-        return digits[2:]
-    return digits
-
-
-def phone_is_valid(value) -> bool:
-    """Whether a phone number is a usable key: a mobile, a landline with area code or an
-    international number once normalised (see the module docstring)."""
-    p = normalize_phone(value)
-    return p is not None and bool(_MOBILE_RE.match(p) or _LANDLINE_RE.match(p)
-                                  or _INTL_RE.match(p))
-
-
-def normalize_email(value) -> str | None:
-    """Trimmed, lower-cased e-mail address (NFKC first: full-width ``＠`` is ``@``), or None."""
-    if _blank(value):
-        return None
-    return unicodedata.normalize("NFKC", str(value)).strip().lower()
-
-
-def email_is_valid(value) -> bool:
-    """Whether ``value`` is an e-mail address by :data:`EMAIL_PATTERN` (after normalising)."""
-    e = normalize_email(value)
-    return e is not None and bool(_EMAIL_RE.match(e))
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -188,7 +137,7 @@ _CN_ALIASES, _PROVINCE_OF = _places()
 
 
 def _place_of(text: str, latin: dict[str, str]) -> str | None:
-    """The place a whole bracketed text names, else None."""
+    """Return the place a whole bracketed text names, else None."""
     t = _fold_text(text)
     if t in latin:
         return latin[t]
@@ -226,7 +175,7 @@ def _rules(legal_suffixes: tuple[str, ...] | None, place_aliases: tuple | None):
 
 
 def _latin_place(tokens: list[str], latin: dict[str, str], at_end: bool) -> tuple[str | None, int]:
-    """A place named by the first (or last) one or two tokens: (place, tokens used)."""
+    """Return a place named by the first (or last) one or two tokens: (place, tokens used)."""
     for k in (2, 1):
         if len(tokens) > k:
             part = " ".join(tokens[-k:] if at_end else tokens[:k])
@@ -237,15 +186,21 @@ def _latin_place(tokens: list[str], latin: dict[str, str], at_end: bool) -> tupl
 
 def fold_company(name, *, legal_suffixes: list[str] | None = None,
                  place_aliases: dict[str, str] | None = None) -> NameKey | None:
-    """Fold a company name into its place and core (see the module docstring); None if blank.
+    """Fold a company name into its place and core (see the module docstring).
 
     Parameters
     ----------
     name : str
+        A company name.
     legal_suffixes : list of str, optional
         Legal forms to remove from the end; default :data:`LEGAL_SUFFIXES`.
     place_aliases : dict, optional
         Latin place spellings -> Chinese short form; default :data:`PLACE_ALIASES`.
+
+    Returns
+    -------
+    NameKey or None
+        None when the name is blank.
 
     Examples
     --------
@@ -254,7 +209,7 @@ def fold_company(name, *, legal_suffixes: list[str] | None = None,
     >>> fold_company("ＡＣＭＥ Co., Ltd.") == fold_company("acme co ltd")
     True
     """
-    if _blank(name):
+    if is_blank(name):
         return None
     folded, suffixes, latin = _rules(tuple(legal_suffixes) if legal_suffixes else None,
                              tuple(place_aliases.items()) if place_aliases else None)
@@ -297,90 +252,50 @@ def fold_company(name, *, legal_suffixes: list[str] | None = None,
 
 
 def fold_person(name) -> str | None:
-    """A person's name folded for comparison: NFKC, case-folded, no spaces or punctuation."""
-    if _blank(name):
+    """Fold a person's name for comparison: NFKC, case-folded, no spaces or punctuation.
+
+    Parameters
+    ----------
+    name : str
+        A person's name.
+
+    Returns
+    -------
+    str or None
+        None when blank.
+    """
+    if is_blank(name):
         return None
     return _fold_text(str(name)).replace(" ", "") or None
 
 
-def bigrams(core: str) -> frozenset[str]:
-    """The set of character bigrams of ``core`` (a one-character core is its own set)."""
-    if len(core) < 2:
-        return frozenset([core])
-    return frozenset(core[i:i + 2] for i in range(len(core) - 1))
-
-
 def province_of(place: str | None) -> str | None:
-    """The province of a place key (a province is its own), or None when unknown."""
+    """Return the province of a place key (a province is its own), or None when unknown.
+
+    Parameters
+    ----------
+    place : str or None
+        A place key.
+
+    Returns
+    -------
+    str or None
+    """
     return _PROVINCE_OF.get(place) if place else None
 
 
 def places_conflict(a: str | None, b: str | None) -> bool:
-    """Whether two place keys name different places (a city and its province do not)."""
+    """Return whether two place keys name different places (a city and its province do not).
+
+    Parameters
+    ----------
+    a, b : str or None
+        Place keys; a missing one conflicts with nothing.
+
+    Returns
+    -------
+    bool
+    """
     if a is None or b is None or a == b:
         return False
     return _PROVINCE_OF.get(a) != b and _PROVINCE_OF.get(b) != a
-
-
-def name_similarity(a: NameKey | str, b: NameKey | str) -> float:
-    """Jaccard index of the cores' character bigrams (1.0 when the cores are equal)."""
-    ca = a.core if isinstance(a, NameKey) else a
-    cb = b.core if isinstance(b, NameKey) else b
-    if ca == cb:
-        return 1.0
-    x, y = bigrams(ca), bigrams(cb)
-    return len(x & y) / len(x | y)
-
-
-def keys_match(a: NameKey, b: NameKey, threshold: float) -> bool:
-    """Whether two folded names are one company: places that do not conflict, and equal
-    cores, or cores and heads (brands) both at least ``threshold`` similar."""
-    if places_conflict(a.place, b.place):
-        return False
-    if a.core == b.core:
-        return True
-    return (name_similarity(a, b) >= threshold
-            and name_similarity(a.head, b.head) >= threshold)
-
-
-def match_names(a, b, *, threshold: float = 0.8, legal_suffixes=None,
-                place_aliases=None) -> tuple[bool, float]:
-    """Whether two company names are the same company: ``(match, similarity)``.
-
-    A match (:func:`keys_match`) needs places that do not conflict and equal cores, or a core
-    similarity and a head (brand) similarity of at least ``threshold`` each: "Brightland
-    Oriental Supply Chain" and "Brightlake Oriental Supply Chain" share 80 % of their
-    bigrams but not their brand. A blank name matches nothing (similarity 0).
-
-    Examples
-    --------
-    >>> match_names("杭州明达科技有限公司", "杭州明达科技")
-    (True, 1.0)
-    >>> match_names("北京华为", "上海华为")[0], match_names("Acme Inc.", "Acme Labs Inc.")[0]
-    (False, False)
-    """
-    ka = fold_company(a, legal_suffixes=legal_suffixes, place_aliases=place_aliases)
-    kb = fold_company(b, legal_suffixes=legal_suffixes, place_aliases=place_aliases)
-    if ka is None or kb is None:
-        return False, 0.0
-    return keys_match(ka, kb, threshold), name_similarity(ka, kb)
-
-
-# -- the same rules as engine expressions (for checks over whole tables) -------------------------
-def email_invalid_expr(col):
-    """ibis: a non-blank e-mail that breaks :data:`EMAIL_PATTERN` (trimmed, lower-cased)."""
-    e = col.strip().lower()
-    return e.notnull() & (e != "") & ~e.re_search(EMAIL_PATTERN)
-
-
-def phone_invalid_expr(col):
-    """ibis: a non-blank phone that :func:`phone_is_valid` rejects (same rules, without NFKC:
-    full-width digits count as invalid in the engine)."""
-    raw = col.strip()
-    d = raw.re_replace(r"[^0-9]", "")
-    intl = raw.startswith("+") | d.startswith("00")
-    mobile = d.re_search(r"^((00)?86)?1[3-9][0-9]{9}$")
-    landline = (~intl & d.re_search(r"^0[1-9][0-9]{8,10}$")) | (
-        intl & d.re_search(r"^(00)?86(0[1-9][0-9]{8,10}|[2-9][0-9]{8,10})$"))
-    other = intl & ~d.re_search(r"^(00)?86") & d.re_search(r"^(00)?[1-9][0-9]{7,14}$")
-    return raw.notnull() & (raw != "") & ~(mobile | landline | other)

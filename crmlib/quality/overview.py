@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlib.engine import report_day
 from crmlib.privacy import mask_pii
-from crmlib.quality.checks import all_issues, report_day
+from crmlib.quality.checks import all_issues
 from crmlib.quality.clusters import duplicate_clusters, suggested_merges
 from crmlib.quality.duplicates import all_duplicates
 from crmlib.quality.rejects import import_rejects
@@ -34,13 +35,32 @@ OVERVIEW_FILES: dict[str, str] = {
 def quality_overview(crm, *, as_of=None, threshold: float | None = None,
                      stale_days: int | None = None, sample: int = 5,
                      mask: bool = True) -> dict[str, pd.DataFrame]:
-    """All data-quality results for the whole company, keyed as :data:`OVERVIEW_FILES`.
+    """Return all data-quality results for the whole company, keyed as :data:`OVERVIEW_FILES`.
 
     ``duplicates`` holds the customer and contact pairs (phone and e-mail masked unless
     ``mask`` is False: the files are for review, the ids lead back to the records);
     ``suggested_merges`` is the file ``crm merge`` reads; ``missing`` ... ``rejects`` are the
-    checks' tidy frames (:data:`crmlib.quality.checks.ISSUE_COLUMNS`). Every frame's ``attrs``
-    holds ``as_of``.
+    checks' tidy frames (:data:`crmlib.quality.checks.ISSUE_COLUMNS`).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report day; default the data's last event date.
+    threshold : float, optional
+        Company-name similarity for duplicates (default 0.8).
+    stale_days : int, optional
+        Days without a touch that make a customer stale (default 180).
+    sample : int, default=5
+        Ids listed per rule.
+    mask : bool, default=True
+        Mask phones and e-mails in the duplicates.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Every frame's ``attrs`` holds ``as_of``.
     """
     day = report_day(crm, as_of)
     pairs = all_duplicates(crm, threshold=threshold)
@@ -63,8 +83,21 @@ def quality_overview(crm, *, as_of=None, threshold: float | None = None,
 
 
 def summary_text(frames: dict[str, pd.DataFrame], *, top: int = 15) -> str:
-    """A plain-text summary of :func:`quality_overview`: scores per table, the ``top``
-    issues with most rows, and the duplicates found."""
+    """Return a plain-text summary of :func:`quality_overview`.
+
+    Scores per table, the ``top`` issues with most rows, and the duplicates found.
+
+    Parameters
+    ----------
+    frames : dict of str to pandas.DataFrame
+        As :func:`quality_overview` returns.
+    top : int, default=15
+        Issues listed.
+
+    Returns
+    -------
+    str
+    """
     lines = []
     s = frames["scores_by_table"].copy()
     s["score"] = s["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")

@@ -37,7 +37,14 @@ def _reject_kind(reason) -> str:
 
 
 def import_rejects(crm, *, sample: int = 5) -> pd.DataFrame:
-    """Rows the imports rejected, by table, column and kind of reason.
+    """Return the rows the imports rejected, by table, column and kind of reason.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    sample : int, default=5
+        Rows listed per reason.
 
     Returns
     -------
@@ -78,9 +85,21 @@ def _count(crm, name) -> int:
 
 
 def reject_sample(crm, *, n: int = 20) -> pd.DataFrame:
-    """The first ``n`` rejected rows (by table, file, row): columns ``table_name``,
-    ``source_file``, ``row_number``, ``column_name``, ``value``, ``reason``. Empty when the
-    source has no rejects."""
+    """Return the first ``n`` rejected rows (by table, file, row).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    n : int, default=20
+        Rows returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table_name``, ``source_file``, ``row_number``, ``column_name``, ``value``,
+        ``reason``. Empty when the source has no rejects.
+    """
     cols = ["table_name", "source_file", "row_number", "column_name", "value", "reason"]
     if not crm.has(REJECTS_TABLE):
         return pd.DataFrame(columns=cols)

@@ -20,11 +20,17 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from crmlib.engine import count_if
+from crmlib.engine import count_if, report_day
 from crmlib.exceptions import ParamsError
-from crmlib.quality.checks import OWNER_OF, _build, _scoped, _stale_days, _tables, report_day
 from crmlib.quality.clusters import duplicate_clusters, suggested_merges
 from crmlib.quality.duplicates import all_duplicates
+from crmlib.quality.flags import (
+    OWNER_OF,
+    checked_tables,
+    flagged_table,
+    scoped_rows,
+    valid_stale_days,
+)
 from crmlib.scope import Scope
 
 __all__ = ["TABLE_SCORE_COLUMNS", "OWNER_SCORE_COLUMNS", "duplicate_rows", "quality_scores"]
@@ -35,10 +41,22 @@ _CHECKS = {"missing", "invalid", "orphan", "stale"}
 
 
 def duplicate_rows(crm, pairs: pd.DataFrame) -> dict[str, list[str]]:
-    """The ids that count as duplicates: per table, the records a merge would remove.
+    """Return the ids that count as duplicates: per table, the records a merge would remove.
 
-    Customers: the ``merge_id`` of :func:`~crmlib.quality.duplicates.suggested_merges`;
+    Customers: the ``merge_id`` of :func:`~crmlib.quality.clusters.suggested_merges`;
     contacts: every member of a duplicate cluster but its smallest id.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    pairs : pandas.DataFrame
+        Duplicate pairs (columns :data:`~crmlib.quality.duplicates.PAIR_COLUMNS`).
+
+    Returns
+    -------
+    dict of str to list of str
+        Table -> ids.
     """
     out = {"customers": [], "contacts": []}
     if pairs is None or pairs.empty:
@@ -97,22 +115,22 @@ def quality_scores(crm, *, by: str = "table", as_of=None, scope: Scope | None = 
         raise ParamsError(f"`by` {by!r} is not one of 'table', 'owner'; pass one of those.")
     scope = scope or Scope()
     day = report_day(crm, as_of)
-    days = _stale_days(stale_days)
+    days = valid_stale_days(stale_days)
     if duplicates is None:
         duplicates = all_duplicates(crm, threshold=threshold)
     dup = duplicate_rows(crm, duplicates)
     parts = []
-    for name in _tables(crm, scope):
+    for name in checked_tables(crm, scope):
         if by == "owner" and name not in OWNER_OF:
             continue  # employees, products ...: nobody's rows
-        t, flags = _build(crm, name, _CHECKS, day, days, None)
+        t, flags = flagged_table(crm, name, _CHECKS, day, days, None)
         cols = [f.expr for f in flags]
         if dup.get(name):
             ids = ibis.memtable(pd.DataFrame({"_dup": pd.Series(dup[name], dtype=object)}))
             t = t.left_join(ids, t._id == ids._dup)
             t = t.mutate(_flag_dup=t._dup.notnull())
             cols.append("_flag_dup")
-        t = _scoped(t, scope)
+        t = scoped_rows(t, scope)
         if cols:
             fail = t[cols[0]]
             for c in cols[1:]:

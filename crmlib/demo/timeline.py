@@ -49,19 +49,55 @@ _GROWN = np.concatenate([[0.0], np.cumsum(_SEASON * np.exp(GROWTH * _GRID[:-1] /
 
 
 def warp(t):
-    """Business time of calendar time ``t`` (both in days; linear outside the data's range)."""
+    """Return the business time of calendar time ``t`` (both in days; linear outside the range).
+
+    Parameters
+    ----------
+    t : float or numpy.ndarray
+        Days since the start of the data.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
     t = np.asarray(t, dtype=float)
     return np.where((t >= 0) & (t <= END), np.interp(t, _GRID, _BUSINESS), t)
 
 
 def unwarp(w):
-    """Calendar time of business time ``w`` (inverse of :func:`warp`)."""
+    """Return the calendar time of business time ``w`` (inverse of :func:`warp`).
+
+    Parameters
+    ----------
+    w : float or numpy.ndarray
+        Business time in days.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
     w = np.asarray(w, dtype=float)
     return np.where((w >= 0) & (w <= END), np.interp(w, _BUSINESS, _GRID), w)
 
 
 def sample_times(rng, n: int, lo=0.0, hi=END, *, growth: bool = True) -> np.ndarray:
-    """``n`` event times in ``[lo, hi)`` that follow the seasons (and the growth), in work hours."""
+    """Return ``n`` event times in ``[lo, hi)`` that follow the seasons (and the growth), in work hours.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random stream.
+    n : int
+        How many.
+    lo, hi : float
+        The range, in days.
+    growth : bool, default=True
+        Follow the business's growth too.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     curve = _GROWN if growth else _BUSINESS
     a, b = np.interp(lo, _GRID, curve), np.interp(hi, _GRID, curve)
     t = np.interp(rng.uniform(a, b, n), curve, _GRID)
@@ -69,13 +105,35 @@ def sample_times(rng, n: int, lo=0.0, hi=END, *, growth: bool = True) -> np.ndar
 
 
 def at_work(rng, t) -> np.ndarray:
-    """Move each time to a random moment of the working hours (08:30-19:00) of its day."""
+    """Move each time to a random moment of the working hours (08:30-19:00) of its day.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random stream.
+    t : numpy.ndarray
+        Times in days.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     t = np.asarray(t, dtype=float)
     return np.floor(t) + (8.5 + 10.5 * rng.beta(2.2, 2.2, t.shape)) / 24
 
 
 def day_of(t) -> np.ndarray:
-    """Midnight of the day of each time (a date)."""
+    """Return midnight of the day of each time (a date).
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times in days.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return np.floor(np.asarray(t, dtype=float))
 
 
@@ -83,7 +141,17 @@ _EPOCH = np.datetime64(START.date(), "s")
 
 
 def to_datetime(t) -> np.ndarray:
-    """Timestamps (``datetime64[us]``, to the second) of times ``t``; NaN becomes NaT."""
+    """Return timestamps (``datetime64[us]``, to the second) of times ``t``; NaN becomes NaT.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times in days.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     t = np.asarray(t, dtype=float)
     secs = np.floor(np.nan_to_num(t) * 86400.0 + 1e-6).astype(np.int64)
     out = (_EPOCH + secs.astype("timedelta64[s]")).astype("datetime64[us]")

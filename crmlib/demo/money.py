@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, group_starts, ids, money, rank_in_group, weighted
-from crmlib.data.demo.ownership import owner_at
-from crmlib.data.demo.sales import STATUSES
-from crmlib.data.demo.timeline import END, at_work, day_of, to_datetime
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, group_starts, ids, money, rank_in_group, weighted
+from crmlib.demo.ownership import owner_at
+from crmlib.demo.sales import STATUSES
+from crmlib.demo.timeline import END, at_work, day_of, to_datetime
 
 __all__ = ["payments", "payment_plans_frame", "payments_frame", "invoices_frame", "returns",
            "returns_frame", "visits_frame"]
@@ -50,7 +50,22 @@ def _instalments(rng, k) -> SimpleNamespace:
 
 
 def payments(rng, k, c) -> tuple[SimpleNamespace, SimpleNamespace]:
-    """Instalments and the payments made against them by the as-of day."""
+    """Draw instalments and the payments made against them by the as-of day.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+
+    Returns
+    -------
+    tuple of (types.SimpleNamespace, types.SimpleNamespace)
+        ``(plan, payments)``.
+    """
     plan = _instalments(rng, k)
     habit_of = weighted(rng, HABITS, c.n)
     habit = np.where(rng.random(plan.n) < 0.8, habit_of[k.cust[plan.contract]], PROMPT)
@@ -76,14 +91,40 @@ def payments(rng, k, c) -> tuple[SimpleNamespace, SimpleNamespace]:
 
 
 def payment_plans_frame(plan, k) -> pd.DataFrame:
-    """The ``payment_plans`` table."""
+    """Return the ``payment_plans`` table.
+
+    Parameters
+    ----------
+    plan : types.SimpleNamespace
+        The instalments (:func:`payments`).
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({"contract_id": k.id[plan.contract], "due_at": to_datetime(plan.due),
                          "amount": money(plan.cents),
                          "received_amount": money(np.rint(plan.received))})
 
 
 def payments_frame(p, k, c) -> pd.DataFrame:
-    """The ``payments`` table."""
+    """Return the ``payments`` table.
+
+    Parameters
+    ----------
+    p : types.SimpleNamespace
+        The payments (:func:`payments`).
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({
         "payment_id": p.id, "contract_id": k.id[p.contract], "paid_at": to_datetime(p.t),
         "amount": money(p.cents), "customer_id": c.id[k.cust[p.contract]],
@@ -92,7 +133,23 @@ def payments_frame(p, k, c) -> pd.DataFrame:
 
 
 def invoices_frame(rng, plan, p, k) -> pd.DataFrame:
-    """The ``invoices`` table: per instalment before it is due, or after each payment."""
+    """Return the ``invoices`` table: per instalment before it is due, or after each payment.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    plan : types.SimpleNamespace
+        The instalments (:func:`payments`).
+    p : types.SimpleNamespace
+        The payments (:func:`payments`).
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     mode = rng.choice(3, k.n, p=[0.55, 0.33, 0.12])  # 0 before due, 1 after payment, 2 never
     before = np.flatnonzero((mode[plan.contract] == 0) & (k.status[plan.contract] == 0))
     t_before = np.maximum(at_work(rng, plan.due[before] - rng.uniform(0, 7, len(before))),
@@ -116,7 +173,21 @@ def invoices_frame(rng, plan, p, k) -> pd.DataFrame:
 
 
 def returns(rng, k, cat) -> SimpleNamespace:
-    """Returned lines of approved contracts: part or all of the quantity, weeks after signing."""
+    """Draw returned lines of approved contracts: part or all of the quantity, weeks later.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    types.SimpleNamespace
+    """
     it = k.items
     rate = np.array([RETURN_RATE[x] for x in cat.category])[it.product]
     pick = np.flatnonzero((k.status[it.contract] == 0) & (rng.random(it.n) < rate))
@@ -133,7 +204,21 @@ def returns(rng, k, cat) -> SimpleNamespace:
 
 
 def returns_frame(r, k, cat) -> pd.DataFrame:
-    """The ``returns`` table."""
+    """Return the ``returns`` table.
+
+    Parameters
+    ----------
+    r : types.SimpleNamespace
+        The returns (:func:`returns`).
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     it = k.items
     return pd.DataFrame({
         "return_id": ids("R", r.n), "contract_id": k.id[it.contract[r.line]],
@@ -143,7 +228,27 @@ def returns_frame(r, k, cat) -> pd.DataFrame:
 
 
 def visits_frame(rng, k, c, s, cat, r) -> pd.DataFrame:
-    """The ``visits`` table: return visits to 30 % of approved contracts, scored 1..5."""
+    """Return the ``visits`` table: return visits to 30 % of approved contracts, scored 1..5.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+    r : types.SimpleNamespace
+        The returns (:func:`returns`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     con = np.flatnonzero((k.status == 0) & (rng.random(k.n) < 0.3))
     t = at_work(rng, k.t[con] + 20 + rng.gamma(2.0, 20.0, len(con)))
     con, t = con[t < END], t[t < END]

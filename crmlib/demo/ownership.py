@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo.common import choose
-from crmlib.data.demo.org import MANAGER, pick_owner
-from crmlib.data.demo.timeline import END, LAST, at_work, to_datetime, unwarp, warp
+from crmlib.demo.common import choose
+from crmlib.demo.org import MANAGER, pick_owner
+from crmlib.demo.timeline import END, LAST, at_work, to_datetime, unwarp, warp
 
 __all__ = ["owner_at", "events", "timeline", "owner_changes_frame", "REASONS"]
 
@@ -29,9 +29,21 @@ POOL_AFTER = 90.0  # days without follow-up before the pool rule reclaims a pros
 
 
 def events(rng, start, end, rate) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson events at ``rate`` per business day in windows ``[start, end)``, during work hours.
+    """Draw Poisson events at ``rate`` per business day in windows ``[start, end)``.
 
-    Returns ``(window, t)``: the window index of each event and its time, sorted by window.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    start, end : numpy.ndarray
+        The windows, in days.
+    rate : float or numpy.ndarray
+        Events per business day.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        ``(window, t)``: the window index of each event and its time, sorted by window.
     """
     start = np.asarray(start, dtype=float)
     end = np.clip(np.asarray(end, dtype=float), start, END)
@@ -44,10 +56,25 @@ def events(rng, start, end, rate) -> tuple[np.ndarray, np.ndarray]:
 
 
 def owner_at(c: SimpleNamespace, cust, t, *, previous: bool = False) -> np.ndarray:
-    """Owner (employee index) of customers ``cust`` at times ``t``; -1 while in the public pool.
+    """Return the owner (employee index) of customers ``cust`` at times ``t``; -1 in the pool.
 
     With ``previous``, a customer in the pool gives the owner it had before, or the team's
     manager when that owner has left by then (for work done on pool customers).
+
+    Parameters
+    ----------
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    cust : numpy.ndarray
+        Customer positions.
+    t : numpy.ndarray
+        Times, in days.
+    previous : bool, default=False
+        See above.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     o = c.owner0[cust]
     o = np.where(t >= c.t1[cust], c.o1[cust], o)  # NaN change times compare False
@@ -77,19 +104,35 @@ def _windows(rng, c, s, buying):
 
 
 def _work_on_last_day(t, open_ended) -> None:
-    """Make sure someone works on the as-of day (a Saturday), so that it is the last event day
-    even in a tiny data set: if nobody does, the latest follow-up in an open-ended window moves
-    there, at the same hour."""
+    """Make sure someone works on the as-of day (a Saturday), the last event day.
+
+    Even in a tiny data set: if nobody does, the latest follow-up in an open-ended window moves
+    there, at the same hour.
+    """
     if len(t) and t.max() < END - 1 and open_ended.any():
         i = np.flatnonzero(open_ended)[np.argmax(t[open_ended])]
         t[i] = END - 1 + t[i] % 1
 
 
 def timeline(rng, c: SimpleNamespace, s: SimpleNamespace) -> SimpleNamespace:
-    """Owner changes of every customer (sets ``t1, o1, why1, t2, o2`` on ``c``) and its follow-ups.
+    """Draw the owner changes of every customer and its follow-ups.
 
-    Needs ``c.first_t`` and ``c.last_t`` (first and last purchase, NaN for prospects). Returns the
-    customer follow-ups: ``cust``, ``t`` and ``employee``.
+    Sets ``t1, o1, why1, t2, o2`` on ``c``; needs ``c.first_t`` and ``c.last_t`` (first and last
+    purchase, NaN for prospects).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        The customer follow-ups: ``cust``, ``t`` and ``employee``.
     """
     buying = np.isfinite(c.first_t)
     c.owner0_left = s.left[c.owner0]
@@ -133,7 +176,19 @@ def timeline(rng, c: SimpleNamespace, s: SimpleNamespace) -> SimpleNamespace:
 
 
 def owner_changes_frame(c: SimpleNamespace, s: SimpleNamespace) -> pd.DataFrame:
-    """The ``owner_changes`` table: reassignments, moves into and out of the pool."""
+    """Return the ``owner_changes`` table: reassignments, moves into and out of the pool.
+
+    Parameters
+    ----------
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     one = np.flatnonzero(c.why1 >= 0)
     two = np.flatnonzero(np.isfinite(c.t2))
     emp = np.append(s.id, None)  # index -1 = nobody (the pool)

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, ids, join, pick
-from crmlib.data.demo.timeline import END, START
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, ids, join, pick
+from crmlib.demo.timeline import END, START
 
 __all__ = ["Stage", "DEMO_STAGES", "staff", "employees_frame", "pick_owner", "catalogue",
            "products_frame", "pipeline_stages_frame", "RETIRE_DAY"]
@@ -43,7 +43,12 @@ OPEN_STAGES = [s.stage for s in DEMO_STAGES if s.outcome == "open"]
 
 
 def pipeline_stages_frame() -> pd.DataFrame:
-    """The ``pipeline_stages`` table: :data:`DEMO_STAGES` in the pipeline ``default``."""
+    """Return the ``pipeline_stages`` table: :data:`DEMO_STAGES` in the pipeline ``default``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     df = pd.DataFrame(DEMO_STAGES)
     df.insert(0, "pipeline", "default")
     return df
@@ -55,6 +60,18 @@ def staff(rng, lines: int) -> SimpleNamespace:
     20..200 people (growing with the square root of ``lines``) in 3..6 teams: a director, one
     manager per team, group leads in teams of more than 14, and reps. A third of the reps join
     during the three years (growth), a tenth leave (``active`` false at the end).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random stream.
+    lines : int
+        The scale.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        One array per attribute of the employees.
     """
     n = int(np.clip(round(lines ** 0.5 / 4), 20, 200))
     n_teams = 3 if n < 40 else 4 if n < 80 else 5 if n < 140 else 6
@@ -86,7 +103,7 @@ def staff(rng, lines: int) -> SimpleNamespace:
 
 
 def _person_names(rng, teams, team) -> np.ndarray:
-    """Unique names: Chinese ones, and English ones in the Global Accounts team."""
+    """Draw unique names: Chinese ones, and English ones in the Global Accounts team."""
     english = np.array([teams[k] == "global" for k in team])
     names = person_names(rng, english)
     for _ in range(50):
@@ -98,9 +115,21 @@ def _person_names(rng, teams, team) -> np.ndarray:
 
 
 def person_names(rng, english, *, logins: bool = False):
-    """People's names: surname + one or two given characters, or "Emily Wang" when ``english``.
+    """Draw people's names: surname + one or two given characters, or "Emily Wang" when ``english``.
 
-    With ``logins``, also returns e-mail local parts such as ``wang.fang`` or ``emily.wang``.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random stream.
+    english : numpy.ndarray of bool
+        Per person: an English name.
+    logins : bool, default=False
+        Also return e-mail local parts such as ``wang.fang`` or ``emily.wang``.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        The names (and the local parts).
     """
     english = np.asarray(english, dtype=bool)
     n = len(english)
@@ -129,7 +158,17 @@ def person_names(rng, english, *, logins: bool = False):
 
 
 def employees_frame(s: SimpleNamespace) -> pd.DataFrame:
-    """The ``employees`` table."""
+    """Return the ``employees`` table.
+
+    Parameters
+    ----------
+    s : types.SimpleNamespace
+        The staff (:func:`staff`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     dept = [vocab.TEAMS[t][0] for t in s.teams]
     region = [vocab.TEAMS[t][1] for t in s.teams]
     director = s.role == DIRECTOR
@@ -145,10 +184,27 @@ def employees_frame(s: SimpleNamespace) -> pd.DataFrame:
 
 
 def pick_owner(rng, s: SimpleNamespace, team, t, *, staying: bool = False) -> np.ndarray:
-    """An employee of each row's ``team`` on staff at time ``t`` (weighted by their share of work).
+    """Return an employee of each row's ``team`` on staff at time ``t``, weighted by share of work.
 
-    With ``staying``, only people who never leave are picked (for moves late in the data).
     Falls back to the team's manager, who is always there.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random stream.
+    s : types.SimpleNamespace
+        The staff (:func:`staff`).
+    team : numpy.ndarray
+        Team per row.
+    t : numpy.ndarray
+        Time per row, in days.
+    staying : bool, default=False
+        Only people who never leave (for moves late in the data).
+
+    Returns
+    -------
+    numpy.ndarray
+        Employee ids.
     """
     team, t = np.asarray(team), np.maximum(np.asarray(t, dtype=float), 0.0)
     out = np.empty(len(team), dtype=np.int64)
@@ -181,9 +237,13 @@ _RETIRED = [  # (name, list price, typical quantity, popularity, successor)
 
 
 def catalogue() -> SimpleNamespace:
-    """The product catalogue: 6 categories, 30 products on sale and 5 withdrawn old versions.
+    """Return the product catalogue: 6 categories, 30 products on sale and 5 withdrawn old versions.
 
     ``successor`` maps a withdrawn product to the one that replaced it on :data:`RETIRE_DAY`.
+
+    Returns
+    -------
+    types.SimpleNamespace
     """
     rows = [(name, cat, series, price, qty, pop)
             for cat, series_map in vocab.PRODUCTS.items()
@@ -207,6 +267,16 @@ def catalogue() -> SimpleNamespace:
 
 
 def products_frame(c: SimpleNamespace) -> pd.DataFrame:
-    """The ``products`` table."""
+    """Return the ``products`` table.
+
+    Parameters
+    ----------
+    c : types.SimpleNamespace
+        The catalogue (:func:`catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({"product_id": c.id, "name": c.name, "category": c.category,
                          "series": c.series, "list_price": c.price, "active": c.active})

@@ -52,16 +52,16 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data import store
-from crmlib.data.demo import customers as _cu
-from crmlib.data.demo import engagement as _en
-from crmlib.data.demo import money as _mo
-from crmlib.data.demo import org as _org
-from crmlib.data.demo import ownership as _ow
-from crmlib.data.demo import sales as _sa
-from crmlib.data.demo.common import choose, stream
-from crmlib.data.demo.org import DEMO_STAGES, Stage
-from crmlib.data.demo.timeline import DEMO_AS_OF, day_of
 from crmlib.data.schema import LOAD_ORDER
+from crmlib.demo import customers as cu
+from crmlib.demo import engagement as en
+from crmlib.demo import money as mo
+from crmlib.demo import org
+from crmlib.demo import ownership as ow
+from crmlib.demo import sales as sa
+from crmlib.demo.common import choose, stream
+from crmlib.demo.org import DEMO_STAGES, Stage
+from crmlib.demo.timeline import DEMO_AS_OF, day_of
 
 __all__ = ["generate", "build_demo", "DEMO_AS_OF", "DEMO_STAGES", "Stage"]
 
@@ -107,7 +107,21 @@ def build_demo(path: str | os.PathLike, *, lines: int = 200_000, seed: int = 0,
     """Generate the demo CRM and write it to a new DuckDB file at ``path`` (atomically).
 
     The metadata table records ``generator``, ``seed``, ``lines`` and ``as_of``, and no time of
-    generation, so that the same arguments give the same database. Returns the path.
+    generation, so that the same arguments give the same database.
+
+    Parameters
+    ----------
+    path : str or path
+        The DuckDB file.
+    lines, seed : int
+        As for :func:`generate`.
+    progress : bool, default=True
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
     """
     with _bar(len(_STEPS) + 1, progress) as bar:
         frames = _generate(int(lines), int(seed), bar)
@@ -139,60 +153,60 @@ def _generate(lines: int, seed: int, bar) -> dict[str, pd.DataFrame]:
         bar.set_postfix_str(name)
         return stream(seed, name)
 
-    s = _org.staff(step("staff"), lines)
-    cat = _org.catalogue()
-    frames = {"employees": _org.employees_frame(s), "products": _org.products_frame(cat),
-              "pipeline_stages": _org.pipeline_stages_frame()}
-    c, p = _cu.customers(step("customers"), lines, s)
+    s = org.staff(step("staff"), lines)
+    cat = org.catalogue()
+    frames = {"employees": org.employees_frame(s), "products": org.products_frame(cat),
+              "pipeline_stages": org.pipeline_stages_frame()}
+    c, p = cu.customers(step("customers"), lines, s)
     c.first_t, c.last_t = np.full(c.n, np.nan), np.full(c.n, np.nan)
     np.fmin.at(c.first_t, p.cust, p.t)
     np.fmax.at(c.last_t, p.cust, p.t)
-    cust_fu = _ow.timeline(step("ownership"), c, s)
-    k = _sa.contracts(step("contracts"), p, c, s, cat)
+    cust_fu = ow.timeline(step("ownership"), c, s)
+    k = sa.contracts(step("contracts"), p, c, s, cat)
     del p
-    o, hist, opp_fu = _sa.opportunities(step("opportunities"), k, c, s, cat)
-    frames["stage_history"] = _sa.stage_history_frame(hist, o)
+    o, hist, opp_fu = sa.opportunities(step("opportunities"), k, c, s, cat)
+    frames["stage_history"] = sa.stage_history_frame(hist, o)
     del hist
-    frames["opportunities"] = _sa.opportunities_frame(o, c, s, cat)
-    frames["contracts"] = _sa.contracts_frame(k, c, s, cat)
-    frames["contract_lines"] = _sa.lines_frame(k, cat)
+    frames["opportunities"] = sa.opportunities_frame(o, c, s, cat)
+    frames["contracts"] = sa.contracts_frame(k, c, s, cat)
+    frames["contract_lines"] = sa.lines_frame(k, cat)
     frames.update(_after_sale(step("payments"), stream(seed, "targets"), k, c, s, cat))
     c.dealt_at = np.full(c.n, np.nan)
     ok = k.status == 0
     np.fmin.at(c.dealt_at, k.cust[ok], k.t[ok])
     del k, ok
     rng = step("leads")
-    lead, lead_fu = _en.leads(rng, c, s)
-    frames["leads"] = _en.leads_frame(lead, c, s)
-    frames["campaigns"] = _en.campaigns_frame(rng, lead)
-    act = _en.activities(step("activities"), c, s, o, lead, cust_fu, opp_fu, lead_fu)
+    lead, lead_fu = en.leads(rng, c, s)
+    frames["leads"] = en.leads_frame(lead, c, s)
+    frames["campaigns"] = en.campaigns_frame(rng, lead)
+    act = en.activities(step("activities"), c, s, o, lead, cust_fu, opp_fu, lead_fu)
     del cust_fu, opp_fu, lead_fu
-    frames["activities"] = _en.activities_frame(act, c, s, o, lead)
+    frames["activities"] = en.activities_frame(act, c, s, o, lead)
     del act, o, lead
     rng = step("customers_final")
     _finish_customers(rng, c, s)
-    frames["customers"] = _cu.customers_frame(c)
-    frames["contacts"] = _cu.contacts_frame(rng, c)
-    frames["owner_changes"] = _ow.owner_changes_frame(c, s)
+    frames["customers"] = cu.customers_frame(c)
+    frames["contacts"] = cu.contacts_frame(rng, c)
+    frames["owner_changes"] = ow.owner_changes_frame(c, s)
     bar.update()
     return {name: frames[name] for name in LOAD_ORDER}
 
 
 def _after_sale(rng, rng_targets, k, c, s, cat) -> dict[str, pd.DataFrame]:
     """Payment plans, payments, invoices, returns and visits of the contracts ``k``; targets."""
-    plan, pay = _mo.payments(rng, k, c)
-    ret = _mo.returns(rng, k, cat)
-    return {"payment_plans": _mo.payment_plans_frame(plan, k),
-            "payments": _mo.payments_frame(pay, k, c),
-            "invoices": _mo.invoices_frame(rng, plan, pay, k),
-            "returns": _mo.returns_frame(ret, k, cat),
-            "visits": _mo.visits_frame(rng, k, c, s, cat, ret),
-            "targets": _en.targets_frame(rng_targets, k, pay, c, s)}
+    plan, pay = mo.payments(rng, k, c)
+    ret = mo.returns(rng, k, cat)
+    return {"payment_plans": mo.payment_plans_frame(plan, k),
+            "payments": mo.payments_frame(pay, k, c),
+            "invoices": mo.invoices_frame(rng, plan, pay, k),
+            "returns": mo.returns_frame(ret, k, cat),
+            "visits": mo.visits_frame(rng, k, c, s, cat, ret),
+            "targets": en.targets_frame(rng_targets, k, pay, c, s)}
 
 
 def _finish_customers(rng, c, s) -> None:
     """Fields that depend on everything else: final owner, status and the next planned follow-up."""
-    owner = _ow.owner_at(c, np.arange(c.n), np.full(c.n, np.inf))
+    owner = ow.owner_at(c, np.arange(c.n), np.full(c.n, np.inf))
     c.owner_id = np.append(s.id, None)[owner]
     u = rng.random(c.n)
     prospect = np.isnan(c.first_t)

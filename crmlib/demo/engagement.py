@@ -13,12 +13,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import choose, ids, join, weighted
-from crmlib.data.demo.customers import company_names
-from crmlib.data.demo.org import LEAD, REP, pick_owner
-from crmlib.data.demo.ownership import events
-from crmlib.data.demo.timeline import (
+from crmlib.demo import vocab
+from crmlib.demo.common import choose, ids, join, weighted
+from crmlib.demo.names import company_names
+from crmlib.demo.org import LEAD, REP, pick_owner
+from crmlib.demo.ownership import events
+from crmlib.demo.timeline import (
     DEMO_AS_OF,
     END,
     N_DAYS,
@@ -38,7 +38,22 @@ ENTITIES = ["customer", "opportunity", "lead"]
 
 
 def leads(rng, c, s) -> tuple[SimpleNamespace, SimpleNamespace]:
-    """Leads (sorted by creation) and their follow-ups by the lead's owner."""
+    """Draw leads (sorted by creation) and their follow-ups by the lead's owner.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    tuple of (types.SimpleNamespace, types.SimpleNamespace)
+        ``(lead, follow_ups)``.
+    """
     conv = np.flatnonzero(~c.legacy & ~c.duplicate & (c.created >= 3) & (rng.random(c.n) < 0.55))
     conv_t = np.clip(at_work(rng, c.created[conv] - rng.uniform(0.5, 40, len(conv))), 0.36,
                      c.created[conv] - 0.01)
@@ -81,7 +96,21 @@ def leads(rng, c, s) -> tuple[SimpleNamespace, SimpleNamespace]:
 
 
 def leads_frame(lead, c, s) -> pd.DataFrame:
-    """The ``leads`` table."""
+    """Return the ``leads`` table.
+
+    Parameters
+    ----------
+    lead : types.SimpleNamespace
+        The leads (:func:`crmlib.demo.engagement.leads`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     emp = np.append(s.id, None)
     return pd.DataFrame({
         "lead_id": lead.id, "created_at": to_datetime(lead.t),
@@ -108,7 +137,19 @@ def _quarters():
 
 
 def campaigns_frame(rng, lead) -> pd.DataFrame:
-    """The ``campaigns`` table: spend per paid source and quarter, in line with its leads."""
+    """Return the ``campaigns`` table: spend per paid source and quarter, in line with leads.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    lead : types.SimpleNamespace
+        The leads (:func:`crmlib.demo.engagement.leads`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     start, end, label = _quarters()
     q = np.searchsorted(start, lead.t, side="right") - 1
     cpl = np.array([v[2] for v in vocab.SOURCES.values()])
@@ -125,9 +166,28 @@ def campaigns_frame(rng, lead) -> pd.DataFrame:
 
 
 def activities(rng, c, s, o, lead, cust_fu, opp_fu, lead_fu) -> SimpleNamespace:
-    """The activity log: follow-ups on customers, deals and leads, sign-ins and other work.
+    """Draw the activity log: follow-ups on customers, deals and leads, sign-ins and other work.
 
     Sets ``c.last_followup``: the last customer follow-up (kind ``follow_up``) of each customer.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    o : types.SimpleNamespace
+        The opportunities (:func:`crmlib.demo.sales.opportunities`).
+    lead : types.SimpleNamespace
+        The leads (:func:`crmlib.demo.engagement.leads`).
+    cust_fu, opp_fu, lead_fu : types.SimpleNamespace
+        Follow-ups of customers, deals and leads.
+
+    Returns
+    -------
+    types.SimpleNamespace
     """
     n1, n2 = cust_fu.n, opp_fu.n
     a = SimpleNamespace(
@@ -158,7 +218,25 @@ def activities(rng, c, s, o, lead, cust_fu, opp_fu, lead_fu) -> SimpleNamespace:
 
 
 def activities_frame(a, c, s, o, lead) -> pd.DataFrame:
-    """The ``activities`` table."""
+    """Return the ``activities`` table.
+
+    Parameters
+    ----------
+    a : types.SimpleNamespace
+        The activities (:func:`activities`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    o : types.SimpleNamespace
+        The opportunities (:func:`crmlib.demo.sales.opportunities`).
+    lead : types.SimpleNamespace
+        The leads (:func:`crmlib.demo.engagement.leads`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     cust_id = np.append(c.id, None)
     entity_id = np.empty(a.n, dtype=object)
     for k, ids_ in enumerate((c.id, o.id, lead.id)):
@@ -192,10 +270,27 @@ def _target(rng, actual, mask, unit) -> np.ndarray:
 
 
 def targets_frame(rng, k, p, c, s) -> pd.DataFrame:
-    """The ``targets`` table: monthly contract, payment and new-customer targets per rep and team.
+    """Return the ``targets`` table: monthly contract, payment and new-customer targets.
 
-    Reps and group leads get targets for the months they are on staff all month; teams for every
-    month. About 6 % of the targets are missing (never set).
+    Per rep and team. Reps and group leads get targets for the months they are on staff all
+    month; teams for every month. About 6 % of the targets are missing (never set).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    p : types.SimpleNamespace
+        The payments (:func:`crmlib.demo.money.payments`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     months = pd.date_range(START, DEMO_AS_OF, freq="MS")
     m0 = (months - START).days.to_numpy().astype(float)
@@ -226,11 +321,13 @@ def targets_frame(rng, k, p, c, s) -> pd.DataFrame:
 
 
 def _plan_rest_of_year(df: pd.DataFrame) -> pd.DataFrame:
-    """Targets for the months after the data up to December, as a CRM holds a year's plan:
-    for every owner with a target in the last month, the same month a year earlier times the
+    """Plan targets for the months after the data up to December, as a CRM holds a year's plan.
+
+    For every owner with a target in the last month, the same month a year earlier times the
     metric's growth (the last 12 months' targets over the 12 before), else the mean of its last
     three targets; rounded like the others. Deterministic, so the targets up to the data's
-    last month are unchanged."""
+    last month are unchanged.
+    """
     last = pd.Timestamp(df["month"].max())
     future = pd.date_range(last + pd.DateOffset(months=1), f"{last.year}-12-01", freq="MS")
     if future.empty:

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import (
+from crmlib.demo import vocab
+from crmlib.demo.common import (
     cents,
     choose,
     group_starts,
@@ -28,9 +28,9 @@ from crmlib.data.demo.common import (
     rank_in_group,
     weighted,
 )
-from crmlib.data.demo.org import DEMO_STAGES, RETIRE_DAY
-from crmlib.data.demo.ownership import events, owner_at
-from crmlib.data.demo.timeline import END, N_DAYS, at_work, day_of, sample_times, to_datetime
+from crmlib.demo.org import DEMO_STAGES, RETIRE_DAY
+from crmlib.demo.ownership import events, owner_at
+from crmlib.demo.timeline import END, N_DAYS, at_work, day_of, sample_times, to_datetime
 
 __all__ = ["contracts", "contracts_frame", "lines_frame", "opportunities", "opportunities_frame",
            "stage_history_frame", "STATUSES"]
@@ -76,7 +76,25 @@ def _lines(rng, k, c, cat) -> SimpleNamespace:
 
 
 def contracts(rng, p, c, s, cat) -> SimpleNamespace:
-    """Contracts from the purchase plan ``p`` (time-ordered), with their lines in ``.items``."""
+    """Draw contracts from the purchase plan ``p`` (time-ordered), with their lines in ``.items``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    p : types.SimpleNamespace
+        The purchases (:func:`crmlib.demo.customers.customers`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    types.SimpleNamespace
+    """
     k = SimpleNamespace(n=p.n, cust=p.cust, t=p.t, first=p.first, lines=p.lines)
     k.id = ids("HT", k.n)
     k.owner = owner_at(c, k.cust, k.t, previous=True)
@@ -92,7 +110,23 @@ def contracts(rng, p, c, s, cat) -> SimpleNamespace:
 
 
 def contracts_frame(k, c, s, cat) -> pd.DataFrame:
-    """The ``contracts`` table."""
+    """Return the ``contracts`` table.
+
+    Parameters
+    ----------
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     cust = c.name_pa.take(pa.array(k.cust))
     english = pa.array(c.english[k.cust])
     series = pick(cat.series, k.product)
@@ -107,7 +141,19 @@ def contracts_frame(k, c, s, cat) -> pd.DataFrame:
 
 
 def lines_frame(k, cat) -> pd.DataFrame:
-    """The ``contract_lines`` table."""
+    """Return the ``contract_lines`` table.
+
+    Parameters
+    ----------
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     it = k.items
     return pd.DataFrame({
         "contract_id": k.id[it.contract], "product_id": cat.id[it.product], "quantity": it.quantity,
@@ -156,7 +202,7 @@ def _paths(rng, k, c) -> SimpleNamespace:
 
 
 def _customer_for(rng, c, t) -> np.ndarray:
-    """A customer existing at each time ``t``: 60 % among those created in the 150 days before."""
+    """Pick a customer existing at each time ``t``: 60 % among those created 150 days before."""
     hi = np.searchsorted(c.created, t)
     lo = np.where(rng.random(len(t)) < 0.6, np.searchsorted(c.created, t - 150), 0)
     lo = np.where(lo >= hi, 0, lo)
@@ -193,7 +239,26 @@ def _stages(rng, o) -> SimpleNamespace:
 
 
 def opportunities(rng, k, c, s, cat) -> tuple[SimpleNamespace, SimpleNamespace, SimpleNamespace]:
-    """Deals (sorted by creation, linked to their contracts), their stage history and follow-ups."""
+    """Draw deals (sorted by creation, linked to their contracts), stage history and follow-ups.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    k : types.SimpleNamespace
+        The contracts (:func:`crmlib.demo.sales.contracts`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    tuple of three types.SimpleNamespace
+        ``(o, h, follow_ups)``.
+    """
     o = _paths(rng, k, c)
     order = np.argsort(o.created, kind="stable")
     for name in ("contract", "cust", "created", "close", "final", "reached", "amount"):
@@ -228,7 +293,23 @@ def opportunities(rng, k, c, s, cat) -> tuple[SimpleNamespace, SimpleNamespace, 
 
 
 def opportunities_frame(o, c, s, cat) -> pd.DataFrame:
-    """The ``opportunities`` table."""
+    """Return the ``opportunities`` table.
+
+    Parameters
+    ----------
+    o : types.SimpleNamespace
+        The opportunities (:func:`crmlib.demo.sales.opportunities`).
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+    cat : types.SimpleNamespace
+        The catalogue (:func:`crmlib.demo.org.catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     outcome = np.array([st.outcome for st in DEMO_STAGES], dtype=object)
     return pd.DataFrame({
         "opportunity_id": o.id, "owner_id": s.id[o.owner],
@@ -241,7 +322,19 @@ def opportunities_frame(o, c, s, cat) -> pd.DataFrame:
 
 
 def stage_history_frame(h, o) -> pd.DataFrame:
-    """The ``stage_history`` table."""
+    """Return the ``stage_history`` table.
+
+    Parameters
+    ----------
+    h : types.SimpleNamespace
+        The stage history (:func:`opportunities`).
+    o : types.SimpleNamespace
+        The opportunities (:func:`crmlib.demo.sales.opportunities`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({"opportunity_id": o.id[h.opp],
                          "stage": choose([st.stage for st in DEMO_STAGES], h.stage),
                          "entered_at": to_datetime(h.t)})

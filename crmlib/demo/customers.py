@@ -17,23 +17,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.demo import vocab
-from crmlib.data.demo.common import (
+from crmlib.demo import vocab
+from crmlib.demo.common import (
     as_arrow,
     choose,
     group_starts,
     ids,
     join,
-    pick,
     rank_in_group,
     stack,
     take,
     weighted,
 )
-from crmlib.data.demo.org import person_names, pick_owner
-from crmlib.data.demo.timeline import END, LAST, at_work, sample_times, to_datetime, unwarp, warp
+from crmlib.demo.names import CITIES, CN_LEGAL_FORMS, EN_LEGAL_FORMS, company_names, mobiles
+from crmlib.demo.org import person_names, pick_owner
+from crmlib.demo.timeline import END, LAST, at_work, sample_times, to_datetime, unwarp, warp
 
-__all__ = ["customers", "customers_frame", "contacts_frame", "mobiles", "company_names"]
+__all__ = ["customers", "customers_frame", "contacts_frame", "near_duplicates"]
 
 LEGACY_SHARE = 0.10  # of customers: accounts created before the go-live
 LEGACY_DAYS = 3 * 365
@@ -42,19 +42,11 @@ LEVELS = ["A", "B", "C"]
 DUPLICATE_SHARE = 0.005
 SIZE_SIGMA = 1.2  # spread of customer sizes (log scale): order values, hence the Pareto share
 REPEATED_PRODUCT = 0.045  # share of drawn lines dropped as a product repeated on a contract
-_CITIES = [city for r in vocab.REGIONS.values() for cs in r.values() for city in cs]
 _PROVINCE_OF = [p for r in vocab.REGIONS.values() for p, cs in r.items() for _ in cs]
-_CITY_EN = [en for _, _, en in vocab.GLOBAL_CITIES]
-_EN_INDEX = np.array([next((i for i, g in enumerate(vocab.GLOBAL_CITIES) if g[1] == city), 0)
-                      for city in _CITIES])
-_CN_WORDS = np.array([v[1] for v in vocab.INDUSTRIES.values()], dtype=object)
-_EN_WORDS = np.array([v[2] for v in vocab.INDUSTRIES.values()], dtype=object)
-_CN_LEGAL = [x[0] for x in vocab.CN_LEGAL]
-_EN_LEGAL = [x[0] for x in vocab.EN_LEGAL]
 # a legal form at the end of a name; a Chinese name as city, rest, legal form
-_LEGAL_RE = "(" + "|".join(sorted(_CN_LEGAL + _EN_LEGAL, key=len, reverse=True)) \
+_LEGAL_RE = "(" + "|".join(sorted(CN_LEGAL_FORMS + EN_LEGAL_FORMS, key=len, reverse=True)) \
     .replace(".", r"\.") + ")$"
-_REORDER_RE = "^(" + "|".join(sorted({x[:-1] for x in _CITIES}, key=len, reverse=True)) \
+_REORDER_RE = "^(" + "|".join(sorted({x[:-1] for x in CITIES}, key=len, reverse=True)) \
     + ")(.+?)((股份|集团)?有限公司)$"
 
 
@@ -102,7 +94,7 @@ def _plan(rng, lines: int, share) -> tuple[SimpleNamespace, np.ndarray]:
 
 
 def _purchase_times(rng, c: SimpleNamespace) -> np.ndarray:
-    """Times of every contract, customer after customer: the first, then the repeats in order.
+    """Return the times of every contract, customer after customer: first, then repeats.
 
     The repeats of a customer are the first ``repeats`` of ``arrivals`` uniform points over the rest
     of the data's business time (their order statistics, drawn without drawing all points).
@@ -134,69 +126,17 @@ def _places(rng, c: SimpleNamespace, teams) -> None:
     for k, team in enumerate(teams):
         rows = np.flatnonzero(c.team == k)
         if team == "global":
-            cities = [_CITIES.index(city) for _, city, _ in vocab.GLOBAL_CITIES]
+            cities = [CITIES.index(city) for _, city, _ in vocab.GLOBAL_CITIES]
             w = np.array([.35, .25, .2, .1, .1])
         else:
             region = vocab.REGIONS[vocab.TEAMS[team][1]]
             pairs = [(city, 2.0 if i == 0 else 1.0)  # the capital is busier
                      for cs in region.values() for i, city in enumerate(cs)]
-            cities = [_CITIES.index(city) for city, _ in pairs]
+            cities = [CITIES.index(city) for city, _ in pairs]
             w = np.array([p[1] for p in pairs])
         c.city_code[rows] = np.array(cities)[rng.choice(len(cities), len(rows), p=w / w.sum())]
     c.province = choose(_PROVINCE_OF, c.city_code)
-    c.city = choose(_CITIES, c.city_code)
-
-
-def company_names(rng, c: SimpleNamespace, rows) -> None:
-    """Company names (Chinese, or English for Global Accounts) and e-mail domains for ``rows``.
-
-    Needs ``industry``, ``city_code`` and ``english``; sets ``name``, ``domain`` and ``legal``.
-    """
-    rows = np.asarray(rows)
-    english = c.english[rows]
-    for make, r in ((_english_names, rows[english]), (_chinese_names, rows[~english])):
-        c.name[r], c.domain[r], c.legal[r] = make(rng, c.industry[r], c.city_code[r])
-
-
-def _chinese_names(rng, industry, city):
-    """Like 杭州明达科技有限公司: city, a two- or three-character brand, trade, legal form."""
-    n = len(industry)
-    b1, b2 = rng.integers(0, len(vocab.BRAND_1), n), rng.integers(0, len(vocab.BRAND_2), n)
-    b3 = np.where(rng.random(n) < 0.3, rng.integers(0, len(vocab.BRAND_3), n), len(vocab.BRAND_3))
-    parts = [(vocab.BRAND_1, b1), (vocab.BRAND_2, b2), (vocab.BRAND_3 + [("", "")], b3)]
-    brand = join(*(pick([x[0] for x in v], i) for v, i in parts), arrow=True)
-    pinyin = join(*(pick([x[1] for x in v], i) for v, i in parts), arrow=True)
-    per = _CN_WORDS.shape[1]
-    word = pick(_CN_WORDS.ravel(), industry * per + rng.integers(0, per, n))
-    legal = weighted(rng, vocab.CN_LEGAL, n)
-    name = join(pick([x[:-1] for x in _CITIES], city), brand, word, pick(_CN_LEGAL, legal))
-    domain = join(pinyin, pick([".com", ".com.cn", ".cn"], rng.choice(3, n, p=[.5, .35, .15])))
-    return name, domain, choose(_CN_LEGAL, legal)
-
-
-def _english_names(rng, industry, city):
-    """Like "Northwind Asia Pacific Logistics (Shanghai) Co., Ltd."."""
-    n = len(industry)
-    brand = join(pick(vocab.EN_PREFIX, rng.integers(0, len(vocab.EN_PREFIX), n)),
-                 pick(vocab.EN_SUFFIX, rng.integers(0, len(vocab.EN_SUFFIX), n)), arrow=True)
-    middle = pick([f" {m}" if m else "" for m in vocab.EN_MIDDLE],
-                  rng.integers(0, len(vocab.EN_MIDDLE), n))
-    per = _EN_WORDS.shape[1]
-    word = pick([f" {w}" for w in _EN_WORDS.ravel()], industry * per + rng.integers(0, per, n))
-    where = pick([""] + [f" ({x})" for x in _CITY_EN],
-                 np.where(rng.random(n) < 0.5, 1 + _EN_INDEX[city], 0))
-    legal = weighted(rng, vocab.EN_LEGAL, n)
-    name = join(brand, middle, word, where, pick([f" {x}" for x in _EN_LEGAL], legal))
-    domain = join(pc.utf8_lower(brand), ".com")
-    return name, domain, choose(_EN_LEGAL, legal)
-
-
-def mobiles(rng, n: int) -> np.ndarray:
-    """``n`` 11-digit Chinese mobile numbers (13x / 15x / 18x)."""
-    prefixes = np.array(vocab.MOBILE_PREFIXES, dtype=np.int64)
-    prefix = prefixes[rng.integers(0, len(prefixes), n)]
-    num = prefix * 100_000_000 + rng.integers(0, 100_000_000, n)
-    return pa.array(num).cast(pa.string()).to_numpy(zero_copy_only=False)
+    c.city = choose(CITIES, c.city_code)
 
 
 def _describe(rng, c: SimpleNamespace, teams) -> None:
@@ -223,11 +163,24 @@ def _describe(rng, c: SimpleNamespace, teams) -> None:
     c.email[rng.random(c.n) < 0.12] = None
 
 
-def _duplicates(rng, c: SimpleNamespace) -> SimpleNamespace:
-    """About 0.5 % near-duplicates of existing customers, entered again later by someone else.
+def near_duplicates(rng, c: SimpleNamespace) -> SimpleNamespace:
+    """Return about 0.5 % near-duplicates of customers ``c``, entered again later by another.
 
     Same phone (mostly) or e-mail, and the name written differently: another legal form, brackets
-    around the city, full-width brackets, upper case, or no legal form at all.
+    around the city, full-width brackets, upper case, or no legal form at all. The sources are
+    the first draw of ``rng``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The customers' random stream.
+    c : types.SimpleNamespace
+        The customers drawn so far (one array per attribute).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        The duplicates, in the same form.
     """
     src = np.flatnonzero(rng.random(c.n) < DUPLICATE_SHARE)
     d = take(c, src)
@@ -268,10 +221,22 @@ def _duplicates(rng, c: SimpleNamespace) -> SimpleNamespace:
 
 
 def customers(rng, lines: int, s: SimpleNamespace) -> tuple[SimpleNamespace, SimpleNamespace]:
-    """Customers (sorted by creation, with ids and first owners) and their purchases.
+    """Draw customers (sorted by creation, with ids and first owners) and their purchases.
 
-    Returns ``(c, p)``: ``p`` holds one row per contract-to-be, in time order: ``cust`` (index into
-    ``c``), ``first`` (the customer's first purchase), ``t`` and ``lines`` (its number of lines).
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    lines : int
+        The scale: about how many contract lines.
+    s : types.SimpleNamespace
+        The staff (:func:`crmlib.demo.org.staff`).
+
+    Returns
+    -------
+    tuple of (types.SimpleNamespace, types.SimpleNamespace)
+        ``(c, p)``: ``p`` holds one row per contract-to-be, in time order: ``cust`` (index into
+        ``c``), ``first`` (the customer's first purchase), ``t`` and ``lines`` (its number of lines).
     """
     share = np.array([vocab.TEAMS[t][2] for t in s.teams])
     c, k = _plan(rng, lines, share / share.sum())
@@ -280,7 +245,7 @@ def customers(rng, lines: int, s: SimpleNamespace) -> tuple[SimpleNamespace, Sim
     first = rank_in_group(c.n_contracts) == 0
     first &= np.repeat(c.n_contracts > c.repeats, c.n_contracts)
     _describe(rng, c, s.teams)
-    c = stack(c, _duplicates(rng, c))
+    c = stack(c, near_duplicates(rng, c))
     order = np.argsort(c.created, kind="stable")
     c = take(c, order)
     new_index = np.empty(c.n, dtype=np.int64)
@@ -295,7 +260,17 @@ def customers(rng, lines: int, s: SimpleNamespace) -> tuple[SimpleNamespace, Sim
 
 
 def customers_frame(c: SimpleNamespace) -> pd.DataFrame:
-    """The ``customers`` table from the customer arrays and the fields set by later builders."""
+    """Return the ``customers`` table from the customer arrays and the fields set later.
+
+    Parameters
+    ----------
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame({
         "customer_id": c.id, "name": c.name, "created_at": to_datetime(c.created),
         "owner_id": c.owner_id, "industry": choose(list(vocab.INDUSTRIES), c.industry),
@@ -308,7 +283,19 @@ def customers_frame(c: SimpleNamespace) -> pd.DataFrame:
 
 
 def contacts_frame(rng, c: SimpleNamespace) -> pd.DataFrame:
-    """The ``contacts`` table: 1-4 people per customer (more at big ones), owned as the customer."""
+    """Return the ``contacts`` table: 1-4 people per customer (more at big ones), owned as it.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The builder's random stream.
+    c : types.SimpleNamespace
+        The customers (:func:`crmlib.demo.customers.customers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     n_per = 1 + np.minimum(rng.poisson(0.4 + 0.5 * (c.level == 0)), 3)
     row = np.repeat(np.arange(c.n), n_per)
     nth = rank_in_group(n_per)
