@@ -1,7 +1,7 @@
 """After-sale (售后): orders and returns per period, refund rate by reason, the time from sale
 to return, and customers or products whose return rate is unusually high.
 
-Definitions (../shared/reference/metrics.md "Leads and after-sale"; by product, see
+Definitions (docs/metrics.md "Leads and after-sale"; by product, see
 :func:`crmlib.metrics.product_returns`, which this module does not repeat):
 
 - **Orders.** Effective contracts (status approved, or none) signed in the period
@@ -48,8 +48,10 @@ from crmlib.engine import (
     bucket_expr,
     count_if,
     effective,
+    end_of,
     in_period,
     report_day,
+    unavailable,
     with_defaults,
 )
 from crmlib.exceptions import ParamsError
@@ -70,12 +72,6 @@ REASON_COLUMNS = ["reason", "kind", "returns", "returned_amount", "share", "refu
 DELAY_COLUMNS = ["bucket", "min_days", "max_days", "returns", "returned_amount", "share"]
 UNUSUAL_COLUMNS = ["orders", "returned_orders", "return_rate", "expected_rate", "limit",
                    "z_score", "sold_amount", "returned_amount", "eligible", "unusual"]
-
-
-def _unavailable(columns, table: str, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    df.attrs.update(available=False, missing_table=table, **attrs)
-    return df
 
 
 def _orders(crm: CRM, p, scope: Scope | None) -> ibis.Table:
@@ -164,7 +160,7 @@ def returns_by_reason(crm: CRM, *, period, scope: Scope | None = None,
         raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
     p = as_period(crm, period)
     if not crm.has("returns"):
-        return _unavailable(REASON_COLUMNS, "returns", period=str(p))
+        return unavailable(REASON_COLUMNS, "returns", dtype="float64", period=str(p))
     r = _returns(crm, p, scope)
     v = r.reason.cast("string").strip()
     r = r.mutate(_reason=ibis.ifelse(v == "", ibis.null("string"), v))
@@ -240,7 +236,7 @@ def return_delays(crm: CRM, *, period, scope: Scope | None = None,
     p = as_period(crm, period)
     labels = _bin_labels(RETURN_DAY_BINS if bins is None else bins)
     if not crm.has("returns"):
-        return _unavailable(DELAY_COLUMNS, "returns", period=str(p))
+        return unavailable(DELAY_COLUMNS, "returns", dtype="float64", period=str(p))
     r = _returns(crm, p, scope)
     r = r.mutate(_days=r.returned_at.date().delta(r.signed_at.date(), unit="day"))
     b = ibis.literal(-1)
@@ -322,8 +318,8 @@ def unusual_return_rates(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     needed = ("returns",) + (("contract_lines",) if by == "product" else ())
     missing = next((t for t in needed if not crm.has(t)), None)
     if missing is not None:
-        return _unavailable(cols, missing, by=by, period=str(p))
-    end = ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
+        return unavailable(cols, missing, dtype="float64", by=by, period=str(p))
+    end = ibis.literal(end_of(day).to_pydatetime())
     c = _orders(crm, p, scope)
     c = c.filter(c.signed_at < end)  # a period running past as_of: orders signed by then
     r = crm.table("returns")

@@ -1,6 +1,6 @@
 """The dashboard's sales brief (销售简报) and data summary (数据汇总).
 
-Definitions (../shared/reference/metrics.md): every figure counts records whose event date falls
+Definitions (docs/metrics.md): every figure counts records whose event date falls
 in the period (customers, contacts and opportunities by ``created_at``, contracts by
 ``signed_at``, payments by ``paid_at``, follow-ups by ``at``), credited to the record's owner
 (follow-ups to their writer; payments to the owner of their contract). Money and contract counts
@@ -23,7 +23,9 @@ from crmlib.engine import (
     bucketed,
     counted,
     effective,
+    end_of,
     live,
+    report_day,
     window_aggregate,
     windows_of,
 )
@@ -127,9 +129,9 @@ def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
       was received on each (never below 0 per plan).
     """
     scope = scope or Scope()
-    as_of = pd.Timestamp(as_of).normalize()
+    as_of = report_day(crm, as_of)
     period = as_period(crm, period, as_of=as_of)
-    end_of_today = (as_of + pd.Timedelta(days=1)).to_pydatetime()
+    end_of_today = end_of(as_of).to_pydatetime()
     start, end = period.start.to_pydatetime(), period.end.to_pydatetime()
     out: dict[str, float] = {}
 

@@ -1,7 +1,7 @@
 """Customers (员工客户分析): new and dealt customers, conversion, public pool, deal cycle,
 satisfaction.
 
-Definitions (../shared/reference/metrics.md, Wukong BI 3B):
+Definitions (docs/metrics.md, Wukong BI 3B):
 
 - **Customers counted.** Customers whose ``created_at`` falls in the period, credited to their
   current owner (``owner_id``). Deleted customers (``status`` deleted) are left out everywhere
@@ -44,7 +44,17 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, bucket_expr, count_if, effective, in_period
+from crmlib.engine import (
+    as_period,
+    bucket_expr,
+    count_if,
+    effective,
+    end_of,
+    in_period,
+    live,
+    report_day,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -63,31 +73,10 @@ _SCORES = (1, 2, 3, 4, 5)
 
 
 # -- helpers --------------------------------------------------------------------------------
-def _as_of(crm: CRM, as_of) -> pd.Timestamp:
-    return (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
-
-
-def _end_of(as_of: pd.Timestamp):
-    """Exclusive upper bound of the day ``as_of``."""
-    return (as_of + pd.Timedelta(days=1)).to_pydatetime()
-
-
-def _customers(crm: CRM) -> ibis.Table:
-    """Customers that are not deleted."""
-    c = crm.table("customers")
-    return c.filter(c.status.isnull() | (c.status != "deleted"))
-
-
 def _cohort(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
     """Customers created in ``p`` (not deleted), scoped by owner."""
-    c = _customers(crm)
+    c = live(crm.table("customers"))
     return (scope or Scope()).filter(c.filter(in_period(c.created_at, p)), "owner_id")
-
-
-def _unavailable(columns, table: str) -> pd.DataFrame:
-    df = pd.DataFrame(columns=list(columns))
-    df.attrs.update(available=False, missing_table=table)
-    return df
 
 
 def _check(value: str, allowed, name: str) -> None:
@@ -130,11 +119,11 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
     last event date.
     """
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
     c = _cohort(crm, p, scope)
     c = c.mutate(_bucket=bucket_expr(c.created_at, p),
-                 _dealt=ibis.ifelse(c.dealt_at.notnull() & (c.dealt_at < _end_of(as_of)), 1, 0))
+                 _dealt=ibis.ifelse(c.dealt_at.notnull() & (c.dealt_at < end_of(as_of).to_pydatetime()), 1, 0))
     df = c.group_by("_bucket").aggregate(new_customers=c.count(), dealt=c._dealt.sum()
                                          ).execute()
     df["_bucket"] = pd.to_datetime(df["_bucket"])
@@ -154,10 +143,10 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
     when they have no new customer); customers without owner (the public pool, company scope
     only) form a last row with an empty ``employee_id``.
     """
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
     c = _cohort(crm, p, scope)
-    dealt = ibis.ifelse(c.dealt_at.notnull() & (c.dealt_at < _end_of(as_of)), 1, 0)
+    dealt = ibis.ifelse(c.dealt_at.notnull() & (c.dealt_at < end_of(as_of).to_pydatetime()), 1, 0)
     df = c.group_by(employee_id=c.owner_id).aggregate(new_customers=c.count(),
                                                       dealt=dealt.sum()).execute()
     out = _with_employees(crm, df, scope, ["new_customers", "dealt"])
@@ -170,7 +159,7 @@ def _moves(crm: CRM, p: Period) -> ibis.Table:
     """Pool moves in ``p`` of customers that are not deleted."""
     oc = crm.table("owner_changes")
     oc = oc.filter(in_period(oc.changed_at, p) & oc.reason.isin(["pool_in", "pool_out"]))
-    return oc.semi_join(_customers(crm).select("customer_id"), "customer_id")
+    return oc.semi_join(live(crm.table("customers")).select("customer_id"), "customer_id")
 
 
 def _credited(oc: ibis.Table, scope: Scope | None) -> ibis.Table:
@@ -189,7 +178,7 @@ def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     scope). Empty when the data has no ``owner_changes`` (``attrs["available"]`` False).
     """
     if not crm.has("owner_changes"):
-        return _unavailable(["bucket", "pool_in", "pool_out"], "owner_changes")
+        return unavailable(["bucket", "pool_in", "pool_out"], "owner_changes")
     p = as_period(crm, period)
     oc = _credited(_moves(crm, p), scope)
     oc = oc.mutate(_bucket=bucket_expr(oc.changed_at, p))
@@ -215,7 +204,7 @@ def pool_by_employee(crm: CRM, *, period, scope: Scope | None = None) -> pd.Data
     """
     cols = ["employee_id", "name", "team", "pool_in", "pool_out"]
     if not crm.has("owner_changes"):
-        return _unavailable(cols, "owner_changes")
+        return unavailable(cols, "owner_changes")
     p = as_period(crm, period)
     oc = _credited(_moves(crm, p), scope)
     df = oc.group_by("employee_id").aggregate(
@@ -247,12 +236,12 @@ def pool_age(crm: CRM, *, as_of=None, bins=POOL_AGE_BINS) -> pd.DataFrame:
         raise ParamsError(f"`bins` {bins!r} must be increasing, distinct day counts >= 0.")
     labels = _bin_labels(bins)
     if not crm.has("owner_changes"):
-        df = _unavailable(["age", "customers"], "owner_changes")
+        df = unavailable(["age", "customers"], "owner_changes")
         df.attrs.update(size=math.nan, median_days=math.nan, mean_days=math.nan)
         return df
-    as_of = _as_of(crm, as_of)
-    end = _end_of(as_of)
-    c = _customers(crm)
+    as_of = report_day(crm, as_of)
+    end = end_of(as_of).to_pydatetime()
+    c = live(crm.table("customers"))
     pool = c.filter(c.owner_id.isnull() & (c.created_at < end)).select("customer_id",
                                                                        "created_at")
     oc = crm.table("owner_changes")
@@ -346,10 +335,10 @@ def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
     _check(by, CYCLE_BY, "by")
     if top_n is not None and int(top_n) < 1:
         raise ParamsError(f"`top_n` {top_n!r} must be at least 1 (or None for every group).")
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
     c = _cohort(crm, p, scope)
-    c = c.filter(c.dealt_at.notnull() & (c.dealt_at < _end_of(as_of)))
+    c = c.filter(c.dealt_at.notnull() & (c.dealt_at < end_of(as_of).to_pydatetime()))
     c = c.mutate(_days=ibis.greatest(c.dealt_at.date().delta(c.created_at.date(), unit="day"),
                                      0))
 
@@ -382,7 +371,7 @@ def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
         return _order(df, "province", "dealt")[["province", *stats]]
     cols = ["product_id", "name", *stats]
     if not crm.has("contract_lines"):
-        return _unavailable(cols, "contract_lines")
+        return unavailable(cols, "contract_lines")
     j = c.select("customer_id", "_days").inner_join(_first_contract_products(crm),
                                                     "customer_id")
     df = _group_stats(j, "product_id", top_n, aggs)
@@ -417,7 +406,7 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
     key_cols = ["employee_id", "name", "team"] if by == "employee" else ["product_id", "name"]
     stats = ["visits", *[f"score_{s}" for s in _SCORES], "mean_score", "share_4_5"]
     if not crm.has("visits"):
-        return _unavailable([*key_cols, *stats], "visits")
+        return unavailable([*key_cols, *stats], "visits")
     p = as_period(crm, period)
     v = crm.table("visits")
     v = (scope or Scope()).filter(v.filter(in_period(v.visited_at, p)), "employee_id")
@@ -473,10 +462,10 @@ def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     ``owner_changes``), ``cust_pool_size`` and ``cust_pool_median_days`` (the pool now,
     company-wide, NaN without ``owner_changes``). Definitions as in the functions above.
     """
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
     c = _cohort(crm, p, scope)
-    dealt = c.dealt_at.notnull() & (c.dealt_at < _end_of(as_of))
+    dealt = c.dealt_at.notnull() & (c.dealt_at < end_of(as_of).to_pydatetime())
     days = ibis.greatest(c.dealt_at.date().delta(c.created_at.date(), unit="day"), 0)
     days = ibis.ifelse(dealt, days, ibis.null())
     r = c.aggregate(n=c.count(), d=count_if(dealt), mean=days.mean(),

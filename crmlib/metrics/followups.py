@@ -1,6 +1,6 @@
 """Follow-ups and the forgotten-customers reminder (客户遗忘提醒).
 
-Definitions (../shared/reference/metrics.md):
+Definitions (docs/metrics.md):
 
 - A customer's last follow-up is the latest follow-up activity (``activities.kind ==
   "follow_up"``) on or before ``as_of``, or the customer's own ``last_followup_at`` when that is
@@ -28,7 +28,16 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, bucketed, in_period
+from crmlib.engine import (
+    as_period,
+    bucketed,
+    count_if,
+    end_of,
+    in_period,
+    is_available,
+    report_day,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -41,16 +50,6 @@ __all__ = ["FORGOTTEN_DAYS", "TODO_COLUMNS", "last_followups", "forgotten_custom
 FORGOTTEN_DAYS = (7, 15, 30, 90, 180)
 
 
-def _ones(cond):
-    """1 where ``cond`` holds, else 0 (PostgreSQL cannot cast a boolean to bigint)."""
-    return ibis.ifelse(cond, 1, 0)
-
-
-def _as_of(as_of) -> tuple[pd.Timestamp, object]:
-    day = pd.Timestamp(as_of).normalize()
-    return day, (day + pd.Timedelta(days=1)).to_pydatetime()
-
-
 def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table:
     """Open customers in scope with their last follow-up as of ``as_of`` (an ibis expression).
 
@@ -59,7 +58,8 @@ def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table
     ``as_of``) and ``overdue`` (a planned contact before ``as_of`` with no follow-up since).
     Open = created by ``as_of``, not dealt by then, not deleted, with an owner.
     """
-    day, end = _as_of(as_of)
+    day = report_day(crm, as_of)
+    end = end_of(day).to_pydatetime()
     c = crm.table("customers")
     c = c.filter((c.created_at < end) & c.owner_id.notnull()
                  & (c.dealt_at.isnull() | (c.dealt_at >= end))
@@ -124,8 +124,8 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
     and ``kind`` (``forgotten`` / ``overdue``), in one query.
     """
     t = last_followups(crm, as_of=as_of, scope=scope)
-    aggs = {f"d{n}": _ones(t.days_since > int(n)).sum() for n in thresholds}
-    aggs["overdue"] = _ones(t.overdue).sum()
+    aggs = {f"d{n}": count_if(t.days_since > int(n)) for n in thresholds}
+    aggs["overdue"] = count_if(t.overdue)
     row = t.aggregate(**aggs).execute().iloc[0].fillna(0)
     rows = [{"kind": "forgotten", "days": int(n), "customers": int(row[f"d{n}"])}
             for n in thresholds]
@@ -152,12 +152,6 @@ def missing_followup_data(crm: CRM) -> str | None:
         return None
     c = crm.table("customers")
     return None if int(c.last_followup_at.count().execute()) else "activities"
-
-
-def _unavailable(columns: dict[str, str], table: str) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
-    df.attrs.update(available=False, missing_table=table)
-    return df
 
 
 def _followups(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
@@ -216,7 +210,7 @@ def followup_activity(crm: CRM, *, period, scope: Scope | None = None,
         raise ParamsError(f"`by` {by!r} must be one of {', '.join(BY)}.")
     p = as_period(crm, period)
     if not crm.has("activities"):
-        return _unavailable(_ACTIVITY_COLUMNS[by], "activities")
+        return unavailable(_ACTIVITY_COLUMNS[by], "activities")
     a = _followups(crm, p, scope)
     if by == "bucket":
         df = bucketed(a, "at", p, distinct="customer_id").rename(columns={"distinct": "customers"})
@@ -261,7 +255,7 @@ def followups_by_channel(crm: CRM, *, period, scope: Scope | None = None) -> pd.
     p = as_period(crm, period)
     cols = {"channel": "object", "count": "int64", "customers": "int64", "share": "float64"}
     if not crm.has("activities"):
-        return _unavailable(cols, "activities")
+        return unavailable(cols, "activities")
     a = _followups(crm, p, scope)
     ch = a.channel.strip()
     a = a.mutate(_channel=ibis.ifelse(ch.isnull() | (ch == ""), UNKNOWN_CHANNEL, ch))
@@ -302,12 +296,13 @@ def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
         Empty with ``attrs["available"]`` False when the data has no ``activities`` table.
     """
     p = as_period(crm, period, as_of=as_of)
-    day, end = _as_of(as_of)
+    day = report_day(crm, as_of)
+    end = end_of(day).to_pydatetime()
     cols = {"customer_id": "object", "name": "object", "owner_id": "object",
             "owner_name": "object", "created_at": "datetime64[ns]", "days_waiting": "int64",
             "phone": "object", "email": "object"}
     if not crm.has("activities"):
-        return _unavailable(cols, "activities")
+        return unavailable(cols, "activities")
     c = crm.table("customers")
     c = c.filter(in_period(c.created_at, p) & (c.created_at < end)
                  & (c.status.isnull() | (c.status != "deleted"))
@@ -336,7 +331,7 @@ def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
     thresholds = _thresholds(thresholds)
     absent = missing_followup_data(crm)
     if absent is not None:
-        return _unavailable({"kind": "object", "days": "object", "customers": "int64"}, absent)
+        return unavailable({"kind": "object", "days": "object", "customers": "int64"}, absent)
     df = forgotten_counts(crm, as_of=as_of, scope=scope, thresholds=thresholds)
     df.attrs.update(available=True, missing_table=None)
     return df
@@ -399,7 +394,7 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
         raise ValueError(f"`days` must be 0 or more, got {days}.")
     absent = missing_followup_data(crm)
     if absent is not None:
-        return _unavailable({c: "object" for c in TODO_COLUMNS}, absent)
+        return unavailable({c: "object" for c in TODO_COLUMNS}, absent)
     t = last_followups(crm, as_of=as_of, scope=scope)
     t = t.mutate(forgotten=t.days_since > int(days))
     t = t.filter(t.forgotten | t.overdue)
@@ -407,16 +402,16 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
     t = t.left_join(c, t.customer_id == c._cid)
     names = _owner_names(crm)
     t = t.left_join(names, t.owner_id == names._emp)
-    order = [ibis.desc(_ones(t.overdue)),
+    order = [ibis.desc(ibis.ifelse(t.overdue, 1, 0)),
              ibis.ifelse(t.overdue, t.next_followup_at, ibis.null()).asc(),
              ibis.desc(t.days_since), t.customer_id.asc()]
     t = t.mutate(owner_name=t.owner_name.fill_null(t.owner_id),
                  position=(ibis.row_number().over(group_by=t.owner_id, order_by=order) + 1)
                  .cast("int64"),
                  owner_total=t.count().over(group_by=t.owner_id).cast("int64"),
-                 owner_forgotten=_ones(t.forgotten).sum().over(group_by=t.owner_id)
+                 owner_forgotten=count_if(t.forgotten).over(group_by=t.owner_id)
                  .cast("int64"),
-                 owner_overdue=_ones(t.overdue).sum().over(group_by=t.owner_id)
+                 owner_overdue=count_if(t.overdue).over(group_by=t.owner_id)
                  .cast("int64"))
     if top is not None:
         t = t.filter(t.position <= int(top))
@@ -442,8 +437,7 @@ def followup_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
     out["followups"] = float(total.get("count", math.nan))
     out["customers_followed_up"] = float(total.get("customers", math.nan))
     new = new_not_followed_up(crm, period=period, as_of=as_of, scope=scope)
-    out["new_customers_not_followed_up"] = float(len(new)) if new.attrs["available"] \
-        else math.nan
+    out["new_customers_not_followed_up"] = float(len(new)) if is_available(new) else math.nan
     fc = forgotten_overview(crm, as_of=as_of, scope=scope, thresholds=[days])
     out["forgotten"] = float(fc["customers"].iloc[0]) if len(fc) else math.nan
     out["overdue"] = float(fc["customers"].iloc[-1]) if len(fc) else math.nan

@@ -1,6 +1,6 @@
 """Leaderboards (排行榜): employees ranked by one figure over a period, with target completion.
 
-Definitions (../shared/reference/metrics.md, Wukong BI 3G and the dashboard ranking card 3A):
+Definitions (docs/metrics.md, Wukong BI 3G and the dashboard ranking card 3A):
 
 - **Values.** Records whose event date falls in the period, credited to the record's owner
   (``owner_id``; follow-ups to their writer ``employee_id``; payments to the owner of their
@@ -31,7 +31,16 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, check_known, count_if, effective, in_period, live
+from crmlib.engine import (
+    as_period,
+    check_known,
+    count_if,
+    effective,
+    in_period,
+    live,
+    target_rows,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope, resolve_scope
@@ -127,11 +136,7 @@ def _targets(crm: CRM, metric: str, p: Period) -> pd.DataFrame:
     name = TARGET_METRICS.get(metric)
     if name is None or not crm.has("targets"):
         return pd.DataFrame(columns=["employee_id", "target"])
-    first = p.start.replace(day=1).date()
-    last = p.last_day.date()
-    tg = crm.table("targets")
-    tg = tg.filter((tg.owner_type == "employee") & (tg.metric == name)
-                   & (tg.month >= ibis.literal(first)) & (tg.month <= ibis.literal(last)))
+    tg = target_rows(crm, name, p, owner_type="employee")
     return tg.group_by(employee_id=tg.owner_id).aggregate(target=tg.value.sum()).execute()
 
 
@@ -160,13 +165,10 @@ def _board(crm: CRM, metric: str, p: Period, scope: Scope, always=()) -> pd.Data
 
 
 def _empty(metric: str, table: str | None) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "target", "completion")
-                                    else "int64" if c in ("rank", "missing") else "object")
-                       for c in COLUMNS})
-    df.attrs.update(metric=metric, kind=LEADERBOARD_METRICS[metric][1], available=False,
-                    missing_table=table)
-    return df
-
+    return unavailable({c: "float64" if c in ("value", "target", "completion")
+                        else "int64" if c in ("rank", "missing") else "object"
+                        for c in COLUMNS}, table,
+                       metric=metric, kind=LEADERBOARD_METRICS[metric][1])
 
 def leaderboard(crm: CRM, *, metric: str, period, scope: Scope | None = None,
                 top: int | None = None) -> pd.DataFrame:

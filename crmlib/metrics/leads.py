@@ -1,7 +1,7 @@
 """Leads and channels (线索分析): leads by source and period, cohort conversion with confidence
 intervals, days to convert, and cost per lead and per converted customer.
 
-Definitions (../shared/reference/metrics.md "Leads and after-sale"):
+Definitions (docs/metrics.md "Leads and after-sale"):
 
 - **Which leads.** Leads created in the period (``created_at``; first day included, end
   excluded) whose owner (``owner_id``) is in the scope; the company scope also counts unassigned
@@ -53,7 +53,10 @@ from crmlib.engine import (
     bucketed,
     check_known,
     count_if,
+    end_of,
     in_period,
+    report_day,
+    unavailable,
     with_defaults,
 )
 from crmlib.exceptions import ParamsError
@@ -109,14 +112,6 @@ def _check_top(top) -> None:
         raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
 
 
-def _day(crm: CRM, as_of) -> pd.Timestamp:
-    return (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
-
-
-def _end(day: pd.Timestamp):
-    return ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
-
-
 def leads_dated(crm: CRM) -> bool:
     """Whether the leads carry real creation dates (False when every lead has the same
     ``created_at``, the constant a mapping gives a source without dates, or there is none)."""
@@ -127,7 +122,8 @@ def leads_dated(crm: CRM) -> bool:
 
 def converted_by(t: ibis.Table, day: pd.Timestamp):
     """Engine-side: lead converted on or before ``day`` (status alone when it has no date)."""
-    dated = t.converted_at.notnull() & (t.converted_at < _end(day))
+    end = ibis.literal(end_of(day).to_pydatetime())
+    dated = t.converted_at.notnull() & (t.converted_at < end)
     return dated | (t.converted_at.isnull() & (t.status == "converted"))
 
 
@@ -136,17 +132,12 @@ def _clean(col):
     return ibis.ifelse(v == "", ibis.null("string"), v)
 
 
-def _unavailable(columns, reason: str, table: str | None = None, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    df.attrs.update(available=False, reason=reason, missing_table=table, **attrs)
-    return df
-
-
 def _cohort(crm: CRM, p, day: pd.Timestamp, scope: Scope | None, dated: bool) -> ibis.Table:
     t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
     if dated:
         return t.filter(in_period(t.created_at, p))
-    return t.filter(t.created_at < _end(day))  # undated: every lead created up to as_of
+    # undated: every lead created up to as_of
+    return t.filter(t.created_at < ibis.literal(end_of(day).to_pydatetime()))
 
 
 def _config(conversion_config) -> dict:
@@ -210,8 +201,8 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     cfg = _config(conversion_config)
     p = as_period(crm, period, as_of=as_of)
     if not crm.has("leads"):
-        return _unavailable(CONVERSION_COLUMNS, "missing_table", "leads", by=by, period=str(p))
-    day = _day(crm, as_of)
+        return unavailable(CONVERSION_COLUMNS, "leads", dtype="float64", by=by, period=str(p))
+    day = report_day(crm, as_of)
     dated = leads_dated(crm)
     t = _cohort(crm, p, day, scope, dated)
     g = t.mutate(_v=_clean(t[column]), _conv=converted_by(t, day))
@@ -276,10 +267,11 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
     p = as_period(crm, period, as_of=as_of)
     cols = ["bucket", "leads", "converted", "conversion_rate"]
     if not crm.has("leads"):
-        return _unavailable(cols, "missing_table", "leads", period=str(p), bucket=p.bucket)
+        return unavailable(cols, "leads", dtype="float64", period=str(p), bucket=p.bucket)
     if not leads_dated(crm):
-        return _unavailable(cols, "undated", period=str(p), bucket=p.bucket, dated=False)
-    day = _day(crm, as_of)
+        return unavailable(cols, None, reason="undated", dtype="float64",
+                           period=str(p), bucket=p.bucket, dated=False)
+    day = report_day(crm, as_of)
     t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
     t = t.mutate(_conv=ibis.ifelse(converted_by(t, day), 1, 0))
     df = bucketed(t, "created_at", p, amount="_conv").rename(
@@ -317,10 +309,11 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     _check_top(top)
     p = as_period(crm, period, as_of=as_of)
     if not crm.has("leads"):
-        return _unavailable(DAYS_COLUMNS, "missing_table", "leads", by=by, period=str(p))
+        return unavailable(DAYS_COLUMNS, "leads", dtype="float64", by=by, period=str(p))
     if not leads_dated(crm):
-        return _unavailable(DAYS_COLUMNS, "undated", by=by, period=str(p), dated=False)
-    day = _day(crm, as_of)
+        return unavailable(DAYS_COLUMNS, None, reason="undated", dtype="float64",
+                           by=by, period=str(p), dated=False)
+    day = report_day(crm, as_of)
     t = _cohort(crm, p, day, scope, True)
     t = t.filter(converted_by(t, day))
     raw = t.converted_at.date().delta(t.created_at.date(), unit="day")
@@ -384,10 +377,10 @@ def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
     p = as_period(crm, period, as_of=as_of)
     missing = next((n for n in ("leads", "campaigns") if not crm.has(n)), None)
     if missing is not None:
-        return _unavailable(COST_COLUMNS, "missing_table", missing, period=str(p))
+        return unavailable(COST_COLUMNS, missing, dtype="float64", period=str(p))
     if not leads_dated(crm):
-        return _unavailable(COST_COLUMNS, "undated", period=str(p), dated=False)
-    day = _day(crm, as_of)
+        return unavailable(COST_COLUMNS, None, reason="undated", dtype="float64", period=str(p), dated=False)
+    day = report_day(crm, as_of)
     c = crm.table("campaigns")
     start = c.started_at.fill_null(c.ended_at).date()
     end = c.ended_at.fill_null(c.started_at).date()

@@ -1,6 +1,6 @@
 """Customer lifecycle stages (客户生命周期): potential, new, active, dormant, churned.
 
-Definitions (../shared/reference/metrics.md, "Customer value"; thresholds in
+Definitions (docs/metrics.md, "Customer value"; thresholds in
 :data:`LIFECYCLE_CONFIG`, overridable with ``lifecycle_config``):
 
 - **Which customers.** Live customers (not deleted) created on or before ``as_of`` (day
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import check_choice, crosstab, live, report_day, two_dates
+from crmlib.engine import check_choice, crosstab, end_of, live, report_day, two_dates
 from crmlib.exceptions import ParamsError
 from crmlib.metrics.rfm_scores import purchase_days
 from crmlib.scope import Scope
@@ -110,7 +110,7 @@ def _p_alive(p_alive) -> pd.Series | None:
 
 def _query(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> pd.DataFrame:
     c = (scope or Scope()).filter(live(crm.table("customers")), "owner_id")
-    c = c.filter(c.created_at < ibis.literal((as_of + pd.Timedelta(days=1)).to_pydatetime()))
+    c = c.filter(c.created_at < ibis.literal(end_of(as_of).to_pydatetime()))
     d = purchase_days(crm, as_of=as_of, scope=scope)
     a = d.group_by("customer_id").aggregate(_first=d.day.min(), _last=d.day.max(),
                                             _n=d.count())

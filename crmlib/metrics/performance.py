@@ -1,6 +1,6 @@
 """Employee performance (员工业绩分析): monthly figures, contract summary, invoices vs payments.
 
-Definitions (../shared/reference/metrics.md, "Performance and products"):
+Definitions (docs/metrics.md, "Performance and products"):
 
 - Contracts count and sum when effective (status approved, or no status), by ``signed_at``;
   payments when effective, by ``paid_at``; invoices when effective, by ``issued_at``. Credit goes
@@ -28,7 +28,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, count_if, effective, in_period
+from crmlib.engine import as_period, count_if, effective, end_of, in_period, report_day
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period, change
 from crmlib.scope import Scope
@@ -48,10 +48,6 @@ def _check_by(by, allowed=_BY) -> None:
     if by not in allowed:
         raise ParamsError(f"`by` {by!r} is not supported; use one of "
                           f"{', '.join(repr(b) for b in allowed)}.")
-
-
-def _as_of(crm: CRM, as_of) -> pd.Timestamp:
-    return (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
 
 
 def _literal(ts: pd.Timestamp):
@@ -165,7 +161,7 @@ def monthly_performance(crm: CRM, *, period, scope: Scope | None = None, by: str
     """
     _check_by(by)
     scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     period = as_period(crm, period, as_of=as_of)
     months = _months(period, as_of)
     lo = months[0] - pd.DateOffset(months=12)
@@ -305,12 +301,12 @@ def contract_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     """
     _check_by(by)
     scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     period = as_period(crm, period, as_of=as_of)
     con = _period_contracts(crm, period, scope).select("contract_id", "owner_id", "amount")
     has_payments = crm.has("payments")
     if has_payments:
-        paid = _per_contract_sum(crm, "payments", "paid_at", as_of + pd.Timedelta(days=1))
+        paid = _per_contract_sum(crm, "payments", "paid_at", end_of(as_of))
         j = con.left_join(paid, "contract_id")
         p = j.payments.fill_null(0.0)
         per = j.select("contract_id", "owner_id", "amount", paid=p,
@@ -372,9 +368,9 @@ def invoice_payment_gaps(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     """
     _check_by(by)
     scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     period = as_period(crm, period, as_of=as_of)
-    end = as_of + pd.Timedelta(days=1)
+    end = end_of(as_of)
     con = _period_contracts(crm, period, scope).select(
         "contract_id", "name", "customer_id", "owner_id", "signed_at", "amount")
     nan = ibis.null().cast("float64")

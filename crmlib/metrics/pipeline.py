@@ -1,7 +1,7 @@
 """Pipeline forecast (销售预测): stage-probability calibration, the pipeline-weighted forecast by
 forecast category, and forecast vs target for this quarter and this year.
 
-Definitions (../shared/reference/metrics.md, "Funnel and opportunities" and "Targets"):
+Definitions (docs/metrics.md, "Funnel and opportunities" and "Targets"):
 
 - **Open pipeline**: opportunities open at the end of ``as_of`` in the stage they were in then
   (as :func:`crmlib.metrics.expected_revenue`); invalid ones excluded; credit to ``owner_id``.
@@ -41,24 +41,31 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, count_if, effective, in_period, with_defaults
-from crmlib.exceptions import ParamsError
-from crmlib.metrics.funnel import (
-    FUNNEL_OUTCOMES,
-    _as_of,
-    _end_of,
-    _furthest,
-    _keyed,
-    _keys,
-    _open_at,
-    _opps,
-    _ratio,
-    _stages_expr,
-    _sum_or_nan,
-    _unavailable,
-    stage_table,
+from crmlib.engine import (
+    as_period,
+    count_if,
+    effective,
+    end_of,
+    furthest_stage,
+    group_keys,
+    in_period,
+    is_available,
+    missing_table_of,
+    open_at,
+    open_weighted,
+    ratio,
+    report_day,
+    scope_target,
+    scope_target_months,
+    scoped_opportunities,
+    stage_lookup,
+    sum_or_nan,
+    unavailable,
+    with_defaults,
+    with_key,
 )
-from crmlib.metrics.opportunities import _open_weighted, _target, _target_months
+from crmlib.exceptions import ParamsError
+from crmlib.metrics.funnel import FUNNEL_OUTCOMES, stage_table
 from crmlib.period import resolve_period
 from crmlib.scope import Scope
 
@@ -156,25 +163,25 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
     """
     for table in ("opportunities", "pipeline_stages"):
         if not crm.has(table):
-            return _unavailable(_CAL_COLS, table)
+            return unavailable(_CAL_COLS, table)
     if not 0 < confidence < 1:
         raise ParamsError(f"`confidence` {confidence!r} must lie strictly between 0 and 1 "
                           "(e.g. 0.95).")
-    as_of = _as_of(crm, as_of)
-    end = _end_of(as_of).to_pydatetime()
+    as_of = report_day(crm, as_of)
+    end = end_of(as_of).to_pydatetime()
     stages = stage_table(crm, probabilities=probabilities)
     funnel = stages[stages["outcome"].isin(FUNNEL_OUTCOMES)]
     open_ = funnel[funnel["outcome"] == "open"].copy()
-    o = _opps(crm, scope)
+    o = scoped_opportunities(crm, scope)
     done = o.filter((o.created_at.isnull() | (o.created_at < end))
                     & o.outcome.isin(["won", "lost"])
                     & (o.closed_at.isnull() | (o.closed_at < end)))
-    live = _open_at(crm, as_of, scope)
+    live = open_at(crm, as_of, scope)
     deals = done.select(*_union_cols(done, done.stage, done.outcome)).union(
         live.select(*_union_cols(live, live._stage_at, ibis.literal("open"))))
     if period is not None:
         deals = deals.filter(in_period(deals.created_at, as_period(crm, period, as_of=as_of)))
-    far = _furthest(crm, deals, _stages_expr(funnel), stage="_known", before=end,
+    far = furthest_stage(crm, deals, stage_lookup(funnel), stage="_known", before=end,
                     keep=("_state",))
     open_["_first"] = open_.groupby("pipeline")["stage_order"].transform("min")
     sto = ibis.memtable(open_[["pipeline", "stage", "stage_order", "_first"]].rename(columns={
@@ -190,7 +197,7 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
     for c in ("reached", "closed", "won"):
         df[c] = df[c].fillna(0).astype("int64")
     df["lost"] = df["closed"] - df["won"]
-    df["learned"] = _ratio(df["won"], df["closed"]).to_numpy()
+    df["learned"] = ratio(df["won"], df["closed"]).to_numpy()
     df["ci_low"], df["ci_high"] = _wilson(df["won"], df["closed"], confidence)
     df["difference"] = df["learned"] - df["configured"]
     df = df[_CAL_COLS].reset_index(drop=True)
@@ -269,15 +276,15 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
     cats = _categories(categories_config)
     cols = [by, "category", *_FC_AGGS]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     stages, source = _stage_probabilities(crm, probabilities, as_of=as_of, scope=scope)
-    j = _open_weighted(crm, as_of, scope, stages)
+    j = open_weighted(crm, as_of, scope, stages)
     j = j.mutate(_cat=ibis.cases((j._sprob >= cats["commit"], "commit"),
                                  (j._sprob >= cats["best_case"], "best_case"),
                                  else_="pipeline"))
-    j = _keyed(crm, j, "team", None, None) if by == "team" else j.mutate(_key=j._month)
+    j = with_key(crm, j, "team", None, None) if by == "team" else j.mutate(_key=j._month)
     month = as_of.to_period("M").to_timestamp().to_pydatetime()
     agg = j.group_by("_key", "_cat").aggregate(
         count=j.count(), amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
@@ -291,7 +298,7 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
         if agg["_key"].isna().any():
             keys = pd.concat([keys, pd.Series([pd.NaT])], ignore_index=True)
     else:
-        keys = _keys(crm, "team", scope, None)
+        keys = group_keys(crm, "team", scope, None)
         if agg["_key"].isna().any():
             keys = pd.concat([keys, pd.Series([None], dtype="object")], ignore_index=True)
     grid = pd.MultiIndex.from_product([keys, CATEGORIES], names=["_key", "_cat"]).to_frame(
@@ -301,7 +308,7 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
         if c not in ("amount", "weighted"):
             df[c] = df[c].fillna(0).astype("int64")
     df["weighted"] = df["weighted"].astype("float64").fillna(0.0)
-    df["amount"] = _sum_or_nan(df)
+    df["amount"] = sum_or_nan(df)
     df = df.rename(columns={"_key": by, "_cat": "category"})[cols]
     df.attrs.update(as_of=as_of, probabilities=source, categories=cats, by=by)
     return df
@@ -317,13 +324,13 @@ def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["count", "commit", "best_case", "pipeline", "weighted", "missing_amount",
             "missing_probability", "overdue", "no_close_date"]
-    if forecast.attrs.get("not_available"):
-        return _unavailable(cols, forecast.attrs["not_available"])
+    if not is_available(forecast):
+        return unavailable(cols, missing_table_of(forecast))
     f = forecast.assign(amount=forecast["amount"].fillna(0.0))
     row = f[[c for c in cols if c in f]].sum().to_dict()
     for i, name in enumerate(CATEGORIES):  # commit, + best case, + pipeline
         part = f[f["category"].isin(CATEGORIES[:i + 1])][["amount", "count", "missing_amount"]]
-        row[name] = float(_sum_or_nan(part.sum().to_frame().T).iloc[0])
+        row[name] = float(sum_or_nan(part.sum().to_frame().T).iloc[0])
     return pd.DataFrame([row], columns=cols).astype({c: "int64" for c in cols[5:] + ["count"]})
 
 
@@ -367,7 +374,7 @@ def _groups(crm: CRM, scope: Scope, by) -> list[tuple]:
         return [(None, scope, scope.value if scope.kind != "company" else "total")]
     e = crm.table("employees").select("employee_id", "team").execute()
     out = []
-    for team in _keys(crm, "team", scope, None):
+    for team in group_keys(crm, "team", scope, None):
         members = set(e.loc[e["team"] == team, "employee_id"])
         ids = members if scope.employee_ids is None else members & set(scope.employee_ids)
         s = (Scope("team", team, tuple(sorted(members))) if ids == members
@@ -414,15 +421,15 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
         raise ParamsError(f"`by` {by!r} is not 'team' or None.")
     cols = ["span", "start", "last_day"] + (["team"] if by else []) + _FVT_VALUES
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     stat = _check_statistical(statistical)
     scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
-    upto = _end_of(as_of)
+    as_of = report_day(crm, as_of)
+    upto = end_of(as_of)
     stages, source = _stage_probabilities(crm, probabilities, as_of=as_of, scope=scope)
     spans = {name: resolve_period(name, as_of=as_of) for name in FORECAST_SPANS}
-    k = _keyed(crm, scope.filter(effective(crm.table("contracts"))), by, None, None)
-    j = _keyed(crm, _open_weighted(crm, as_of, scope, stages), by, None, None)
+    k = with_key(crm, scope.filter(effective(crm.table("contracts"))), by, None, None)
+    j = with_key(crm, open_weighted(crm, as_of, scope, stages), by, None, None)
     act, pipe = {}, {}
     for name, p in spans.items():
         inside = (k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < min(
@@ -436,9 +443,9 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
     for name, p in spans.items():
         for team, s, uid in groups:
             key = "all" if by is None else team
-            target = _target(crm, s, p, "contract_amount")
+            target = scope_target(crm, s, p, "contract_amount")
             months = len(p.buckets())
-            set_ = len(_target_months(crm, s, p, "contract_amount"))
+            set_ = len(scope_target_months(crm, s, p, "contract_amount"))
             actual = float(np.nan_to_num(act[name].get(key, 0.0)))
             bases = {"pipeline": float(np.nan_to_num(pipe[name].get(key, 0.0)))}
             if stat is not None:

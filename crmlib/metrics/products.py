@@ -1,7 +1,7 @@
 """Products (产品分析): sales per product, category or series, the category mix over time, and
 returns with the return rate per product.
 
-Definitions (../shared/reference/metrics.md "Products" and "Leads and after-sale", Wukong BI 3F):
+Definitions (docs/metrics.md "Products" and "Leads and after-sale", Wukong BI 3F):
 
 - **Sold.** Contract lines (``contract_lines``) of *effective* contracts (status approved, or no
   status) signed in the period (``signed_at``) whose owner (``owner_id``) is in the scope. Drafts,
@@ -37,7 +37,14 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, bucket_expr, count_if, effective, in_period
+from crmlib.engine import (
+    as_period,
+    bucket_expr,
+    count_if,
+    effective,
+    in_period,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -73,12 +80,10 @@ def _absent(crm: CRM, tables) -> str | None:
     return next((name for name in tables if not crm.has(name)), None)
 
 
-def _empty(columns: list[str], table: str | None, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="object" if c in ("product_id", "name", "category",
-                                                             "series", "kind") else "float64")
-                       for c in columns})
-    df.attrs.update(available=table is None, missing_table=table, **attrs)
-    return df
+def _dtypes(columns: list[str]) -> dict[str, str]:
+    """The dtype of each column of an empty products frame."""
+    return {c: "object" if c in ("product_id", "name", "category", "series", "kind")
+            else "float64" for c in columns}
 
 
 def _contracts(crm: CRM, p: Period, scope: Scope) -> ibis.Table:
@@ -213,7 +218,7 @@ def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "pr
     columns = _key_columns(by) + SALES_COLUMNS
     absent = _absent(crm, ("contract_lines", "products"))
     if absent is not None:
-        return _empty(columns, absent, by=by, period=str(p))
+        return unavailable(_dtypes(columns), absent, by=by, period=str(p))
     lines = _sold_lines(crm, p, scope or Scope(), by)
     # the unknown row's `values`: distinct unknown product ids, or products without category
     agg = lines.group_by("_key").aggregate(
@@ -293,7 +298,7 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
     p = as_period(crm, period)
     absent = _absent(crm, ("contract_lines", "products"))
     if absent is not None:
-        return _empty(MIX_COLUMNS, absent, by=by, period=str(p), bucket=p.bucket)
+        return unavailable(_dtypes(MIX_COLUMNS), absent, by=by, period=str(p), bucket=p.bucket)
     lines = _sold_lines(crm, p, scope or Scope(), by)
     lines = lines.mutate(_bucket=bucket_expr(lines.signed_at, p))
     agg = lines.group_by(["_bucket", "_key"]).aggregate(
@@ -373,7 +378,7 @@ def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "
     columns = _key_columns(by) + RETURN_COLUMNS
     absent = _absent(crm, ("returns", "contract_lines", "products"))
     if absent is not None:
-        return _empty(columns, absent, by=by, period=str(p))
+        return unavailable(_dtypes(columns), absent, by=by, period=str(p))
     scope = scope or Scope()
     lines = _sold_lines(crm, p, scope, by)
     sold = lines.group_by("_key").aggregate(

@@ -1,6 +1,6 @@
 """Customer value (客户价值): RFM per customer, two segment schemes, Pareto, segment migration.
 
-Definitions (../shared/reference/metrics.md, "Customer value"):
+Definitions (docs/metrics.md, "Customer value"):
 
 - **Purchases.** Effective contracts (status ``approved`` or empty) signed on or before ``as_of``
   (the whole day included) and, with ``window_days``, on one of the last ``window_days`` days
@@ -47,7 +47,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import check_choice, effective, live, report_day
+from crmlib.engine import check_choice, effective, end_of, live, report_day
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
@@ -173,7 +173,7 @@ def purchase_days(crm: CRM, *, as_of: pd.Timestamp, scope: Scope | None = None,
     """Engine-side table of purchase days (see the module docstring): one row per customer and
     day with columns ``customer_id``, ``day`` (a date) and ``amount`` (that day's total)."""
     k = effective(crm.table("contracts"))
-    cond = k.signed_at < ibis.literal((as_of + pd.Timedelta(days=1)).to_pydatetime())
+    cond = k.signed_at < ibis.literal(end_of(as_of).to_pydatetime())
     if window_days is not None:
         start = as_of - pd.Timedelta(days=window_days - 1)
         cond &= k.signed_at >= ibis.literal(start.to_pydatetime())

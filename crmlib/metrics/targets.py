@@ -1,6 +1,6 @@
 """Targets and completion (业绩目标完成情况): monthly target vs actual, completion per period.
 
-Definitions (../shared/reference/metrics.md, Targets; Wukong BI 3H and the dashboard cards 1, 3, 4):
+Definitions (docs/metrics.md, Targets; Wukong BI 3H and the dashboard cards 1, 3, 4):
 
 - Targets are monthly (``targets.month`` = first day of the month), so every figure here works on
   **whole calendar months**: the window of a report period is the months it touches (a week
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, counted
+from crmlib.engine import as_period, counted, target_rows
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -114,9 +114,7 @@ def _monthly(crm: CRM, metric: str, window: Period, level: str, owners) -> tuple
     if not crm.has("targets"):
         target = pd.DataFrame({"owner_id": [], "month": [], "target": []})
     else:
-        g = crm.table("targets")
-        g = g.filter((g.metric == metric) & (g.owner_type == level)
-                     & (g.month >= window.start.date()) & (g.month < window.end.date()))
+        g = target_rows(crm, metric, window, owner_type=level)
         if level == "company":  # whatever id the company's rows carry
             g = g.mutate(owner_id=ibis.literal("company"))
         elif owners is not None:

@@ -2,7 +2,7 @@
 per segment, the Pareto curve (the share of customers that makes 80 % of revenue), and segment
 migration between two dates.
 
-Definitions (../shared/reference/metrics.md, "Customer value") are those of
+Definitions (docs/metrics.md, "Customer value") are those of
 :mod:`crmlib.metrics.rfm_scores`; each function's docstring states its own.
 """
 
