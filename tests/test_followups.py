@@ -11,7 +11,7 @@ import pytest
 from crmlib import plots
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.metrics.followups import (
+from crmlib.metrics import (
     TODO_COLUMNS,
     followup_activity,
     followup_summary,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["unavailable", "is_available", "missing_table_of"]
+__all__ = ["unavailable", "is_available", "missing_table_of", "first_missing"]
 
 
 def unavailable(columns, table: str | None, *, reason: str = "missing_table", dtype=None,
@@ -85,3 +85,21 @@ def missing_table_of(df) -> str | None:
     """
     attrs = getattr(df, "attrs", {})
     return attrs.get("missing_table") or attrs.get("not_available")
+
+
+def first_missing(crm, tables) -> str | None:
+    """Return the first of ``tables`` the data lacks, or None when it has them all.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    tables : iterable of str
+        The tables a figure needs, in the order to report them.
+
+    Returns
+    -------
+    str or None
+        The table to name in :func:`unavailable`.
+    """
+    return next((name for name in tables if not crm.has(name)), None)

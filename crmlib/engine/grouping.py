@@ -12,7 +12,7 @@ from crmlib.period import Period
 from crmlib.scope import Scope
 
 __all__ = ["bucket_expr", "bucketed", "window_aggregate", "crosstab", "BY_OPTIONS", "check_by",
-           "with_key", "group_keys", "on_every_key"]
+           "with_key", "with_team", "group_keys", "on_every_key"]
 
 BY_OPTIONS = (None, "team", "owner_id", "bucket")  # the groupings of owner-credited figures
 
@@ -285,3 +285,23 @@ def on_every_key(crm, by, scope: Scope | None, period: Period | None,
         return df.drop(columns="_key").reset_index(drop=True)
     df = df.sort_values("_key", na_position="last").rename(columns={"_key": by})
     return df.reset_index(drop=True)
+
+
+def with_team(crm, t: ibis.Table) -> ibis.Table:
+    """Return ``t`` with the ``team`` of its ``owner_id``.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data (``employees``).
+    t : ibis.Table
+        Rows with ``owner_id``.
+
+    Returns
+    -------
+    ibis.Table
+        ``t``'s columns and ``team`` (NULL for an owner not in ``employees``).
+    """
+    emp = crm.table("employees").select(_emp_id="employee_id", team="team")
+    j = t.left_join(emp, t.owner_id == emp._emp_id)
+    return j.select(*t.columns, "team")

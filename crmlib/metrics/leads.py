@@ -1,5 +1,6 @@
 """Leads and channels (线索分析): leads by source and period, cohort conversion with confidence
-intervals, days to convert, and cost per lead and per converted customer.
+intervals, days to convert. Cost per lead and per converted customer are in
+:mod:`crmlib.metrics.lead_campaigns`.
 
 Definitions (docs/metrics.md "Leads and after-sale"):
 
@@ -22,15 +23,6 @@ Definitions (docs/metrics.md "Leads and after-sale"):
   the day of creation is 0; one dated before creation counts as 0), for leads created in the
   period and converted by ``as_of``: mean, median (midpoint of the two middle values for an even
   count) and the count behind them. Conversions without a date are counted apart (``undated``).
-- **Cost.** A campaign's ``cost`` is spread evenly over its days, ``started_at`` to ``ended_at``
-  (both days included; a campaign with only one of the two dates lasts that one day, one with
-  neither is left out and counted in ``attrs["undated_campaigns"]``). The period gets
-  cost × (days of the campaign inside the period) / (days of the campaign): a quarter-long
-  campaign of 9,100 overlapping the period's first 10 days adds 9,100 × 10 / 91 = 1,000.
-  Cost per lead = pro-rated cost of the source / its leads created in the period; cost per
-  converted customer = that cost / those leads converted by ``as_of``. Campaigns have no owner:
-  costs and leads are always company-wide. A source without a campaign in the period has no
-  cost (NaN, shown "—"), never 0.
 - **Leads without dates.** When every lead has the same ``created_at`` (a source without dates
   gets a constant, see ``params/mappings/x_education.yaml``), no period can select a cohort:
   conversion counts every lead created up to ``as_of`` and says ``attrs["dated"]`` False; leads
@@ -40,7 +32,6 @@ Definitions (docs/metrics.md "Leads and after-sale"):
 from __future__ import annotations
 
 import math
-import warnings
 from statistics import NormalDist
 
 import ibis
@@ -63,8 +54,8 @@ from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
 __all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
-           "COST_COLUMNS", "wilson_interval", "leads_dated", "converted_by", "lead_conversion",
-           "leads_by_period", "days_to_convert", "lead_costs"]
+           "wilson_interval", "leads_dated", "converted_by", "clean_value", "lead_conversion",
+           "leads_by_period", "days_to_convert"]
 
 # by -> the leads column a row stands for
 LEAD_DIMENSIONS: dict[str, str] = {"source": "source", "owner": "owner_id", "origin": "origin"}
@@ -75,8 +66,6 @@ CONVERSION_CONFIG: dict = {"confidence": 0.95, "rank_by": "ci_low"}
 CONVERSION_COLUMNS = ["value", "kind", "leads", "converted", "conversion_rate", "ci_low",
                       "ci_high", "share", "rank", "values"]
 DAYS_COLUMNS = ["value", "kind", "converted", "mean_days", "median_days", "undated"]
-COST_COLUMNS = ["source", "kind", "campaigns", "cost", "leads", "converted", "cost_per_lead",
-                "cost_per_converted"]
 
 
 def wilson_interval(converted, leads, *, confidence: float = 0.95):
@@ -127,7 +116,19 @@ def converted_by(t: ibis.Table, day: pd.Timestamp):
     return dated | (t.converted_at.isnull() & (t.status == "converted"))
 
 
-def _clean(col):
+def clean_value(col):
+    """Return a column's values trimmed, an empty one as NULL (the ``unknown`` row).
+
+    Parameters
+    ----------
+    col : ibis column
+        Source, owner or origin values.
+
+    Returns
+    -------
+    ibis string column
+        The trimmed values; NULL for an empty one.
+    """
     v = col.cast("string").strip()
     return ibis.ifelse(v == "", ibis.null("string"), v)
 
@@ -205,7 +206,7 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     day = report_day(crm, as_of)
     dated = leads_dated(crm)
     t = _cohort(crm, p, day, scope, dated)
-    g = t.mutate(_v=_clean(t[column]), _conv=converted_by(t, day))
+    g = t.mutate(_v=clean_value(t[column]), _conv=converted_by(t, day))
     df = g.group_by("_v").aggregate(leads=g.count(), converted=count_if(g._conv)).execute()
     df = df.rename(columns={"_v": "value"})
     df["value"] = df["value"].astype(object).where(df["value"].notna(), None)
@@ -319,7 +320,7 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     raw = t.converted_at.date().delta(t.created_at.date(), unit="day")
     # GREATEST skips NULLs in DuckDB and PostgreSQL: keep an undated conversion NULL
     days = ibis.ifelse(raw.isnull(), ibis.null("int64"), ibis.greatest(raw, 0))
-    t = t.mutate(_v=_clean(t[column]), _days=days, _o=ibis.literal(0))
+    t = t.mutate(_v=clean_value(t[column]), _days=days, _o=ibis.literal(0))
     if top is not None:  # the `top` values with most dated conversions; the rest pooled
         keep = (t.filter(t._v.notnull() & t._days.notnull()).group_by("_v")
                 .aggregate(_n=ibis._.count()).order_by([ibis.desc("_n"), "_v"]).limit(top))
@@ -347,83 +348,4 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     df = df.reset_index(drop=True)
     df.attrs.update(by=by, period=str(p), as_of=day, dated=True, available=True, reason=None,
                     missing_table=None)
-    return df
-
-
-def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
-    """Campaign cost per source pro-rated to the period, with cost per lead and per converted
-    customer (company-wide; one query).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``source`` (None on the unknown row), ``kind`` (``value``, ``unknown``),
-        ``campaigns`` (campaigns overlapping the period), ``cost`` (pro-rated, company
-        currency; NaN without a campaign), ``leads`` (created in the period), ``converted``
-        (of those, by ``as_of``), ``cost_per_lead`` and ``cost_per_converted`` (NaN without a
-        cost or without leads / conversions). Rows: by cost (largest first; sources without a
-        cost after), then leads. ``attrs``: ``period``, ``as_of``, ``cost`` (total),
-        ``paid_leads`` / ``paid_converted`` (leads of the sources with a cost),
-        ``cost_per_lead``, ``cost_per_converted`` (totals), ``undated_campaigns``,
-        ``available`` (False with ``reason`` ``missing_table`` or ``undated``).
-
-    Examples
-    --------
-    >>> import crmlib
-    >>> df = lead_costs(crmlib.connect(), period="last_quarter")
-    >>> list(df.columns[:4])
-    ['source', 'kind', 'campaigns', 'cost']
-    """
-    p = as_period(crm, period, as_of=as_of)
-    missing = next((n for n in ("leads", "campaigns") if not crm.has(n)), None)
-    if missing is not None:
-        return unavailable(COST_COLUMNS, missing, dtype="float64", period=str(p))
-    if not leads_dated(crm):
-        return unavailable(COST_COLUMNS, None, reason="undated", dtype="float64", period=str(p), dated=False)
-    day = report_day(crm, as_of)
-    c = crm.table("campaigns")
-    start = c.started_at.fill_null(c.ended_at).date()
-    end = c.ended_at.fill_null(c.started_at).date()
-    lo = ibis.greatest(start, ibis.literal(p.start.date()))
-    hi = ibis.least(end, ibis.literal(p.last_day.date()))
-    inside = hi.delta(lo, unit="day") + 1
-    c = c.mutate(_src=_clean(c.source), _inside=inside,
-                 _days=end.delta(start, unit="day") + 1, _dated=start.notnull())
-    undated = c.aggregate(n=count_if(~c._dated))
-    c = c.filter(c._dated & (c._inside > 0))
-    cost = c.group_by("_src").aggregate(
-        campaigns=c.count(), cost=(c.cost * c._inside.cast("float64") / c._days).sum())
-    t = crm.table("leads")
-    t = t.filter(in_period(t.created_at, p))
-    t = t.mutate(_src=_clean(t.source), _conv=converted_by(t, day))
-    leads = t.group_by("_src").aggregate(leads=t.count(), converted=count_if(t._conv))
-    same = (cost._src == leads._src) | (cost._src.isnull() & leads._src.isnull())
-    j = cost.outer_join(leads, same)
-    j = j.select(_src=ibis.coalesce(j._src, j._src_right), campaigns=j.campaigns, cost=j.cost,
-                 leads=j.leads, converted=j.converted)
-    j = j.cross_join(undated)
-    df = j.execute()
-    n_undated = int(df["n"].iloc[0]) if len(df) else int(undated.execute()["n"].iloc[0])
-    if n_undated:
-        warnings.warn(f"{n_undated} campaign(s) have neither started_at nor ended_at: their cost "
-                      "cannot be placed in a period and is left out.", stacklevel=2)
-    df["source"] = df.pop("_src").astype(object)
-    df["source"] = df["source"].where(df["source"].notna(), None)
-    df["kind"] = ["unknown" if s is None else "value" for s in df["source"]]
-    df[["campaigns", "leads", "converted"]] = df[["campaigns", "leads", "converted"]].fillna(
-        0).astype("int64")
-    df["cost"] = df["cost"].astype("float64")
-    df["cost_per_lead"] = df["cost"] / df["leads"].where(df["leads"] > 0)
-    df["cost_per_converted"] = df["cost"] / df["converted"].where(df["converted"] > 0)
-    df = df.sort_values(["cost", "leads", "source"], ascending=[False, False, True],
-                        na_position="last", kind="stable")
-    df = df[COST_COLUMNS].reset_index(drop=True)
-    paid = df[df["cost"].notna()]
-    total = float(paid["cost"].sum())
-    n, k = int(paid["leads"].sum()), int(paid["converted"].sum())
-    df.attrs.update(period=str(p), as_of=day, dated=True, available=True, reason=None,
-                    missing_table=None, cost=total, paid_leads=n, paid_converted=k,
-                    cost_per_lead=total / n if n else math.nan,
-                    cost_per_converted=total / k if k else math.nan,
-                    undated_campaigns=n_undated)
     return df

@@ -1,4 +1,4 @@
-"""Customer value summaries over :func:`crmlib.metrics.rfm` frames: customers and revenue
+"""RFM segments (客户价值): summaries over :func:`crmlib.metrics.rfm` frames: customers and revenue
 per segment, the Pareto curve (the share of customers that makes 80 % of revenue), and segment
 migration between two dates.
 
