@@ -15,7 +15,7 @@ __all__ = ["unavailable", "is_available", "missing_table_of", "first_missing"]
 
 def unavailable(columns, table: str | None, *, reason: str = "missing_table", dtype=None,
                 **attrs) -> pd.DataFrame:
-    """An empty frame saying that a figure cannot be computed on this data.
+    """Return an empty frame saying that a figure cannot be computed on this data.
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ def is_available(df) -> bool:
 
 
 def missing_table_of(df) -> str | None:
-    """The table whose absence made a frame unavailable, or None.
+    """Return the table whose absence made a frame unavailable, or None.
 
     Parameters
     ----------

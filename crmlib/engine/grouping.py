@@ -64,7 +64,7 @@ def window_aggregate(t: ibis.Table, date_col: str, windows: dict[str, Period], *
 
 
 def bucket_expr(col, period: Period):
-    """The engine-side bucket start (a date) of timestamp column ``col`` for ``period``.
+    """Return the engine-side bucket start (a date) of timestamp column ``col`` for ``period``.
 
     Parameters
     ----------
@@ -123,7 +123,7 @@ def bucketed(t: ibis.Table, date_col: str, period: Period, *, amount: str | None
 
 def crosstab(before: pd.DataFrame, after: pd.DataFrame, column: str, *, rows, columns,
              form: str, attrs: dict) -> pd.DataFrame:
-    """Customers by ``column`` in ``before`` (rows) x in ``after`` (columns), by customer_id.
+    """Return customers by ``column`` in ``before`` (rows) x in ``after`` (columns), by customer_id.
 
     A customer only in ``after`` goes to the last row, one only in ``before`` to the last
     column; every cell of ``rows`` x ``columns`` is present (0 when empty).

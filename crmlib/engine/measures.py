@@ -7,12 +7,16 @@ amount; a ratio with a zero denominator is NaN.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import ibis
+import numpy as np
 import pandas as pd
 
 from crmlib.engine.records import count_if
+from crmlib.exceptions import ParamsError
 
-__all__ = ["ratio", "amount_aggs", "sum_or_nan", "days_between"]
+__all__ = ["ratio", "amount_aggs", "sum_or_nan", "days_between", "wilson_interval"]
 
 _DAY = 86400.0
 
@@ -88,3 +92,48 @@ def days_between(end, start):
         ``end - start`` in days (NULL when a date is NULL).
     """
     return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / _DAY
+
+
+def wilson_interval(converted, leads, *, confidence: float = 0.95):
+    """Wilson score interval of ``converted / leads`` (arrays or numbers): ``(low, high)``.
+
+    NaN where ``leads`` is 0. With ``k`` converted of ``n`` and ``z`` the normal quantile:
+    centre = (k + z²/2) / (n + z²), half-width = z·√(k(n−k)/n + z²/4) / (n + z²)
+    (``docs/metrics.md``, "Leads and after-sale").
+
+    Parameters
+    ----------
+    converted : int or array-like
+        Leads converted.
+    leads : int or array-like
+        Leads.
+    confidence : float, default=0.95
+        Level of the interval.
+
+    Returns
+    -------
+    tuple
+        ``(low, high)``: the bounds, 0..1 (NaN where ``leads`` is 0).
+
+    Raises
+    ------
+    ParamsError
+        ``confidence`` is not between 0 and 1.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(2, 2)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.3424, 1.0)
+    """
+    if not 0 < confidence < 1:
+        raise ParamsError(f"`confidence` {confidence!r} must be between 0 and 1 (e.g. 0.95).")
+    k = np.asarray(converted, dtype="float64")
+    n = np.asarray(leads, dtype="float64")
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high

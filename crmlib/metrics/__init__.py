@@ -22,6 +22,7 @@ from crmlib.metrics import (
     leaderboards,
     leads,
     lifecycle_stages,
+    open_pipeline,
     opportunities,
     performance,
     pipeline,
@@ -31,6 +32,7 @@ from crmlib.metrics import (
     rfm_segments,
     target_outlook,
     targets,
+    unusual_returns,
     visit_scores,
 )
 from crmlib.metrics.after_sales import *  # noqa: F403
@@ -47,6 +49,7 @@ from crmlib.metrics.lead_campaigns import *  # noqa: F403
 from crmlib.metrics.leaderboards import *  # noqa: F403
 from crmlib.metrics.leads import *  # noqa: F403
 from crmlib.metrics.lifecycle_stages import *  # noqa: F403
+from crmlib.metrics.open_pipeline import *  # noqa: F403
 from crmlib.metrics.opportunities import *  # noqa: F403
 from crmlib.metrics.performance import *  # noqa: F403
 from crmlib.metrics.pipeline import *  # noqa: F403
@@ -56,12 +59,13 @@ from crmlib.metrics.rfm_scores import *  # noqa: F403
 from crmlib.metrics.rfm_segments import *  # noqa: F403
 from crmlib.metrics.target_outlook import *  # noqa: F403
 from crmlib.metrics.targets import *  # noqa: F403
+from crmlib.metrics.unusual_returns import *  # noqa: F403
 from crmlib.metrics.visit_scores import *  # noqa: F403
 
 # the topics' names; customer_groups and product_lines are building blocks of their topics
 __all__ = list(dict.fromkeys(name for module in (
     after_sales, brief, calibration, contract_money, customer_cycle, customer_pool, customers,
     followup_counts, followups, funnel, lead_campaigns, leaderboards, leads, lifecycle_stages,
-    opportunities, performance, pipeline, portrait, products, rfm_scores, rfm_segments,
-    target_outlook, targets, visit_scores,
+    open_pipeline, opportunities, performance, pipeline, portrait, products, rfm_scores,
+    rfm_segments, target_outlook, targets, unusual_returns, visit_scores,
 ) for name in module.__all__))

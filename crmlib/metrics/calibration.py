@@ -62,7 +62,7 @@ def _union_cols(t, known, state) -> list:  # one schema for both sides (nullabil
 def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None = None,
                       probabilities: dict | None = None,
                       confidence: float = 0.95) -> pd.DataFrame:
-    """Configured vs learned win probability of every open stage: a calibration table.
+    """Return configured vs learned win probability of every open stage: a calibration table.
 
     One row per open stage of each pipeline, in stage order: ``pipeline``, ``stage``,
     ``stage_order``, ``configured`` (``pipeline_stages.probability``, or ``probabilities``'
@@ -85,6 +85,11 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
         Stage name -> configured probability replacing ``pipeline_stages``'.
     confidence : float, default=0.95
         Level of the Wilson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Raises
     ------

@@ -68,6 +68,26 @@ def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
     its own (shown as "unknown"). Rows: biggest first, unknown after, other last (employees by
     id, buckets in order).
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {"employee", "province", "city", "product", "bucket"}, default="employee"
+        The grouping; see the description above.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    top_n : int, optional
+        Groups kept before the rest are pooled as :data:`OTHER`; None keeps every group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
     Raises
     ------
     ParamsError

@@ -133,7 +133,7 @@ def with_employees(crm: CRM, df: pd.DataFrame, scope: Scope | None, value_cols) 
 
 
 def _top_keys(t: ibis.Table, key: str, top_n: int | None) -> list | None:
-    """The ``top_n`` non-empty keys with most rows (ties by key), or None to keep every key."""
+    """Return the ``top_n`` non-empty keys with most rows (ties by key), or None to keep every key."""
     if top_n is None:
         return None
     f = t.filter(t[key].notnull())

@@ -72,11 +72,25 @@ def pool_moves(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
 
 
 def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
-    """Customers put into and taken from the public pool, per bucket.
+    """Return customers put into and taken from the public pool, per bucket.
 
     Columns ``bucket``, ``pool_in`` (distinct customers moved into the pool in the bucket by an
     owner in scope) and ``pool_out`` (distinct customers taken from the pool by an owner in
     scope). Empty when the data has no ``owner_changes`` (``attrs["available"]`` False).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if not crm.has("owner_changes"):
         return unavailable(["bucket", "pool_in", "pool_out"], "owner_changes")
@@ -96,12 +110,26 @@ def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def pool_by_employee(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
-    """Customers each employee put into / took from the public pool over the period.
+    """Return customers each employee put into / took from the public pool over the period.
 
     Columns ``employee_id``, ``name``, ``team``, ``pool_in``, ``pool_out`` (distinct customers,
     definitions of :func:`pool_trend`); every employee of the scope appears. A move without the
     owner it left or went to is credited to nobody (a last row with an empty ``employee_id``,
     company scope only). Empty when the data has no ``owner_changes``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["employee_id", "name", "team", "pool_in", "pool_out"]
     if not crm.has("owner_changes"):
@@ -123,7 +151,7 @@ def _bin_labels(bins) -> list[str]:
 
 
 def pool_age(crm: CRM, *, as_of=None, bins=POOL_AGE_BINS) -> pd.DataFrame:
-    """The public pool now: how many customers sit there and for how long.
+    """Return the public pool now: how many customers sit there and for how long.
 
     Returns one row per age bucket with columns ``age`` (e.g. ``0-30``, ``31-90``, ``91-180``,
     ``181+`` days, both ends included) and ``customers``. ``attrs`` hold ``size`` (customers in
@@ -131,6 +159,25 @@ def pool_age(crm: CRM, *, as_of=None, bins=POOL_AGE_BINS) -> pd.DataFrame:
     the last ``pool_in`` move on or before ``as_of`` (or ``created_at`` when there is none) to
     ``as_of``, in whole calendar days. Company-wide (the pool is shared). Empty, with
     ``attrs["available"]`` False, when the data has no ``owner_changes``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    bins : sequence of int, default=POOL_AGE_BINS
+        Upper bounds (days, included) of the age buckets, increasing; the last bucket is open-ended.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        ``bins`` are not increasing, distinct day counts >= 0.
     """
     bins = tuple(int(b) for b in bins)
     if not bins or list(bins) != sorted(set(bins)) or bins[0] < 0:

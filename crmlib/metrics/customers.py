@@ -31,13 +31,29 @@ __all__ = ["OTHER", "customer_summary", "customer_trend", "customers_by_employee
 
 def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                    ) -> pd.DataFrame:
-    """New customers, the dealt ones among them, and the conversion rate, per bucket.
+    """Return new customers, the dealt ones among them, and the conversion rate, per bucket.
 
     Returns one row per bucket of the period (empty buckets 0) with columns ``bucket`` (its
     first day), ``new_customers`` (created in the bucket, not deleted, owner in scope),
     ``dealt`` (those with ``dealt_at`` on or before ``as_of``) and ``conversion`` (dealt /
     new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
     last event date.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
@@ -56,12 +72,28 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
 
 def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                           ) -> pd.DataFrame:
-    """New customers, dealt ones and conversion rate per owner over the period.
+    """Return new customers, dealt ones and conversion rate per owner over the period.
 
     Columns ``employee_id``, ``name``, ``team``, ``new_customers``, ``dealt``, ``conversion``
     (as in :func:`customer_trend`). Every employee of the scope appears (0 and NaN conversion
     when they have no new customer); customers without owner (the public pool, company scope
     only) form a last row with an empty ``employee_id``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
@@ -76,13 +108,29 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
 
 def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                      ) -> pd.DataFrame:
-    """The topic's headline figures for the period, as ``metric`` / ``value`` rows.
+    """Return the topic's headline figures for the period, as ``metric`` / ``value`` rows.
 
     ``new_customers``, ``cust_dealt`` (of them, dealt by ``as_of``), ``cust_conversion``
     (ratio, NaN without new customers), ``cust_cycle_mean`` / ``cust_cycle_median`` (days;
     NaN without dealt customers), ``pool_in`` / ``pool_out`` (distinct customers, NaN without
     ``owner_changes``), ``cust_pool_size`` and ``cust_pool_median_days`` (the pool now,
     company-wide, NaN without ``owner_changes``). Definitions as in the functions above.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)

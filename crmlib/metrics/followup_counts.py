@@ -138,6 +138,15 @@ def followups_by_channel(crm: CRM, *, period, scope: Scope | None = None) -> pd.
         up to 1). Ordered by count (descending), then channel, ``unknown`` last. Empty when
         there is no follow-up; empty with ``attrs["available"]`` False when the data has no
         ``activities`` table.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
     """
     p = as_period(crm, period)
     cols = {"channel": "object", "count": "int64", "customers": "int64", "share": "float64"}
@@ -161,7 +170,7 @@ def followups_by_channel(crm: CRM, *, period, scope: Scope | None = None) -> pd.
 
 def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
                         ) -> pd.DataFrame:
-    """New customers of the period that nobody has followed up yet (新增未跟进客户).
+    """Return new customers of the period that nobody has followed up yet (新增未跟进客户).
 
     Customers created in the period (and by ``as_of``) whose owner is in scope (in the
     company scope, public-pool customers without an owner too), not deleted, without any
@@ -176,6 +185,17 @@ def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
         ``created_at``, ``days_waiting`` (whole days from creation to ``as_of``), ``phone``,
         ``email`` (raw: mask them when displaying, see :mod:`crmlib.privacy`); oldest first.
         Empty with ``attrs["available"]`` False when the data has no ``activities`` table.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
     """
     p = as_period(crm, period, as_of=as_of)
     day = report_day(crm, as_of)
@@ -207,13 +227,33 @@ def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
 
 def followup_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
                      days: int = 30) -> pd.DataFrame:
-    """The topic's headline figures, one row each (``metric``, ``value``; NaN when the data
+    """Return the topic's headline figures, one row each.
+
+    One row each (``metric``, ``value``; NaN when the data
     lacks what a figure needs):
 
     - ``followups``, ``customers_followed_up``: as :func:`followup_activity` over the period;
     - ``new_customers_not_followed_up``: rows of :func:`new_not_followed_up`;
     - ``forgotten``: open customers forgotten for more than ``days`` days as of ``as_of``;
     - ``overdue``: overdue planned contacts as of ``as_of`` (:func:`forgotten_counts`).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    days : int, default=30
+        The threshold in days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     out: dict[str, float] = {}
     act = followup_activity(crm, period=period, scope=scope, by="bucket")

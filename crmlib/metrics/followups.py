@@ -44,6 +44,20 @@ def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table
     ``next_followup_at``, ``days_since`` (days from the last follow-up, or from creation, to
     ``as_of``) and ``overdue`` (a planned contact before ``as_of`` with no follow-up since).
     Open = created by ``as_of``, not dealt by then, not deleted, with an owner.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    ibis.Table
+        The open customers with their last follow-up (an engine expression, not run).
     """
     day = report_day(crm, as_of)
     end = end_of(day).to_pydatetime()
@@ -80,12 +94,28 @@ def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table
 
 def forgotten_customers(crm: CRM, *, days: int, as_of, scope: Scope | None = None
                         ) -> pd.DataFrame:
-    """Customers not followed up for more than ``days`` days as of ``as_of``, longest first.
+    """Return customers not followed up for more than ``days`` days as of ``as_of``, longest first.
 
     Returns one row per customer: ``customer_id``, ``owner_id``, ``last_followup_at`` (NaT when
     never followed up), ``days_since`` (days since the last follow-up, or since creation), then
     ``name``, ``created_at``, ``next_followup_at``, ``overdue``. See the module docstring for
     which customers count.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    days : int
+        The threshold in days.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Examples
     --------
@@ -109,6 +139,22 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
 
     Returns columns ``days`` (each threshold, then ``None`` for the overdue row), ``customers``
     and ``kind`` (``forgotten`` / ``overdue``), in one query.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    thresholds : sequence of int, optional
+        Day thresholds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     t = last_followups(crm, as_of=as_of, scope=scope)
     aggs = {f"d{n}": count_if(t.days_since > int(n)) for n in thresholds}
@@ -121,11 +167,23 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
 
 
 def missing_followup_data(crm: CRM) -> str | None:
-    """``"activities"`` when nothing in the data says when a customer was followed up (no
+    """Return the table whose absence leaves follow-up dates unknown, or None.
+
+    ``"activities"`` when nothing in the data says when a customer was followed up (no
     ``activities`` table and no ``customers.last_followup_at`` value), else None.
 
     Reports then say "not available" for the forgotten customers instead of calling every
     open customer forgotten since its creation.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+
+    Returns
+    -------
+    str or None
+        ``"activities"`` when follow-up dates are missing altogether, else None.
     """
     if crm.has("activities"):
         return None
@@ -152,9 +210,28 @@ def owner_names(crm: CRM) -> ibis.Table:
 
 def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
                        thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
-    """:func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
+    """Return :func:`forgotten_counts` for a report, or a "not available" frame.
+
+    :func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
     ``customers``), with ``attrs["available"]``; empty and not available when nothing in the
-    data says when customers were followed up (see :func:`missing_followup_data`)."""
+    data says when customers were followed up (see :func:`missing_followup_data`).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    thresholds : sequence of int, optional
+        Day thresholds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+    """
     thresholds = _thresholds(thresholds)
     absent = missing_followup_data(crm)
     if absent is not None:
@@ -173,8 +250,21 @@ def _thresholds(thresholds) -> list[int]:
 
 
 def todo_threshold(thresholds=FORGOTTEN_DAYS) -> int:
-    """The threshold (days) of the weekly "to do" list among the ``forgotten_days``: 30 when
-    listed, else the smallest one above 7, else the largest one."""
+    """Return the threshold (days) of the weekly "to do" list.
+
+    Among the ``forgotten_days``: 30 when
+    listed, else the smallest one above 7, else the largest one.
+
+    Parameters
+    ----------
+    thresholds : sequence of int, optional
+        Day thresholds.
+
+    Returns
+    -------
+    int
+        The threshold in days.
+    """
     days = _thresholds(thresholds)
     if 30 in days:
         return 30
@@ -211,6 +301,19 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
         all of them; filtered in the engine). Empty with
         ``attrs["available"]`` False when nothing in the data says when customers were
         followed up.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    days : int
+        The threshold in days.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    top : int, optional
+        Rows kept before the rest are collapsed; None keeps every row.
 
     Raises
     ------

@@ -59,13 +59,32 @@ FUNNEL_OUTCOMES = ("open", "won")  # stages of these outcomes make the ordered f
 
 
 def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
-    """The stages of every pipeline in order: columns ``pipeline``, ``stage``, ``stage_order``,
+    """Return the stages of every pipeline in order.
+
+    Columns ``pipeline``, ``stage``, ``stage_order``,
     ``probability`` (0..1, NaN when unknown) and ``outcome`` (derived from the stage name when
     ``pipeline_stages`` leaves it empty).
 
     Without a ``pipeline_stages`` table the stages are those the opportunities use, with
     ``stage_order`` and ``probability`` NaN (their order is unknown). ``probabilities`` maps a
     stage name to a probability that replaces the table's (a team's own assumptions).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    probabilities : dict, optional
+        Stage name -> probability 0..1 replacing ``pipeline_stages``'.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        ``probabilities`` names an unknown stage or lies outside 0..1.
     """
     if crm.has("pipeline_stages"):
         df = crm.table("pipeline_stages").execute()
@@ -128,6 +147,24 @@ def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     - Won and lost stages: opportunities in that stage with ``closed_at`` in the period.
 
     ``as_of`` defaults to the data's last event date. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if not crm.has("opportunities"):
         return unavailable(_SNAPSHOT_COLS, "opportunities")
@@ -166,7 +203,7 @@ _FUNNEL_COLS = ["pipeline", "stage", "stage_order", "reached", "stage_conversion
 
 def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
            pipeline: str | None = None) -> pd.DataFrame:
-    """The ordered funnel of the opportunities created in the period.
+    """Return the ordered funnel of the opportunities created in the period.
 
     One row per funnel stage (outcome open or won, in ``stage_order``) of each pipeline:
     ``reached`` = opportunities created in the period (invalid ones excluded) that reached the
@@ -178,6 +215,22 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
     history (or for an opportunity without entries) the current stage implies all earlier
     stages; a lost one without history reached the first stage only. ``df.attrs["history"]``
     says whether ``stage_history`` was used. Needs ``opportunities`` and ``pipeline_stages``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if not crm.has("opportunities"):
         return unavailable(_FUNNEL_COLS, "opportunities")
@@ -216,12 +269,26 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
 
 
 def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
-    """New opportunities per bucket of the period (empty buckets 0).
+    """Return new opportunities per bucket of the period (empty buckets 0).
 
     Columns ``bucket`` (first day), ``count`` (opportunities created in the bucket, invalid
     ones included, as on the dashboard), ``amount`` (their amounts), ``missing_amount``
     (without an amount; not summed), ``invalid`` (of ``count``, now invalid). An opportunity
     without ``created_at`` is in no bucket. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["bucket", "count", "amount", "missing_amount", "invalid"]
     if not crm.has("opportunities"):
@@ -250,6 +317,22 @@ def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
     each pipeline in order: ``count`` (stays), ``mean_days``, ``median_days`` (fractional days;
     NaN when no stay ended). Invalid opportunities excluded. Needs ``opportunities``,
     ``pipeline_stages`` and ``stage_history``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     for table in ("opportunities", "pipeline_stages", "stage_history"):
         if not crm.has(table):

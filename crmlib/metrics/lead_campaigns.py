@@ -33,7 +33,9 @@ COST_COLUMNS = ["source", "kind", "campaigns", "cost", "leads", "converted", "co
 
 
 def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
-    """Campaign cost per source pro-rated to the period, with cost per lead and per converted
+    """Return the campaign cost per source with cost per lead and per converted customer.
+
+    Campaign cost per source pro-rated to the period, with cost per lead and per converted
     customer (company-wide; one query).
 
     Returns
@@ -48,6 +50,15 @@ def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
         ``paid_leads`` / ``paid_converted`` (leads of the sources with a cost),
         ``cost_per_lead``, ``cost_per_converted`` (totals), ``undated_campaigns``,
         ``available`` (False with ``reason`` ``missing_table`` or ``undated``).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
 
     Examples
     --------

@@ -1,4 +1,6 @@
-"""Leads and channels (线索分析): leads by source and period, cohort conversion with confidence
+"""Leads and channels (线索分析): leads, conversion, days to convert.
+
+Leads by source and period, cohort conversion with confidence
 intervals, days to convert. Cost per lead and per converted customer are in
 :mod:`crmlib.metrics.lead_campaigns`.
 
@@ -32,7 +34,6 @@ Definitions (docs/metrics.md "Leads and after-sale"):
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 import ibis
 import numpy as np
@@ -48,6 +49,7 @@ from crmlib.engine import (
     in_period,
     report_day,
     unavailable,
+    wilson_interval,
     with_defaults,
 )
 from crmlib.exceptions import ParamsError
@@ -68,30 +70,6 @@ CONVERSION_COLUMNS = ["value", "kind", "leads", "converted", "conversion_rate", 
 DAYS_COLUMNS = ["value", "kind", "converted", "mean_days", "median_days", "undated"]
 
 
-def wilson_interval(converted, leads, *, confidence: float = 0.95):
-    """Wilson score interval of ``converted / leads`` (arrays or numbers): ``(low, high)``.
-
-    NaN where ``leads`` is 0. See the module docstring for the formula.
-
-    Examples
-    --------
-    >>> low, high = wilson_interval(2, 2)
-    >>> round(float(low), 4), round(float(high), 4)
-    (0.3424, 1.0)
-    """
-    if not 0 < confidence < 1:
-        raise ParamsError(f"`confidence` {confidence!r} must be between 0 and 1 (e.g. 0.95).")
-    k = np.asarray(converted, dtype="float64")
-    n = np.asarray(leads, dtype="float64")
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = (k + z * z / 2) / (n + z * z)
-        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return low, high
-
-
 def _check_by(by: str) -> str:
     return LEAD_DIMENSIONS[check_known(by, LEAD_DIMENSIONS, "leads dimension (`by`)")]
 
@@ -102,15 +80,41 @@ def _check_top(top) -> None:
 
 
 def leads_dated(crm: CRM) -> bool:
-    """Whether the leads carry real creation dates (False when every lead has the same
-    ``created_at``, the constant a mapping gives a source without dates, or there is none)."""
+    """Return whether the leads carry real creation dates.
+
+    False when every lead has the same
+    ``created_at``, the constant a mapping gives a source without dates, or there is none).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+
+    Returns
+    -------
+    bool
+        True when the leads carry real creation dates.
+    """
     t = crm.table("leads")
     r = t.aggregate(lo=t.created_at.min(), hi=t.created_at.max()).execute().iloc[0]
     return bool(pd.notna(r["lo"]) and r["lo"] != r["hi"])
 
 
 def converted_by(t: ibis.Table, day: pd.Timestamp):
-    """Engine-side: lead converted on or before ``day`` (status alone when it has no date)."""
+    """Engine-side: lead converted on or before ``day`` (status alone when it has no date).
+
+    Parameters
+    ----------
+    t : ibis.Table
+        Leads.
+    day : pandas.Timestamp
+        The report day (its whole day included).
+
+    Returns
+    -------
+    ibis boolean column
+        The test per lead.
+    """
     end = ibis.literal(end_of(day).to_pydatetime())
     dated = t.converted_at.notnull() & (t.converted_at < end)
     return dated | (t.converted_at.isnull() & (t.status == "converted"))
@@ -152,7 +156,9 @@ def _config(conversion_config) -> dict:
 def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None,
                     conversion_config: dict | None = None) -> pd.DataFrame:
-    """Leads created in the period and their cohort conversion per source (owner, origin), with
+    """Return the cohort conversion of the period's leads per source, owner or origin.
+
+    Leads created in the period and their cohort conversion per source (owner, origin), with
     Wilson confidence intervals, ranked by the interval's lower bound (one query).
 
     Parameters
@@ -247,7 +253,9 @@ def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
 
 
 def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None) -> pd.DataFrame:
-    """Leads created per bucket of the period and how many of them converted by ``as_of``
+    """Return the leads created per bucket of the period and those converted.
+
+    Leads created per bucket of the period and how many of them converted by ``as_of``
     (one query, through :func:`crmlib.engine.bucketed`).
 
     Returns
@@ -257,6 +265,17 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
         ``converted`` (int) and ``conversion_rate`` (converted / leads; NaN without leads).
         ``attrs``: ``period``, ``bucket``, ``as_of``, ``dated``, ``available`` (False with
         ``reason`` ``missing_table`` or ``undated``).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
 
     Examples
     --------
@@ -287,7 +306,9 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
 
 def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None) -> pd.DataFrame:
-    """Days from creation to conversion for the period's leads converted by ``as_of``: per
+    """Return the days from creation to conversion of the period's leads.
+
+    Days from creation to conversion for the period's leads converted by ``as_of``: per
     source (owner, origin) and in total (one query).
 
     Returns
@@ -300,6 +321,21 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
         ``converted`` (most first), other (with ``top``: its figures over its own leads),
         unknown, total. ``attrs``: ``by``, ``period``, ``as_of``, ``available`` (False with
         ``reason`` ``missing_table`` or ``undated``).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    by : {"source", "owner", "origin"}, default="source"
+        The grouping; see the description above.
+    top : int, optional
+        Rows kept before the rest are collapsed; None keeps every row.
 
     Raises
     ------

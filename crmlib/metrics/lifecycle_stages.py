@@ -139,7 +139,7 @@ def _stages(df: pd.DataFrame, cfg: dict, p: pd.Series | None) -> pd.Series:
 
 def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
               lifecycle_config: Mapping | None = None) -> pd.DataFrame:
-    """The lifecycle stage of each customer as of ``as_of`` (one query, rules in pandas).
+    """Return the lifecycle stage of each customer as of ``as_of`` (one query, rules in pandas).
 
     Definitions are in the module docstring (stages in precedence order, usual gap, the
     population median for single-purchase customers).
@@ -214,13 +214,18 @@ def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
 
 
 def lifecycle_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Customers per stage of a :func:`lifecycle` frame, in :data:`LIFECYCLE_STAGES` order.
+    """Return customers per stage of a :func:`lifecycle` frame, in :data:`LIFECYCLE_STAGES` order.
 
     Returns
     -------
     pandas.DataFrame
         One row per stage (all five, 0 when empty): ``stage``, ``customers`` (int), ``share``
         (customers / all customers of the frame; NaN when the frame is empty).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A metric's frame.
 
     Examples
     --------
@@ -252,6 +257,25 @@ def lifecycle_transitions(crm: CRM, *, from_as_of, to_as_of, scope: Scope | None
         ``wide``: customer counts (int), index ``from_stage``, columns ``to_stage``.
         ``long``: ``from_stage``, ``to_stage``, ``customers``, ``share_of_from`` (customers /
         the row's total; NaN for an empty row).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    from_as_of : date-like or None
+        The earlier day.
+    to_as_of : date-like or None
+        The later day.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    p_alive_from : pandas.Series, optional
+        P(alive) per customer at ``from_as_of`` (optional).
+    p_alive_to : pandas.Series, optional
+        P(alive) per customer at ``to_as_of`` (optional).
+    lifecycle_config : Mapping, optional
+        Overrides of the stage rules, as in :func:`lifecycle`.
+    form : {"wide", "long"}, default="wide"
+        ``wide`` or ``long`` (see Returns).
 
     Examples
     --------

@@ -1,5 +1,7 @@
-"""Opportunity outcomes (Wukong BI 商机转化率分析): win rates, deal size, cycle, sales velocity,
-lost reasons, expected revenue and pipeline coverage.
+"""Opportunity outcomes (Wukong BI 商机转化率分析): win rates, deal size, cycle, velocity.
+
+Win rates, deal size, cycle, sales velocity and lost reasons; expected revenue and pipeline
+coverage are in :mod:`crmlib.metrics.open_pipeline`.
 
 Definitions as in :mod:`crmlib.metrics.funnel` (docs/metrics.md): closed win rate =
 won / (won + lost) among opportunities closed in the period; cohort win rate = won so far /
@@ -11,8 +13,6 @@ days. Missing amounts are counted, never summed as 0.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from crmlib.data.connect import CRM
@@ -22,30 +22,24 @@ from crmlib.engine import (
     check_by,
     count_if,
     days_between,
-    effective,
-    end_of,
     in_period,
     on_every_key,
     open_at,
-    open_weighted,
     ratio,
     report_day,
-    scope_target,
     scoped_opportunities,
     sum_or_nan,
     unavailable,
     with_key,
 )
 from crmlib.exceptions import ParamsError
-from crmlib.metrics.funnel import stage_table
 from crmlib.scope import Scope
 
-__all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost_reasons",
-           "expected_revenue", "pipeline_coverage"]
+__all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost_reasons"]
 
 
 def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
-    """Closed win rate and cohort win rate for the period, overall or per group.
+    """Return closed win rate and cohort win rate for the period, overall or per group.
 
     Columns (plus ``by``'s column first when grouped):
 
@@ -68,6 +62,11 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
         (of the scope) or bucket is listed, empty ones with 0 and NaN rates.
     scope : Scope, optional
         Whose opportunities (by ``owner_id``); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Raises
     ------
@@ -107,6 +106,22 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
     the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
     amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
     company currency (NaN when no won deal has an amount). Invalid ones excluded.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     check_by(by)
     cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
@@ -133,6 +148,22 @@ def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
     Over opportunities won with ``closed_at`` in the period. Columns (plus ``by``'s column):
     ``count`` (won ones with both dates), ``mean_days``, ``median_days`` (fractional days; NaN
     when count is 0), ``missing_dates`` (won in the period without ``created_at``, left out).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     check_by(by)
     cols = ([by] if by else []) + ["count", "mean_days", "median_days", "missing_dates"]
@@ -163,6 +194,29 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
     ``won_amount`` and ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and
     ``cohort_win_rate`` (:func:`win_rate`),
     ``avg_cycle_days`` (mean of :func:`opportunity_cycle`), ``velocity``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    by : {None, "team", "owner_id"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` (``bucket`` is not allowed) or a bad period.
     """
     check_by(by)
     if by == "bucket":
@@ -202,6 +256,20 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
     ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
     amount). Most frequent first, unknown last. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
     if not crm.has("opportunities"):
@@ -217,77 +285,3 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     df = df.assign(_u=df["lost_reason"].isna()).sort_values(
         ["_u", "count", "lost_reason"], ascending=[True, False, True])
     return df[cols].reset_index(drop=True)
-
-
-def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
-                     probabilities: dict | None = None) -> pd.DataFrame:
-    """Open pipeline by expected close month, weighted by the stage's win probability.
-
-    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`). One row per
-    month of ``expected_close_at`` (``month`` = its first day; NaT for deals without one, last):
-    ``count``, ``amount`` (known amounts), ``expected`` = sum of amount x probability of the
-    deal's stage then, ``missing_amount`` (deals without an amount), ``missing_probability``
-    (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
-    (the month is before ``as_of``'s month). ``probabilities`` overrides stage probabilities.
-    Needs ``opportunities``.
-    """
-    cols = ["month", "count", "amount", "expected", "missing_amount", "missing_probability",
-            "overdue"]
-    if not crm.has("opportunities"):
-        return unavailable(cols, "opportunities")
-    as_of = report_day(crm, as_of)
-    j = open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
-    df = j.group_by("_month").aggregate(
-        count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
-        missing_amount=count_if(j.amount.isnull()),
-        missing_probability=count_if(j.amount.notnull() & j._sprob.isnull()),
-    ).execute().rename(columns={"_month": "month"})
-    df["month"] = pd.to_datetime(df["month"])
-    for c in ("count", "missing_amount", "missing_probability"):
-        df[c] = df[c].astype("int64")
-    df["expected"] = df["expected"].astype("float64").fillna(0.0)
-    df["amount"] = sum_or_nan(df)
-    df["overdue"] = df["month"] < as_of.to_period("M").to_timestamp()
-    return df.sort_values("month", na_position="last")[cols].reset_index(drop=True)
-
-
-def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
-                      probabilities: dict | None = None) -> pd.DataFrame:
-    """How well the open pipeline covers what remains of the period's contract-amount target.
-
-    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
-    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
-    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
-    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
-    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
-    deals without an amount), ``coverage`` = pipeline_amount / remaining and
-    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
-    ``has_target``. Needs ``opportunities``.
-    """
-    cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
-            "missing_amount", "coverage", "weighted_coverage", "has_target"]
-    if not crm.has("opportunities"):
-        return unavailable(cols, "opportunities")
-    scope = scope or Scope()
-    as_of = report_day(crm, as_of)
-    p = as_period(crm, period, as_of=as_of)
-    target = scope_target(crm, scope, p, "contract_amount")
-    k = scope.filter(effective(crm.table("contracts")))
-    upto = min(p.end, end_of(as_of)).to_pydatetime()
-    actual = k.filter((k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < upto)
-                      ).amount.sum().execute()
-    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
-    j = open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
-    j = j.filter(j.expected_close_at < p.end.to_pydatetime())
-    r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
-                    missing=count_if(j.amount.isnull())).execute().iloc[0]
-    amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
-    weighted = 0.0 if pd.isna(r["weighted"]) else float(r["weighted"])
-    remaining = target - actual
-    den = remaining if remaining > 0 else math.nan
-    return pd.DataFrame([{
-        "target": target, "actual": actual, "remaining": remaining,
-        "pipeline_amount": amount, "weighted_amount": weighted,
-        "missing_amount": int(r["missing"] or 0), "coverage": amount / den,
-        "weighted_coverage": weighted / den, "has_target": not math.isnan(target)}],
-        columns=cols)

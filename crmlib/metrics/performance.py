@@ -101,7 +101,9 @@ def _monthly_query(t: ibis.Table, date_col: str, lo, hi, by, *, count: str | Non
 
 def monthly_performance(crm: CRM, *, period, scope: Scope | None = None, by: str | None = None,
                         as_of=None) -> pd.DataFrame:
-    """Contracts, contract amount and payments per month, with month-over-month and
+    """Return contracts, contract amount and payments per month, with their changes.
+
+    Contracts, contract amount and payments per month, with month-over-month and
     year-over-year change (员工业绩分析: 合同数量 / 合同金额 / 回款金额).
 
     The months are every month of the period's calendar year(s) (January of the start year to

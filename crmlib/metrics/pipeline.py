@@ -55,8 +55,21 @@ _FC_AGGS = ["count", "amount", "weighted", "missing_amount", "missing_probabilit
 
 
 def categories_from_params(params: dict) -> dict[str, float]:
-    """The ``categories_config`` of the params keys ``pipeline_commit_probability`` and
-    ``pipeline_best_case_probability`` (whole percent, e.g. 70) as probabilities 0..1."""
+    """Return the ``categories_config`` of a report's params.
+
+    From the params keys ``pipeline_commit_probability`` and
+    ``pipeline_best_case_probability`` (whole percent, e.g. 70) as probabilities 0..1.
+
+    Parameters
+    ----------
+    params : dict
+        A report's parameters.
+
+    Returns
+    -------
+    dict of str to float
+        ``commit`` / ``best_case`` probabilities for the keys that are set.
+    """
     keys = {"commit": "pipeline_commit_probability",
             "best_case": "pipeline_best_case_probability"}
     return {c: params[k] / 100 for c, k in keys.items() if params.get(k) is not None}
@@ -127,7 +140,7 @@ def stage_probabilities(crm: CRM, probabilities, *, as_of, scope) -> tuple[pd.Da
 def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: str = "month",
                       probabilities="configured",
                       categories_config: dict | None = None) -> pd.DataFrame:
-    """The open pipeline by expected close month (or team) and forecast category.
+    """Return the open pipeline by expected close month (or team) and forecast category.
 
     One row per (``month`` or ``team``, ``category``): every category (``commit``,
     ``best_case``, ``pipeline``) of every month that has an open deal, or of every team of the
@@ -151,6 +164,11 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
     categories_config : dict, optional
         Overrides :data:`FORECAST_CATEGORIES` (``commit``, ``best_case``: probabilities 0..1;
         see :func:`categories_from_params`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Raises
     ------
@@ -208,12 +226,22 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
 
 
 def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
-    """The totals sales teams quote, from a :func:`pipeline_forecast` frame (one row).
+    """Return the totals sales teams quote, from a :func:`pipeline_forecast` frame (one row).
 
     ``count`` (open deals), ``commit`` (amount of commit deals), ``best_case`` (commit +
     best-case amounts), ``pipeline`` (all open amounts), ``weighted`` (amount x probability),
     ``missing_amount``, ``missing_probability``, ``overdue``, ``no_close_date`` (deal counts).
     An amount is NaN only when every deal it covers lacks one.
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        A :func:`pipeline_forecast` frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["count", "commit", "best_case", "pipeline", "weighted", "missing_amount",
             "missing_probability", "overdue", "no_close_date"]

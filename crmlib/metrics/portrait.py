@@ -1,4 +1,6 @@
-"""Customer portrait (客户画像): customers and dealt customers by province, city, industry, level
+"""Customer portrait (客户画像): customers and dealt customers by one dimension.
+
+Customers and dealt customers by province, city, industry, level
 and source.
 
 Definitions (docs/metrics.md, Wukong BI 3E):
@@ -50,7 +52,7 @@ def _check_dimension(dimension: str) -> str:
 
 
 def _counted(crm: CRM, p, end_of_day, scope: Scope, created_in_period: bool) -> ibis.Table:
-    """The customers a portrait counts (engine-side)."""
+    """Return the customers a portrait counts (engine-side)."""
     c = crm.table("customers")
     c = c.filter((c.created_at < end_of_day)
                  & (c.status.isnull() | (c.status != "deleted")))
@@ -73,7 +75,7 @@ def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
 
 def customer_portrait(crm: CRM, *, dimension: str, period, as_of=None, scope: Scope | None = None,
              top: int | None = None, created_in_period: bool = False) -> pd.DataFrame:
-    """Customers and dealt customers per value of ``dimension`` (one query).
+    """Return customers and dealt customers per value of ``dimension`` (one query).
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import effective, in_period
+from crmlib.engine import signed_contracts
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -86,12 +86,6 @@ def empty_dtypes(columns: list[str]) -> dict[str, str]:
             else "float64" for c in columns}
 
 
-def _contracts(crm: CRM, p: Period, scope: Scope) -> ibis.Table:
-    c = effective(crm.table("contracts"))
-    c = scope.filter(c.filter(in_period(c.signed_at, p)), "owner_id")
-    return c.select("contract_id", "signed_at")
-
-
 def _catalogue(crm: CRM) -> ibis.Table:
     pr = crm.table("products")
     return pr.select(_pid=pr.product_id, _category=pr.category.cast("string").strip(),
@@ -150,7 +144,7 @@ def sold_lines(crm: CRM, p: Period, scope: Scope, by: str) -> ibis.Table:
         (see :func:`with_product_key`).
     """
     lines = crm.table("contract_lines").select("contract_id", "product_id", "quantity", "amount")
-    lines = lines.inner_join(_contracts(crm, p, scope), "contract_id")
+    lines = lines.inner_join(signed_contracts(crm, p, scope).select("contract_id", "signed_at"), "contract_id")
     return with_product_key(lines, crm, by)
 
 

@@ -1,4 +1,6 @@
-"""Products (产品分析): sales per product, category or series, the category mix over time, and
+"""Products (产品分析): sales, the category mix and returns per product.
+
+Sales per product, category or series, the category mix over time, and
 returns with the return rate per product.
 
 Definitions (docs/metrics.md "Products" and "Leads and after-sale", Wukong BI 3F):
@@ -241,7 +243,7 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
 
 def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "product",
                     top: int | None = None) -> pd.DataFrame:
-    """Returns per product (category, series) against the same period's sales: the return rate.
+    """Return returns per product (category, series) against the same period's sales: the return rate.
 
     Parameters
     ----------

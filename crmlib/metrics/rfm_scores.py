@@ -170,8 +170,27 @@ def _schemes(segments_config) -> dict[str, dict]:
 # -- the engine query -----------------------------------------------------------------------
 def purchase_days(crm: CRM, *, as_of: pd.Timestamp, scope: Scope | None = None,
                   window_days: int | None = None) -> ibis.Table:
-    """Engine-side table of purchase days (see the module docstring): one row per customer and
-    day with columns ``customer_id``, ``day`` (a date) and ``amount`` (that day's total)."""
+    """Return the engine-side table of purchase days.
+
+    See the module docstring: one row per customer and
+    day with columns ``customer_id``, ``day`` (a date) and ``amount`` (that day's total).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    window_days : int, optional
+        Only purchases in the last ``window_days`` days up to ``as_of`` count; None: every purchase.
+
+    Returns
+    -------
+    ibis.Table
+        Purchase days per customer (an engine expression).
+    """
     k = effective(crm.table("contracts"))
     cond = k.signed_at < ibis.literal(end_of(as_of).to_pydatetime())
     if window_days is not None:

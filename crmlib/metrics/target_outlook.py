@@ -65,9 +65,12 @@ def _check_statistical(frame) -> pd.DataFrame | None:
 
 
 def _remaining(stat: pd.DataFrame, uid, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
-    """Sum of ``yhat`` over [lo, hi): each row covers its month (``ds`` all first days of a
+    """Sum ``yhat`` over [lo, hi).
+
+    Each row covers its month (``ds`` all first days of a
     month) or its week (7 days), pro-rated by the share of its days inside; NaN when the rows of
-    ``uid`` do not cover every day."""
+    ``uid`` do not cover every day.
+    """
     need = (hi - lo).days
     if need <= 0:
         return 0.0
@@ -116,6 +119,28 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
     ``as_of`` to the span's end, a month (or week) partly left counted by the share of its days
     left (as of 10-20, October counts 11/31 of its ``yhat``). When the frame does not cover
     those days the statistical figures are NaN, with a warning.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    by : {"team", None}, default="team"
+        The grouping; see the description above.
+    statistical : pandas.DataFrame, optional
+        A long forecast frame (``unique_id``, ``ds``, ``yhat``); see above.
+    probabilities : dict, optional
+        Stage name -> probability 0..1 replacing ``pipeline_stages``'.
+    partial_targets : bool, default=False
+        Count the targets set so far when some months have none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Raises
     ------

@@ -42,6 +42,24 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
     for its ``product_id``, else once for each distinct product on its contract, else under an
     empty product ("unknown"); ``top_n`` keeps the products with most visits and pools the rest
     as :data:`OTHER`. Empty with ``attrs["available"]`` False when there is no ``visits`` table.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {"employee", "product"}, default="employee"
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    top_n : int, optional
+        Groups kept before the rest are pooled as :data:`OTHER`; None keeps every group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     check_option(by, SATISFACTION_BY, "by")
     key_cols = ["employee_id", "name", "team"] if by == "employee" else ["product_id", "name"]
