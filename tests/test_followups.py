@@ -11,7 +11,7 @@ import pytest
 from crmlib import plots
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.metrics.followups import (
+from crmlib.metrics import (
     TODO_COLUMNS,
     followup_activity,
     followup_summary,
@@ -316,7 +316,8 @@ def test_without_activities():
                new_not_followed_up(bare, period=MARCH, as_of="2024-03-31"),
                forgotten_overview(bare, as_of="2024-03-31"),
                todo_list(bare, days=30, as_of="2024-03-31")):
-        assert df.empty and df.attrs == {"available": False, "missing_table": "activities"}
+        assert df.empty and df.attrs == {"available": False, "missing_table": "activities",
+                                         "reason": "missing_table"}
     s = followup_summary(bare, period=MARCH, as_of="2024-03-31")
     assert all(math.isnan(v) for v in s["value"])
     # with a last_followup_at on c1 (03-01 -> 30 days): c2, never followed up, created 03-01

@@ -11,6 +11,7 @@ import pytest
 
 from crmlib import metrics, plots
 from crmlib.data.connect import from_frames
+from crmlib.engine import missing_table_of
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE, t
 from crmlib.scope import resolve_scope
@@ -245,7 +246,7 @@ def test_ordered_funnel_edge_cases(crm, crm_noopps):
         metrics.ordered_funnel(crm, period=MARCH, pipeline="nope")
     f = frames()
     f.pop("pipeline_stages")
-    assert metrics.ordered_funnel(from_frames(f), period=MARCH).attrs["not_available"] == (
+    assert missing_table_of(metrics.ordered_funnel(from_frames(f), period=MARCH)) == (
         "pipeline_stages")
 
 
@@ -267,7 +268,7 @@ def test_time_in_stage(crm, crm_nohist):
     assert s.loc["qualify", "median_days"] == pytest.approx(7)
     # proposal: o1 6, o3 12 (o8 left proposal on 04-02, o5 still in it)
     assert s.loc["proposal", "count"] == 2 and s.loc["proposal", "mean_days"] == 9
-    assert metrics.time_in_stage(crm_nohist, period=MARCH).attrs["not_available"] == (
+    assert missing_table_of(metrics.time_in_stage(crm_nohist, period=MARCH)) == (
         "stage_history")
 
 
@@ -345,7 +346,7 @@ def test_without_opportunities_everything_says_not_available(crm_noopps):
     }
     for name, call in calls.items():
         df = call()
-        assert df.empty and df.attrs["not_available"] == "opportunities", name
+        assert df.empty and missing_table_of(df) == "opportunities", name
     assert "team" in metrics.win_rate(crm_noopps, period=MARCH, by="team").columns
 
 

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 import crmlib
+from crmlib import metrics as pl
 from crmlib.data import store
 from crmlib.data.connect import from_frames
+from crmlib.engine import missing_table_of
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE, t
-from crmlib.metrics import pipeline as pl
 from crmlib.plots import pipeline as pp
 from crmlib.scope import resolve_scope
 
@@ -366,8 +367,8 @@ def test_without_opportunities(crm):
     bare = from_frames(f)
     for df in (pl.stage_calibration(bare), pl.pipeline_forecast(bare),
                pl.forecast_vs_target(bare)):
-        assert df.empty and df.attrs["not_available"] == "opportunities"
-    assert pl.forecast_totals(pl.pipeline_forecast(bare)).attrs["not_available"]
+        assert df.empty and missing_table_of(df) == "opportunities"
+    assert missing_table_of(pl.forecast_totals(pl.pipeline_forecast(bare)))
 
 
 # -- the demo against plain pandas -----------------------------------------------------------

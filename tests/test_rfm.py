@@ -15,7 +15,7 @@ from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE
 from crmlib.metrics.rfm_scores import CN8_SEGMENTS, RFM11_SEGMENTS, _compile, rfm
-from crmlib.metrics.value import pareto, segment_migration, segment_summary
+from crmlib.metrics.rfm_segments import pareto, segment_migration, segment_summary
 from crmlib.scope import resolve_scope
 
 AS_OF = "2024-06-30"

@@ -18,7 +18,7 @@ __all__ = ["parse_day", "report_day", "end_of", "two_dates", "as_period", "in_pe
 
 
 def report_day(crm, as_of=None, name: str = "as_of") -> pd.Timestamp:
-    """The report's day: ``as_of`` parsed, or the data's last event date when None.
+    """Return the report's day: ``as_of`` parsed, or the data's last event date when None.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def report_day(crm, as_of=None, name: str = "as_of") -> pd.Timestamp:
 
 
 def end_of(day) -> pd.Timestamp:
-    """The exclusive end of a report day: the next midnight.
+    """Return the exclusive end of a report day: the next midnight.
 
     Parameters
     ----------
@@ -93,7 +93,7 @@ def two_dates(crm, from_as_of, to_as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def as_period(crm, period, *, as_of=None) -> Period:
-    """A period argument as a :class:`~crmlib.period.Period`.
+    """Return a period argument as a :class:`~crmlib.period.Period`.
 
     Parameters
     ----------
@@ -148,7 +148,7 @@ def in_period(col, p: Period):
 
 
 def windows_of(period: Period) -> dict[str, Period]:
-    """The three windows every headline figure is shown for.
+    """Return the three windows every headline figure is shown for.
 
     Parameters
     ----------

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["unavailable", "is_available", "missing_table_of"]
+__all__ = ["unavailable", "is_available", "missing_table_of", "first_missing"]
 
 
-def unavailable(columns, table: str | None, *, reason: str = "missing_table",
+def unavailable(columns, table: str | None, *, reason: str = "missing_table", dtype=None,
                 **attrs) -> pd.DataFrame:
-    """An empty frame saying that a figure cannot be computed on this data.
+    """Return an empty frame saying that a figure cannot be computed on this data.
 
     Parameters
     ----------
-    columns : sequence of str
-        The figure's usual columns.
+    columns : sequence of str or dict of str to dtype
+        The figure's usual columns; a dict gives each its dtype.
     table : str or None
         The table the source lacks (None when the reason is another).
     reason : str, default="missing_table"
         Why the figure is not available.
+    dtype : dtype, optional
+        The dtype of every column (default object, or the dict's dtypes).
     **attrs
         More ``attrs`` (period, options) for the report's header.
 
@@ -39,7 +41,12 @@ def unavailable(columns, table: str | None, *, reason: str = "missing_table",
     >>> is_available(df), missing_table_of(df), list(df.columns)
     (False, 'targets', ['team', 'amount'])
     """
-    df = pd.DataFrame(columns=list(columns))
+    if isinstance(columns, dict):
+        df = pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+    elif dtype is not None:
+        df = pd.DataFrame({c: pd.Series(dtype=dtype) for c in columns})
+    else:
+        df = pd.DataFrame(columns=list(columns))
     df.attrs.update(available=False, missing_table=table, reason=reason, **attrs)
     return df
 
@@ -64,7 +71,7 @@ def is_available(df) -> bool:
 
 
 def missing_table_of(df) -> str | None:
-    """The table whose absence made a frame unavailable, or None.
+    """Return the table whose absence made a frame unavailable, or None.
 
     Parameters
     ----------
@@ -78,3 +85,21 @@ def missing_table_of(df) -> str | None:
     """
     attrs = getattr(df, "attrs", {})
     return attrs.get("missing_table") or attrs.get("not_available")
+
+
+def first_missing(crm, tables) -> str | None:
+    """Return the first of ``tables`` the data lacks, or None when it has them all.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    tables : iterable of str
+        The tables a figure needs, in the order to report them.
+
+    Returns
+    -------
+    str or None
+        The table to name in :func:`unavailable`.
+    """
+    return next((name for name in tables if not crm.has(name)), None)

@@ -7,9 +7,14 @@ import pandas as pd
 
 from crmlib.engine.dates import in_period
 from crmlib.engine.records import count_if
+from crmlib.exceptions import ParamsError
 from crmlib.period import Period
+from crmlib.scope import Scope
 
-__all__ = ["bucket_expr", "bucketed", "window_aggregate", "crosstab"]
+__all__ = ["bucket_expr", "bucketed", "window_aggregate", "crosstab", "BY_OPTIONS", "check_by",
+           "with_key", "with_team", "group_keys", "on_every_key"]
+
+BY_OPTIONS = (None, "team", "owner_id", "bucket")  # the groupings of owner-credited figures
 
 
 def window_aggregate(t: ibis.Table, date_col: str, windows: dict[str, Period], *,
@@ -59,7 +64,7 @@ def window_aggregate(t: ibis.Table, date_col: str, windows: dict[str, Period], *
 
 
 def bucket_expr(col, period: Period):
-    """The engine-side bucket start (a date) of timestamp column ``col`` for ``period``.
+    """Return the engine-side bucket start (a date) of timestamp column ``col`` for ``period``.
 
     Parameters
     ----------
@@ -118,7 +123,7 @@ def bucketed(t: ibis.Table, date_col: str, period: Period, *, amount: str | None
 
 def crosstab(before: pd.DataFrame, after: pd.DataFrame, column: str, *, rows, columns,
              form: str, attrs: dict) -> pd.DataFrame:
-    """Customers by ``column`` in ``before`` (rows) x in ``after`` (columns), by customer_id.
+    """Return customers by ``column`` in ``before`` (rows) x in ``after`` (columns), by customer_id.
 
     A customer only in ``after`` goes to the last row, one only in ``before`` to the last
     column; every cell of ``rows`` x ``columns`` is present (0 when empty).
@@ -159,3 +164,144 @@ def crosstab(before: pd.DataFrame, after: pd.DataFrame, column: str, *, rows, co
     long["share_of_from"] = (long["customers"] / row.where(row > 0)).astype("float64")
     long.attrs.update(attrs)
     return long
+
+
+def check_by(by) -> None:
+    """Check a ``by`` argument against :data:`BY_OPTIONS`.
+
+    Parameters
+    ----------
+    by : {None, "team", "owner_id", "bucket"}
+        The grouping asked for.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ParamsError
+        ``by`` is not one of :data:`BY_OPTIONS`.
+    """
+    if by not in BY_OPTIONS:
+        raise ParamsError(f"`by` {by!r} is not one of {', '.join(map(str, BY_OPTIONS[1:]))} "
+                          "(or None).")
+
+
+def with_key(crm, t: ibis.Table, by, date_col: str | None, period: Period | None) -> ibis.Table:
+    """Return ``t`` with a ``_key`` column for the grouping ``by``.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data (``employees`` gives an owner's team).
+    t : ibis.Table
+        Rows with ``owner_id``.
+    by : {None, "team", "owner_id", "bucket"}
+        None: one key ``"all"``; ``team``: the owner's team (NULL for an owner not in
+        ``employees``); ``owner_id``: the owner; ``bucket``: the bucket of ``date_col``.
+    date_col : str or None
+        The date that places a row in a bucket (for ``by="bucket"``).
+    period : Period or None
+        The period and its buckets (for ``by="bucket"``).
+
+    Returns
+    -------
+    ibis.Table
+        ``t`` with ``_key`` (and, for ``team``, the joined ``_eid`` and ``_team``).
+    """
+    if by is None:
+        return t.mutate(_key=ibis.literal("all"))
+    if by == "owner_id":
+        return t.mutate(_key=t.owner_id)
+    if by == "bucket":
+        return t.mutate(_key=bucket_expr(t[date_col], period))
+    e = crm.table("employees").select(_eid="employee_id", _team="team")
+    j = t.left_join(e, t.owner_id == e._eid)
+    return j.mutate(_key=j._team)
+
+
+def group_keys(crm, by, scope: Scope | None, period: Period | None) -> pd.Series:
+    """Return every group a grouped figure shows, empty ones included.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data (``employees`` lists the teams and employees).
+    by : {None, "team", "owner_id", "bucket"}
+        The grouping.
+    scope : Scope or None
+        Whose teams or employees.
+    period : Period or None
+        The period whose buckets are listed (for ``by="bucket"``).
+
+    Returns
+    -------
+    pandas.Series
+        ``["all"]``, the period's buckets, or the sorted teams or employee ids of the scope.
+    """
+    if by is None:
+        return pd.Series(["all"])
+    if by == "bucket":
+        return pd.Series(period.buckets())
+    e = (scope or Scope()).filter(crm.table("employees"), "employee_id")
+    col = "employee_id" if by == "owner_id" else "team"
+    return pd.Series(sorted(e[col].execute().dropna().unique()), dtype="object")
+
+
+def on_every_key(crm, by, scope: Scope | None, period: Period | None,
+                 parts: list[pd.DataFrame], counts: tuple[str, ...]) -> pd.DataFrame:
+    """Merge per-key aggregates onto every key of :func:`group_keys`.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    by : {None, "team", "owner_id", "bucket"}
+        The grouping.
+    scope : Scope or None
+        Whose teams or employees.
+    period : Period or None
+        The period (for ``by="bucket"``).
+    parts : list of pandas.DataFrame
+        Aggregates, each with a ``_key`` column (:func:`with_key`).
+    counts : tuple of str
+        Count columns: 0 for an empty group, as int64.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key, sorted; the key column is named ``by`` (dropped when ``by`` is None).
+    """
+    keys = group_keys(crm, by, scope, period)
+    df = pd.DataFrame({"_key": keys})
+    for part in parts:
+        if by == "bucket":
+            part = part.assign(_key=pd.to_datetime(part["_key"]))
+        df = df.merge(part, on="_key", how="outer")
+    for c in counts:
+        df[c] = df[c].fillna(0).astype("int64")
+    if by is None:
+        return df.drop(columns="_key").reset_index(drop=True)
+    df = df.sort_values("_key", na_position="last").rename(columns={"_key": by})
+    return df.reset_index(drop=True)
+
+
+def with_team(crm, t: ibis.Table) -> ibis.Table:
+    """Return ``t`` with the ``team`` of its ``owner_id``.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data (``employees``).
+    t : ibis.Table
+        Rows with ``owner_id``.
+
+    Returns
+    -------
+    ibis.Table
+        ``t``'s columns and ``team`` (NULL for an owner not in ``employees``).
+    """
+    emp = crm.table("employees").select(_emp_id="employee_id", team="team")
+    j = t.left_join(emp, t.owner_id == emp._emp_id)
+    return j.select(*t.columns, "team")

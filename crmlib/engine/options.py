@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 
+import numpy as np
+
 from crmlib.exceptions import ParamsError
 
-__all__ = ["check_choice", "check_known", "with_defaults"]
+__all__ = ["check_choice", "check_known", "with_defaults", "is_whole_number"]
 
 
 def check_choice(value, name: str, choices) -> str:
@@ -93,3 +95,19 @@ def with_defaults(defaults: dict, overrides, name: str) -> dict:
     if unknown:
         raise ParamsError(f"`{name}` has unknown key(s) {unknown}; use {', '.join(defaults)}.")
     return {**defaults, **(overrides or {})}
+
+
+def is_whole_number(value) -> bool:
+    """Return whether ``value`` is a whole number (an int, not a bool).
+
+    Parameters
+    ----------
+    value : object
+        The value passed.
+
+    Returns
+    -------
+    bool
+        True for Python and numpy integers; False for bools, floats and anything else.
+    """
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ibis
 
-__all__ = ["effective", "live", "counted", "count_if"]
+from crmlib.engine.dates import in_period
+from crmlib.scope import Scope
+
+__all__ = ["effective", "live", "counted", "count_if", "signed_contracts"]
 
 
 def effective(t: ibis.Table) -> ibis.Table:
@@ -29,7 +32,7 @@ def effective(t: ibis.Table) -> ibis.Table:
 
 
 def count_if(condition):
-    """Number of rows where ``condition`` holds (NULL counts as false).
+    """Return number of rows where ``condition`` holds (NULL counts as false).
 
     Written as SUM(CASE ...): PostgreSQL cannot cast a boolean to BIGINT, which is what
     ``condition.cast("int64").sum()`` compiles to.
@@ -48,7 +51,7 @@ def count_if(condition):
 
 
 def live(customers: ibis.Table) -> ibis.Table:
-    """Customers that count: not deleted (status empty, active or locked), as Wukong counts them.
+    """Return customers that count: not deleted (status empty, active or locked), as Wukong counts them.
 
     Parameters
     ----------
@@ -64,7 +67,7 @@ def live(customers: ibis.Table) -> ibis.Table:
 
 
 def counted(crm, table: str, *, owner: bool = True) -> ibis.Table:
-    """The rows of ``table`` that figures count.
+    """Return the rows of ``table`` that figures count.
 
     Parameters
     ----------
@@ -93,3 +96,24 @@ def counted(crm, table: str, *, owner: bool = True) -> ibis.Table:
         c = crm.table("contracts").select("contract_id", "owner_id")
         return p.left_join(c, "contract_id").select(*p.columns, "owner_id")
     return t
+
+
+def signed_contracts(crm, p, scope: Scope | None) -> ibis.Table:
+    """Return the effective contracts signed in ``p`` whose owner is in the scope.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    p : Period
+        The period of ``signed_at``.
+    scope : Scope or None
+        Whose contracts (by ``owner_id``); None is the whole company.
+
+    Returns
+    -------
+    ibis.Table
+        The contracts' rows (the orders of after-sale and product figures).
+    """
+    c = (scope or Scope()).filter(effective(crm.table("contracts")), "owner_id")
+    return c.filter(in_period(c.signed_at, p))

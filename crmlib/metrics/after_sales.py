@@ -1,7 +1,8 @@
-"""After-sale (售后): orders and returns per period, refund rate by reason, the time from sale
-to return, and customers or products whose return rate is unusually high.
+"""After-sale (售后): orders and returns, refund rate, time from sale to return.
 
-Definitions (../shared/reference/metrics.md "Leads and after-sale"; by product, see
+Orders and returns per period, refund rate by reason and the time from sale to return.
+
+Definitions (docs/metrics.md "Leads and after-sale"; by product, see
 :func:`crmlib.metrics.product_returns`, which this module does not repeat):
 
 - **Orders.** Effective contracts (status approved, or none) signed in the period
@@ -20,17 +21,8 @@ Definitions (../shared/reference/metrics.md "Leads and after-sale"; by product, 
   for the period's returns: mean, median (midpoint of the two middle values for an even count),
   count, and the returns per delay bucket (upper bounds :data:`RETURN_DAY_BINS`, included). A
   return dated before its sale is a data error: counted in ``attrs["before_sale"]``, left out.
-- **Unusual return rates** (a funnel-plot rule, Spiegelhalter 2005). The unit is an order:
-  effective contracts signed in the period and on or before ``as_of``, in scope (by product:
-  a contract holding the product); an order is *returned* when it has a return (of the
-  product, by product) dated on or before ``as_of`` and not before its sale. Per customer (or
-  product) with ``n`` orders and ``x`` returned, rate = x / n; the overall rate ``p0`` = all
-  returned orders / all orders. The row is **unusual** when it has at least ``min_orders``
-  orders and
-  x / n > p0 + z·√(p0(1 − p0) / n): its rate exceeds what chance alone gives an order count of
-  that size more than ``z`` standard errors. ``z`` and ``min_orders`` come from
-  :data:`UNUSUAL_RULE` (params ``after_unusual_z``, ``after_unusual_min_orders``). Orders of the
-  last days before ``as_of`` have had little time to come back.
+
+Unusual return rates are in :mod:`crmlib.metrics.unusual_returns`.
 """
 
 from __future__ import annotations
@@ -46,45 +38,29 @@ from crmlib.data.connect import CRM
 from crmlib.engine import (
     as_period,
     bucket_expr,
-    count_if,
     effective,
     in_period,
-    report_day,
-    with_defaults,
+    is_whole_number,
+    signed_contracts,
+    unavailable,
 )
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
-__all__ = ["RETURN_DAY_BINS", "UNUSUAL_RULE", "PERIOD_COLUMNS", "REASON_COLUMNS",
-           "DELAY_COLUMNS", "UNUSUAL_COLUMNS", "orders_and_returns", "returns_by_reason",
-           "return_delays", "unusual_return_rates"]
+__all__ = ["RETURN_DAY_BINS", "PERIOD_COLUMNS", "REASON_COLUMNS", "DELAY_COLUMNS",
+           "orders_and_returns", "returns_by_reason", "return_delays"]
 
 # upper bounds (days, included) of the sale-to-return buckets; the last bucket is open-ended
 RETURN_DAY_BINS: tuple[int, ...] = (7, 30, 90, 180, 365)
-# funnel-plot rule: standard errors above the overall rate, and the orders a row needs
-UNUSUAL_RULE: dict = {"z": 3.0, "min_orders": 5}
 
 PERIOD_COLUMNS = ["bucket", "orders", "sold_amount", "returns", "returned_amount",
                   "refund_rate"]
 REASON_COLUMNS = ["reason", "kind", "returns", "returned_amount", "share", "refund_rate"]
 DELAY_COLUMNS = ["bucket", "min_days", "max_days", "returns", "returned_amount", "share"]
-UNUSUAL_COLUMNS = ["orders", "returned_orders", "return_rate", "expected_rate", "limit",
-                   "z_score", "sold_amount", "returned_amount", "eligible", "unusual"]
-
-
-def _unavailable(columns, table: str, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    df.attrs.update(available=False, missing_table=table, **attrs)
-    return df
-
-
-def _orders(crm: CRM, p, scope: Scope | None) -> ibis.Table:
-    c = (scope or Scope()).filter(effective(crm.table("contracts")), "owner_id")
-    return c.filter(in_period(c.signed_at, p))
 
 
 def _returns(crm: CRM, p, scope: Scope | None) -> ibis.Table:
-    """The period's returns of effective contracts in scope, with the contract's signed_at."""
+    """Return the period's returns of effective contracts in scope, with the contract's signed_at."""
     c = (scope or Scope()).filter(effective(crm.table("contracts")), "owner_id")
     r = crm.table("returns")
     r = r.filter(in_period(r.returned_at, p))
@@ -104,6 +80,15 @@ def orders_and_returns(crm: CRM, *, period, scope: Scope | None = None) -> pd.Da
         ``attrs``: ``period``, ``bucket``, totals ``orders``, ``sold_amount``, ``returns``,
         ``returned_amount``, ``refund_rate``.
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
     Examples
     --------
     >>> import crmlib
@@ -112,7 +97,7 @@ def orders_and_returns(crm: CRM, *, period, scope: Scope | None = None) -> pd.Da
     ['bucket', 'orders', 'sold_amount', 'returns', 'returned_amount', 'refund_rate']
     """
     p = as_period(crm, period)
-    c = _orders(crm, p, scope)
+    c = signed_contracts(crm, p, scope)
     parts = c.select(_b=bucket_expr(c.signed_at, p), _sold=ibis.literal(1),
                      _amount=c.amount.cast("float64"))
     has_returns = crm.has("returns")
@@ -142,7 +127,7 @@ def orders_and_returns(crm: CRM, *, period, scope: Scope | None = None) -> pd.Da
 
 def returns_by_reason(crm: CRM, *, period, scope: Scope | None = None,
                       top: int | None = None) -> pd.DataFrame:
-    """Returns per reason and each reason's part of the refund rate (one query).
+    """Return returns per reason and each reason's part of the refund rate (one query).
 
     Returns
     -------
@@ -155,6 +140,17 @@ def returns_by_reason(crm: CRM, *, period, scope: Scope | None = None,
         ``period``, ``sold_amount``, ``returned_amount``, ``refund_rate``, ``available``
         (False with ``missing_table`` without ``returns``).
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    top : int, optional
+        Rows kept before the rest are collapsed; None keeps every row.
+
     Raises
     ------
     ParamsError
@@ -164,12 +160,12 @@ def returns_by_reason(crm: CRM, *, period, scope: Scope | None = None,
         raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
     p = as_period(crm, period)
     if not crm.has("returns"):
-        return _unavailable(REASON_COLUMNS, "returns", period=str(p))
+        return unavailable(REASON_COLUMNS, "returns", dtype="float64", period=str(p))
     r = _returns(crm, p, scope)
     v = r.reason.cast("string").strip()
     r = r.mutate(_reason=ibis.ifelse(v == "", ibis.null("string"), v))
     g = r.group_by("_reason").aggregate(returns=r.count(), returned_amount=r.amount.sum())
-    c = _orders(crm, p, scope)
+    c = signed_contracts(crm, p, scope)
     sold = c.aggregate(_sold=c.amount.sum())
     df = g.cross_join(sold).execute()
     # no return in the period: no row to carry the sold amount, so ask for it alone
@@ -198,13 +194,9 @@ def returns_by_reason(crm: CRM, *, period, scope: Scope | None = None,
     return df
 
 
-def _whole(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
 def _bin_labels(bins) -> list[tuple[str, int, float]]:
     bins = list(bins) if isinstance(bins, (list, tuple)) else bins
-    if (not isinstance(bins, list) or not bins or not all(_whole(b) and b >= 0 for b in bins)
+    if (not isinstance(bins, list) or not bins or not all(is_whole_number(b) and b >= 0 for b in bins)
             or bins != sorted(set(bins))):
         raise ParamsError(f"`bins` {bins!r} must be increasing whole numbers of days, 0 or more.")
     bins = [int(b) for b in bins]
@@ -218,7 +210,9 @@ def _bin_labels(bins) -> list[tuple[str, int, float]]:
 
 def return_delays(crm: CRM, *, period, scope: Scope | None = None,
                   bins=None) -> pd.DataFrame:
-    """Days from sale to return for the period's returns: per delay bucket, with the mean and
+    """Return the days from sale to return of the period's returns, per delay bucket.
+
+    Days from sale to return for the period's returns: per delay bucket, with the mean and
     median in ``attrs`` (one query).
 
     Parameters
@@ -240,7 +234,7 @@ def return_delays(crm: CRM, *, period, scope: Scope | None = None,
     p = as_period(crm, period)
     labels = _bin_labels(RETURN_DAY_BINS if bins is None else bins)
     if not crm.has("returns"):
-        return _unavailable(DELAY_COLUMNS, "returns", period=str(p))
+        return unavailable(DELAY_COLUMNS, "returns", dtype="float64", period=str(p))
     r = _returns(crm, p, scope)
     r = r.mutate(_days=r.returned_at.date().delta(r.signed_at.date(), unit="day"))
     b = ibis.literal(-1)
@@ -272,105 +266,3 @@ def return_delays(crm: CRM, *, period, scope: Scope | None = None,
                      median_days=float(stats["median"]) if n else math.nan,
                      before_sale=before)
     return out[DELAY_COLUMNS]
-
-
-def _rule(rule_config) -> dict:
-    rule = with_defaults(UNUSUAL_RULE, rule_config, "rule_config")
-    z, m = rule["z"], rule["min_orders"]
-    if (not isinstance(z, (int, float, np.number)) or isinstance(z, bool) or not math.isfinite(z)
-            or z <= 0 or not _whole(m) or m < 1):
-        raise ParamsError(f"unusual-rate rule {rule} needs a number `z` above 0 and a whole "
-                          "number `min_orders` of at least 1.")
-    return {"z": float(z), "min_orders": int(m)}
-
-
-def unusual_return_rates(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
-                         by: str = "customer", rule_config: dict | None = None) -> pd.DataFrame:
-    """Return rate of the period's orders per customer or product, flagged by the funnel-plot
-    rule of the module docstring (one query).
-
-    Parameters
-    ----------
-    as_of : str or Timestamp, optional
-        Orders signed and returns dated up to this day count. Default: the data's last event
-        date.
-    by : {"customer", "product"}, default="customer"
-        By product, an order is a contract holding the product (needs ``contract_lines``),
-        returned when a return of that product is on it.
-    rule_config : dict, optional
-        Overrides of :data:`UNUSUAL_RULE` (``z``, ``min_orders``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``customer_id`` / ``product_id`` and ``name``, then ``orders``, ``returned_orders``
-        (int), ``return_rate`` (returned / orders), ``expected_rate`` (the overall rate p0),
-        ``limit`` (p0 + z·se for the row's orders), ``z_score`` ((rate − p0) / se; NaN when p0
-        is 0 or 1), ``sold_amount``, ``returned_amount`` (of those orders, by ``as_of``),
-        ``eligible`` (orders ≥ min_orders) and ``unusual`` (bool). Every row with an order;
-        unusual first, then by z-score and orders. ``attrs``: ``by``, ``period``, ``as_of``,
-        ``z``, ``min_orders``, ``expected_rate``, ``orders``, ``returned_orders``,
-        ``unusual`` (count), ``available`` (False with ``missing_table``).
-    """
-    if by not in ("customer", "product"):
-        raise ParamsError(f"`by` {by!r} must be `customer` or `product`.")
-    rule = _rule(rule_config)
-    day = report_day(crm, as_of)
-    p = as_period(crm, period, as_of=day)
-    key = f"{by}_id"
-    cols = [key, "name", *UNUSUAL_COLUMNS]
-    needed = ("returns",) + (("contract_lines",) if by == "product" else ())
-    missing = next((t for t in needed if not crm.has(t)), None)
-    if missing is not None:
-        return _unavailable(cols, missing, by=by, period=str(p))
-    end = ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
-    c = _orders(crm, p, scope)
-    c = c.filter(c.signed_at < end)  # a period running past as_of: orders signed by then
-    r = crm.table("returns")
-    r = r.filter(r.returned_at < end)
-    # a return dated before its sale is a data error (see return_delays): it returns nothing
-    r = r.inner_join(c.select("contract_id", _signed=c.signed_at), "contract_id")
-    r = r.filter(r.returned_at.date() >= r._signed.date())
-    if by == "customer":
-        units = c.select("contract_id", _k=c.customer_id, _amount=c.amount)
-        ret = r.group_by("contract_id").aggregate(_ret=r.amount.sum())
-        j = units.left_join(ret, "contract_id")
-    else:
-        lines = crm.table("contract_lines").inner_join(c.select("contract_id"), "contract_id")
-        units = lines.group_by(["contract_id", "product_id"]).aggregate(
-            _amount=lines.amount.sum()).rename(_k="product_id")
-        r = r.filter(r.product_id.notnull())
-        ret = r.group_by(["contract_id", "product_id"]).aggregate(_ret=r.amount.sum()).rename(
-            _k="product_id")
-        j = units.left_join(ret, ["contract_id", "_k"])
-    g = j.group_by("_k").aggregate(orders=j.count(), returned_orders=count_if(j._ret.notnull()),
-                                   sold_amount=j._amount.sum(), returned_amount=j._ret.sum())
-    if by == "product" and not crm.has("products"):  # products are optional: ids only
-        g = g.mutate(name=ibis.null("string"))
-    else:
-        names = crm.table("customers" if by == "customer" else "products")
-        names = names.select(_k=names[key], name=names["name"])
-        g = g.left_join(names, "_k").select(*g.columns, "name")
-    df = g.execute().rename(columns={"_k": key})
-    df[["orders", "returned_orders"]] = df[["orders", "returned_orders"]].astype("int64")
-    df[["sold_amount", "returned_amount"]] = df[["sold_amount", "returned_amount"]].astype(
-        "float64").fillna(0.0)
-    n, x = int(df["orders"].sum()), int(df["returned_orders"].sum())
-    p0 = x / n if n else math.nan
-    se = np.sqrt(p0 * (1 - p0) / df["orders"]) if n else np.nan
-    df["return_rate"] = df["returned_orders"] / df["orders"]
-    df["expected_rate"] = p0
-    df["limit"] = p0 + rule["z"] * se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["z_score"] = np.where(se > 0, (df["return_rate"] - p0) / se, np.nan)
-    df["eligible"] = df["orders"] >= int(rule["min_orders"])
-    df["unusual"] = df["eligible"] & (df["return_rate"] > df["limit"])
-    df = df.sort_values(["unusual", "z_score", "orders", key],
-                        ascending=[False, False, False, True], na_position="last",
-                        kind="stable")
-    df = df[cols].reset_index(drop=True)
-    df.attrs.update(by=by, period=str(p), as_of=day, z=float(rule["z"]),
-                    min_orders=int(rule["min_orders"]), expected_rate=p0, orders=n,
-                    returned_orders=x, unusual=int(df["unusual"].sum()), available=True,
-                    missing_table=None)
-    return df

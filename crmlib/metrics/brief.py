@@ -1,6 +1,6 @@
 """The dashboard's sales brief (销售简报) and data summary (数据汇总).
 
-Definitions (../shared/reference/metrics.md): every figure counts records whose event date falls
+Definitions (docs/metrics.md): every figure counts records whose event date falls
 in the period (customers, contacts and opportunities by ``created_at``, contracts by
 ``signed_at``, payments by ``paid_at``, follow-ups by ``at``), credited to the record's owner
 (follow-ups to their writer; payments to the owner of their contract). Money and contract counts
@@ -23,7 +23,9 @@ from crmlib.engine import (
     bucketed,
     counted,
     effective,
+    end_of,
     live,
+    report_day,
     window_aggregate,
     windows_of,
 )
@@ -46,7 +48,7 @@ BRIEF_METRICS = {
 
 
 def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
-    """The scoped rows a brief metric counts, or None when the table is absent."""
+    """Return the scoped rows a brief metric counts, or None when the table is absent."""
     table, _, scope_col, _ = BRIEF_METRICS[metric]
     if not crm.has(table):
         return None
@@ -65,6 +67,20 @@ def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame
     ``change_previous``, ``change_year_ago`` (ratios; NaN when undefined), ``missing`` (records in
     the period without an amount, not summed) and ``available`` (False when the source lacks the
     table; the figures are then NaN).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     windows = windows_of(as_period(crm, period))
     rows, cache = [], {}
@@ -95,6 +111,22 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
     """One brief metric per bucket of the period (empty buckets 0).
 
     Returns columns ``bucket`` (first day of the bucket) and ``value`` (count or amount).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    metric : str
+        The figure's name.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if metric not in BRIEF_METRICS:
         raise KeyError(f"unknown brief metric `{metric}`; one of {', '.join(BRIEF_METRICS)}")
@@ -110,7 +142,7 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
 
 def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
                  expiring_days: int = 30) -> pd.DataFrame:
-    """The dashboard's data summary for the period.
+    """Return the dashboard's data summary for the period.
 
     Rows (``metric``, ``value``; NaN when the data lacks the table):
 
@@ -125,11 +157,29 @@ def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
       up to ``as_of``.
     - ``expected_payments``: payment plans of effective contracts due in the period, minus what
       was received on each (never below 0 per plan).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    expiring_days : int, default=30
+        Contracts ending within this many days after ``as_of`` count as expiring.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     scope = scope or Scope()
-    as_of = pd.Timestamp(as_of).normalize()
+    as_of = report_day(crm, as_of)
     period = as_period(crm, period, as_of=as_of)
-    end_of_today = (as_of + pd.Timedelta(days=1)).to_pydatetime()
+    end_of_today = end_of(as_of).to_pydatetime()
     start, end = period.start.to_pydatetime(), period.end.to_pydatetime()
     out: dict[str, float] = {}
 

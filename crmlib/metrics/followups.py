@@ -1,6 +1,9 @@
-"""Follow-ups and the forgotten-customers reminder (客户遗忘提醒).
+"""Follow-ups and the forgotten-customers reminder (客户遗忘提醒), and the weekly to-do list.
 
-Definitions (../shared/reference/metrics.md):
+Follow-up activity, new customers not followed up and the topic's summary are in
+:mod:`crmlib.metrics.followup_counts`.
+
+Definitions (docs/metrics.md):
 
 - A customer's last follow-up is the latest follow-up activity (``activities.kind ==
   "follow_up"``) on or before ``as_of``, or the customer's own ``last_followup_at`` when that is
@@ -9,46 +12,29 @@ Definitions (../shared/reference/metrics.md):
   customers are nobody's to forget) and whose days since the last follow-up — or since creation
   when never followed up — are above N. Days are whole calendar days between the dates.
 - Overdue: a planned contact (``next_followup_at``) before ``as_of`` with no follow-up since.
-- Follow-ups (:func:`followup_activity`, :func:`followups_by_channel`): activities of kind
-  ``follow_up`` dated in the period, credited to their writer (``employee_id``); customers
-  followed up = distinct ``customer_id`` among them. A missing channel is ``"unknown"``.
 - The weekly "to do" list (:func:`todo_list`): per owner, the customers forgotten for more than
   :func:`todo_threshold` days (30 by default) and the overdue planned contacts.
 
-Functions that need ``activities`` return an empty frame with ``attrs["available"]`` False and
-``attrs["missing_table"]`` when the data lacks it (reports then say "not available"). Phone
-numbers and e-mail addresses are returned raw: reports mask them (:mod:`crmlib.privacy`).
+Functions that need ``activities`` return :func:`crmlib.engine.unavailable` (``attrs["available"]``
+False, ``attrs["missing_table"]``) when the data lacks it (reports then say "not available").
+Phone numbers and e-mail addresses are returned raw: reports mask them (:mod:`crmlib.privacy`).
 """
 
 from __future__ import annotations
-
-import math
 
 import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, bucketed, in_period
+from crmlib.engine import count_if, end_of, report_day, unavailable
 from crmlib.exceptions import ParamsError
-from crmlib.period import Period
 from crmlib.scope import Scope
 
 __all__ = ["FORGOTTEN_DAYS", "TODO_COLUMNS", "last_followups", "forgotten_customers",
-           "forgotten_counts", "missing_followup_data", "followup_activity",
-           "followups_by_channel", "new_not_followed_up", "forgotten_overview",
-           "todo_threshold", "todo_list", "followup_summary"]
+           "forgotten_counts", "missing_followup_data", "forgotten_overview", "todo_threshold",
+           "todo_list", "owner_names"]
 
 FORGOTTEN_DAYS = (7, 15, 30, 90, 180)
-
-
-def _ones(cond):
-    """1 where ``cond`` holds, else 0 (PostgreSQL cannot cast a boolean to bigint)."""
-    return ibis.ifelse(cond, 1, 0)
-
-
-def _as_of(as_of) -> tuple[pd.Timestamp, object]:
-    day = pd.Timestamp(as_of).normalize()
-    return day, (day + pd.Timedelta(days=1)).to_pydatetime()
 
 
 def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table:
@@ -58,8 +44,23 @@ def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table
     ``next_followup_at``, ``days_since`` (days from the last follow-up, or from creation, to
     ``as_of``) and ``overdue`` (a planned contact before ``as_of`` with no follow-up since).
     Open = created by ``as_of``, not dealt by then, not deleted, with an owner.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    ibis.Table
+        The open customers with their last follow-up (an engine expression, not run).
     """
-    day, end = _as_of(as_of)
+    day = report_day(crm, as_of)
+    end = end_of(day).to_pydatetime()
     c = crm.table("customers")
     c = c.filter((c.created_at < end) & c.owner_id.notnull()
                  & (c.dealt_at.isnull() | (c.dealt_at >= end))
@@ -93,12 +94,28 @@ def last_followups(crm: CRM, *, as_of, scope: Scope | None = None) -> ibis.Table
 
 def forgotten_customers(crm: CRM, *, days: int, as_of, scope: Scope | None = None
                         ) -> pd.DataFrame:
-    """Customers not followed up for more than ``days`` days as of ``as_of``, longest first.
+    """Return customers not followed up for more than ``days`` days as of ``as_of``, longest first.
 
     Returns one row per customer: ``customer_id``, ``owner_id``, ``last_followup_at`` (NaT when
     never followed up), ``days_since`` (days since the last follow-up, or since creation), then
     ``name``, ``created_at``, ``next_followup_at``, ``overdue``. See the module docstring for
     which customers count.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    days : int
+        The threshold in days.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
 
     Examples
     --------
@@ -122,10 +139,26 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
 
     Returns columns ``days`` (each threshold, then ``None`` for the overdue row), ``customers``
     and ``kind`` (``forgotten`` / ``overdue``), in one query.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    thresholds : sequence of int, optional
+        Day thresholds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     t = last_followups(crm, as_of=as_of, scope=scope)
-    aggs = {f"d{n}": _ones(t.days_since > int(n)).sum() for n in thresholds}
-    aggs["overdue"] = _ones(t.overdue).sum()
+    aggs = {f"d{n}": count_if(t.days_since > int(n)) for n in thresholds}
+    aggs["overdue"] = count_if(t.overdue)
     row = t.aggregate(**aggs).execute().iloc[0].fillna(0)
     rows = [{"kind": "forgotten", "days": int(n), "customers": int(row[f"d{n}"])}
             for n in thresholds]
@@ -133,20 +166,24 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
     return pd.DataFrame(rows, columns=["kind", "days", "customers"])
 
 
-# --------------------------------------------------------------------------------------------
-# Follow-up activity (客户跟进次数 / 跟进方式分析), new customers not followed up, the to-do list
-# --------------------------------------------------------------------------------------------
-
-UNKNOWN_CHANNEL = "unknown"
-BY = ("bucket", "employee_id")
-
-
 def missing_followup_data(crm: CRM) -> str | None:
-    """``"activities"`` when nothing in the data says when a customer was followed up (no
+    """Return the table whose absence leaves follow-up dates unknown, or None.
+
+    ``"activities"`` when nothing in the data says when a customer was followed up (no
     ``activities`` table and no ``customers.last_followup_at`` value), else None.
 
     Reports then say "not available" for the forgotten customers instead of calling every
     open customer forgotten since its creation.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+
+    Returns
+    -------
+    str or None
+        ``"activities"`` when follow-up dates are missing altogether, else None.
     """
     if crm.has("activities"):
         return None
@@ -154,189 +191,51 @@ def missing_followup_data(crm: CRM) -> str | None:
     return None if int(c.last_followup_at.count().execute()) else "activities"
 
 
-def _unavailable(columns: dict[str, str], table: str) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
-    df.attrs.update(available=False, missing_table=table)
-    return df
-
-
-def _followups(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
-    """Follow-up activities (kind ``follow_up``) dated in ``p``, written by the scope."""
-    a = crm.table("activities")
-    a = a.filter((a.kind == "follow_up") & in_period(a.at, p))
-    return (scope or Scope()).filter(a, "employee_id")
-
-
-_ACTIVITY_COLUMNS = {
-    "bucket": {"bucket": "datetime64[ns]", "count": "int64", "customers": "int64"},
-    "employee_id": {"employee_id": "object", "name": "object", "team": "object",
-                    "count": "int64", "customers": "int64"},
-}
-
-
-def followup_activity(crm: CRM, *, period, scope: Scope | None = None,
-                      by: str = "bucket") -> pd.DataFrame:
-    """Follow-ups and distinct customers followed up, per bucket of the period or per employee.
-
-    A follow-up is an activity of kind ``follow_up`` (sign-ins and other activities are not)
-    dated in the period (``at``), credited to its writer (``employee_id``), whatever it is
-    attached to (customer, opportunity, lead). Customers followed up = distinct
-    ``customer_id`` among those follow-ups (follow-ups without a customer, e.g. on a lead,
-    count as follow-ups only). Like Wukong's 客户跟进次数分析 (3B), except that follow-ups on
-    deleted customers are kept.
+def owner_names(crm: CRM) -> ibis.Table:
+    """Return each employee's name, to join onto rows by owner.
 
     Parameters
     ----------
     crm : CRM
-    period : str, (start, end) or Period
-    scope : Scope, optional
-        Whose follow-ups count (by writer); None = the whole company.
-    by : {"bucket", "employee_id"}, default="bucket"
-        ``bucket``: one row per bucket of the period (day, week or month; empty buckets 0),
-        columns ``bucket`` (first day), ``count``, ``customers`` (distinct within the bucket, so
-        they do not add up over buckets). ``employee_id``: one row per employee, columns
-        ``employee_id``, ``name``, ``team``, ``count``, ``customers``; every active employee
-        of the scope appears (0 without follow-ups), an inactive one only with follow-ups;
-        ordered by count, then customers (both descending), then id.
+        The data (``employees``).
 
     Returns
     -------
-    pandas.DataFrame
-        As above. ``attrs["total"]`` holds ``{"count", "customers"}`` over the whole period
-        (customers distinct over the period: not the sum of the rows). When the data has no
-        ``activities`` table the frame is empty, ``attrs["available"]`` is False and
-        ``attrs["missing_table"]`` is ``"activities"``.
-
-    Raises
-    ------
-    ParamsError
-        ``by`` is neither ``bucket`` nor ``employee_id``, or the period is bad.
+    ibis.Table
+        Columns ``_emp`` (the employee id) and ``owner_name``.
     """
-    if by not in BY:
-        raise ParamsError(f"`by` {by!r} must be one of {', '.join(BY)}.")
-    p = as_period(crm, period)
-    if not crm.has("activities"):
-        return _unavailable(_ACTIVITY_COLUMNS[by], "activities")
-    a = _followups(crm, p, scope)
-    if by == "bucket":
-        df = bucketed(a, "at", p, distinct="customer_id").rename(columns={"distinct": "customers"})
-        df = df.astype({"count": "int64", "customers": "int64"})
-    else:
-        per = a.group_by("employee_id").aggregate(count=a.count(),
-                                                 customers=a.customer_id.nunique()).execute()
-        emp = crm.table("employees").select("employee_id", "name", "team", "active").execute()
-        if scope is not None and scope.employee_ids is not None:
-            emp = emp[emp["employee_id"].isin(scope.employee_ids)]
-        shown = (emp["active"].isna() | emp["active"].astype("boolean").fillna(True)
-                 | emp["employee_id"].isin(per["employee_id"]))
-        df = emp.loc[shown, ["employee_id", "name", "team"]].merge(per, on="employee_id",
-                                                                   how="outer")
-        df["name"] = df["name"].fillna(df["employee_id"])  # a writer not in employees
-        df[["count", "customers"]] = df[["count", "customers"]].fillna(0).astype("int64")
-        df = df.sort_values(["count", "customers", "employee_id"],
-                            ascending=[False, False, True], kind="stable")
-        df = df[list(_ACTIVITY_COLUMNS[by])].reset_index(drop=True)
-    row = a.aggregate(count=a.count(), customers=a.customer_id.nunique()).execute().iloc[0]
-    df.attrs.update(available=True, missing_table=None, period=str(p),
-                    total={"count": int(row["count"] or 0),
-                           "customers": int(row["customers"] or 0)})
-    return df
-
-
-def followups_by_channel(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
-    """Follow-ups of the period by channel (跟进方式), with each channel's share.
-
-    Same follow-ups as :func:`followup_activity`. A missing or blank ``channel`` is shown as
-    ``"unknown"`` (never dropped).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``channel``, ``count``, ``customers`` (distinct customers reached through that
-        channel) and ``share`` = count / all follow-ups of the period (a ratio; the shares add
-        up to 1). Ordered by count (descending), then channel, ``unknown`` last. Empty when
-        there is no follow-up; empty with ``attrs["available"]`` False when the data has no
-        ``activities`` table.
-    """
-    p = as_period(crm, period)
-    cols = {"channel": "object", "count": "int64", "customers": "int64", "share": "float64"}
-    if not crm.has("activities"):
-        return _unavailable(cols, "activities")
-    a = _followups(crm, p, scope)
-    ch = a.channel.strip()
-    a = a.mutate(_channel=ibis.ifelse(ch.isnull() | (ch == ""), UNKNOWN_CHANNEL, ch))
-    df = a.group_by("_channel").aggregate(count=a.count(),
-                                          customers=a.customer_id.nunique()).execute()
-    df = df.rename(columns={"_channel": "channel"}).astype({"count": "int64",
-                                                            "customers": "int64"})
-    total = int(df["count"].sum())
-    df["share"] = df["count"] / total if total else pd.Series(dtype="float64")
-    df["_last"] = df["channel"] == UNKNOWN_CHANNEL
-    df = df.sort_values(["_last", "count", "channel"], ascending=[True, False, True])
-    df = df[list(cols)].reset_index(drop=True).astype(cols)
-    df.attrs.update(available=True, missing_table=None, period=str(p), total=total)
-    return df
-
-
-def _owner_names(crm: CRM) -> ibis.Table:
     e = crm.table("employees")
     return e.select(_emp=e.employee_id, owner_name=e.name)
 
 
-def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
-                        ) -> pd.DataFrame:
-    """New customers of the period that nobody has followed up yet (新增未跟进客户).
+def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
+                       thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
+    """Return :func:`forgotten_counts` for a report, or a "not available" frame.
 
-    Customers created in the period (and by ``as_of``) whose owner is in scope (in the
-    company scope, public-pool customers without an owner too), not deleted, without any
-    follow-up activity (by anyone, at any time up to ``as_of``) and without a
-    ``last_followup_at`` up to ``as_of``. Unlike the dashboard's data summary, deleted
-    customers are left out (Wukong's status≠3).
+    :func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
+    ``customers``), with ``attrs["available"]``; empty and not available when nothing in the
+    data says when customers were followed up (see :func:`missing_followup_data`).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    thresholds : sequence of int, optional
+        Day thresholds.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``customer_id``, ``name``, ``owner_id`` (None = public pool), ``owner_name``,
-        ``created_at``, ``days_waiting`` (whole days from creation to ``as_of``), ``phone``,
-        ``email`` (raw: mask them when displaying, see :mod:`crmlib.privacy`); oldest first.
-        Empty with ``attrs["available"]`` False when the data has no ``activities`` table.
+        The figure described above.
     """
-    p = as_period(crm, period, as_of=as_of)
-    day, end = _as_of(as_of)
-    cols = {"customer_id": "object", "name": "object", "owner_id": "object",
-            "owner_name": "object", "created_at": "datetime64[ns]", "days_waiting": "int64",
-            "phone": "object", "email": "object"}
-    if not crm.has("activities"):
-        return _unavailable(cols, "activities")
-    c = crm.table("customers")
-    c = c.filter(in_period(c.created_at, p) & (c.created_at < end)
-                 & (c.status.isnull() | (c.status != "deleted"))
-                 & (c.last_followup_at.isnull() | (c.last_followup_at >= end)))
-    c = (scope or Scope()).filter(c, "owner_id")
-    a = crm.table("activities")
-    done = a.filter((a.kind == "follow_up") & a.customer_id.notnull() & (a.at < end)
-                    ).select("customer_id").distinct()
-    c = c.anti_join(done, "customer_id")
-    names = _owner_names(crm)
-    c = c.left_join(names, c.owner_id == names._emp)
-    days = ibis.literal(day.date()).delta(c.created_at.date(), unit="day").cast("int64")
-    t = c.select(customer_id=c.customer_id, name=c.name, owner_id=c.owner_id,
-                 owner_name=c.owner_name, created_at=c.created_at, days_waiting=days,
-                 phone=c.phone, email=c.email).order_by(["created_at", "customer_id"])
-    df = t.execute()[list(cols)].reset_index(drop=True)
-    df.attrs.update(available=True, missing_table=None, period=str(p))
-    return df
-
-
-def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
-                       thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
-    """:func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
-    ``customers``), with ``attrs["available"]``; empty and not available when nothing in the
-    data says when customers were followed up (see :func:`missing_followup_data`)."""
     thresholds = _thresholds(thresholds)
     absent = missing_followup_data(crm)
     if absent is not None:
-        return _unavailable({"kind": "object", "days": "object", "customers": "int64"}, absent)
+        return unavailable({"kind": "object", "days": "object", "customers": "int64"}, absent)
     df = forgotten_counts(crm, as_of=as_of, scope=scope, thresholds=thresholds)
     df.attrs.update(available=True, missing_table=None)
     return df
@@ -351,8 +250,21 @@ def _thresholds(thresholds) -> list[int]:
 
 
 def todo_threshold(thresholds=FORGOTTEN_DAYS) -> int:
-    """The threshold (days) of the weekly "to do" list among the ``forgotten_days``: 30 when
-    listed, else the smallest one above 7, else the largest one."""
+    """Return the threshold (days) of the weekly "to do" list.
+
+    Among the ``forgotten_days``: 30 when
+    listed, else the smallest one above 7, else the largest one.
+
+    Parameters
+    ----------
+    thresholds : sequence of int, optional
+        Day thresholds.
+
+    Returns
+    -------
+    int
+        The threshold in days.
+    """
     days = _thresholds(thresholds)
     if 30 in days:
         return 30
@@ -390,6 +302,19 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
         ``attrs["available"]`` False when nothing in the data says when customers were
         followed up.
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    days : int
+        The threshold in days.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    top : int, optional
+        Rows kept before the rest are collapsed; None keeps every row.
+
     Raises
     ------
     ValueError
@@ -399,54 +324,28 @@ def todo_list(crm: CRM, *, days: int, as_of, scope: Scope | None = None,
         raise ValueError(f"`days` must be 0 or more, got {days}.")
     absent = missing_followup_data(crm)
     if absent is not None:
-        return _unavailable({c: "object" for c in TODO_COLUMNS}, absent)
+        return unavailable({c: "object" for c in TODO_COLUMNS}, absent)
     t = last_followups(crm, as_of=as_of, scope=scope)
     t = t.mutate(forgotten=t.days_since > int(days))
     t = t.filter(t.forgotten | t.overdue)
     c = crm.table("customers").select(_cid="customer_id", phone="phone", email="email")
     t = t.left_join(c, t.customer_id == c._cid)
-    names = _owner_names(crm)
+    names = owner_names(crm)
     t = t.left_join(names, t.owner_id == names._emp)
-    order = [ibis.desc(_ones(t.overdue)),
+    order = [ibis.desc(ibis.ifelse(t.overdue, 1, 0)),
              ibis.ifelse(t.overdue, t.next_followup_at, ibis.null()).asc(),
              ibis.desc(t.days_since), t.customer_id.asc()]
     t = t.mutate(owner_name=t.owner_name.fill_null(t.owner_id),
                  position=(ibis.row_number().over(group_by=t.owner_id, order_by=order) + 1)
                  .cast("int64"),
                  owner_total=t.count().over(group_by=t.owner_id).cast("int64"),
-                 owner_forgotten=_ones(t.forgotten).sum().over(group_by=t.owner_id)
+                 owner_forgotten=count_if(t.forgotten).over(group_by=t.owner_id)
                  .cast("int64"),
-                 owner_overdue=_ones(t.overdue).sum().over(group_by=t.owner_id)
+                 owner_overdue=count_if(t.overdue).over(group_by=t.owner_id)
                  .cast("int64"))
     if top is not None:
         t = t.filter(t.position <= int(top))
     t = t.select(*TODO_COLUMNS).order_by(["owner_name", "owner_id", "position"])
     df = t.execute()[TODO_COLUMNS].reset_index(drop=True)
     df.attrs.update(available=True, missing_table=None, days=int(days))
-    return df
-
-
-def followup_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
-                     days: int = 30) -> pd.DataFrame:
-    """The topic's headline figures, one row each (``metric``, ``value``; NaN when the data
-    lacks what a figure needs):
-
-    - ``followups``, ``customers_followed_up``: as :func:`followup_activity` over the period;
-    - ``new_customers_not_followed_up``: rows of :func:`new_not_followed_up`;
-    - ``forgotten``: open customers forgotten for more than ``days`` days as of ``as_of``;
-    - ``overdue``: overdue planned contacts as of ``as_of`` (:func:`forgotten_counts`).
-    """
-    out: dict[str, float] = {}
-    act = followup_activity(crm, period=period, scope=scope, by="bucket")
-    total = act.attrs.get("total") or {}
-    out["followups"] = float(total.get("count", math.nan))
-    out["customers_followed_up"] = float(total.get("customers", math.nan))
-    new = new_not_followed_up(crm, period=period, as_of=as_of, scope=scope)
-    out["new_customers_not_followed_up"] = float(len(new)) if new.attrs["available"] \
-        else math.nan
-    fc = forgotten_overview(crm, as_of=as_of, scope=scope, thresholds=[days])
-    out["forgotten"] = float(fc["customers"].iloc[0]) if len(fc) else math.nan
-    out["overdue"] = float(fc["customers"].iloc[-1]) if len(fc) else math.nan
-    df = pd.DataFrame({"metric": list(out), "value": list(out.values())})
-    df.attrs.update(days=int(days))
     return df

@@ -3,7 +3,7 @@
 Win rates, deal size, cycle, velocity, lost reasons and the pipeline forecast are in
 :mod:`crmlib.metrics.opportunities`; both follow the definitions below.
 
-Definitions (../shared/reference/metrics.md, "Funnel and opportunities"):
+Definitions (docs/metrics.md, "Funnel and opportunities"):
 
 - Stage order and win probabilities come from ``pipeline_stages``, per pipeline (an empty
   ``opportunities.pipeline`` is ``default``). Funnel stages are the stages whose outcome is open or
@@ -18,8 +18,9 @@ Definitions (../shared/reference/metrics.md, "Funnel and opportunities"):
 - Credit goes to the opportunity's owner (``owner_id``), scoped with :class:`crmlib.scope.Scope`.
 
 Every function returns a pandas frame. When an optional table the figure needs is absent, it
-returns an empty frame with the usual columns and ``df.attrs["not_available"]`` naming the table
-(reports then say "not available" instead of failing).
+returns :func:`crmlib.engine.unavailable`: an empty frame with the usual columns, ``attrs``
+``available=False`` and ``missing_table`` naming the table (reports then say "not available"
+instead of failing).
 """
 
 from __future__ import annotations
@@ -31,50 +32,59 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM, stage_outcome
-from crmlib.engine import as_period, bucket_expr, count_if, in_period
+from crmlib.engine import (
+    BY_OPTIONS,
+    amount_aggs,
+    as_period,
+    bucket_expr,
+    count_if,
+    days_between,
+    furthest_stage,
+    in_period,
+    on_every_key,
+    open_at,
+    report_day,
+    scoped_opportunities,
+    stage_lookup,
+    sum_or_nan,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
-from crmlib.period import Period
 from crmlib.scope import Scope
 
 __all__ = ["FUNNEL_OUTCOMES", "BY_OPTIONS", "stage_table", "pipeline_snapshot", "ordered_funnel",
            "new_opportunities", "time_in_stage"]
 
 FUNNEL_OUTCOMES = ("open", "won")  # stages of these outcomes make the ordered funnel
-BY_OPTIONS = (None, "team", "owner_id", "bucket")
-_DAY = 86400.0
-
-
-# -- helpers ---------------------------------------------------------------------------------
-def _unavailable(columns, table: str) -> pd.DataFrame:
-    df = pd.DataFrame({c: [] for c in columns})
-    df.attrs["not_available"] = table
-    return df
-
-
-def _end_of(as_of) -> pd.Timestamp:
-    """Midnight after ``as_of`` (its whole day is included)."""
-    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-
-
-def _as_of(crm: CRM, as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize() if as_of is not None else crm.last_event_date()
-
-
-def _opps(crm: CRM, scope: Scope | None, *, invalid: bool = False) -> ibis.Table:
-    """Scoped opportunities with ``_pipe`` (pipeline, empty = default); without invalid ones."""
-    o = (scope or Scope()).filter(crm.table("opportunities"), "owner_id")
-    o = o.mutate(_pipe=o.pipeline.fill_null("default"))
-    return o if invalid else o.filter(o.outcome != "invalid")
 
 
 def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
-    """The stages of every pipeline in order: columns ``pipeline``, ``stage``, ``stage_order``,
+    """Return the stages of every pipeline in order.
+
+    Columns ``pipeline``, ``stage``, ``stage_order``,
     ``probability`` (0..1, NaN when unknown) and ``outcome`` (derived from the stage name when
     ``pipeline_stages`` leaves it empty).
 
     Without a ``pipeline_stages`` table the stages are those the opportunities use, with
     ``stage_order`` and ``probability`` NaN (their order is unknown). ``probabilities`` maps a
     stage name to a probability that replaces the table's (a team's own assumptions).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    probabilities : dict, optional
+        Stage name -> probability 0..1 replacing ``pipeline_stages``'.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        ``probabilities`` names an unknown stage or lies outside 0..1.
     """
     if crm.has("pipeline_stages"):
         df = crm.table("pipeline_stages").execute()
@@ -107,13 +117,6 @@ def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
     return df.drop(columns="_r").reset_index(drop=True)
 
 
-def _stages_expr(stages: pd.DataFrame) -> ibis.Table:
-    return ibis.memtable(stages.rename(columns={
-        "pipeline": "_sp", "stage": "_ss", "stage_order": "_so", "probability": "_sprob",
-        "outcome": "_sout"}), schema={"_sp": "string", "_ss": "string", "_so": "float64",
-                                      "_sprob": "float64", "_sout": "string"})
-
-
 def _pick_pipeline(stages: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
     if pipeline is None:
         return stages
@@ -121,123 +124,6 @@ def _pick_pipeline(stages: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
         raise ParamsError(f"unknown pipeline `{pipeline}`; pipelines: "
                           f"{', '.join(sorted(stages['pipeline'].unique()))}.")
     return stages[stages["pipeline"] == pipeline]
-
-
-def _check_by(by) -> None:
-    if by not in BY_OPTIONS:
-        raise ParamsError(f"`by` {by!r} is not one of {', '.join(map(str, BY_OPTIONS[1:]))} "
-                          "(or None).")
-
-
-def _keyed(crm: CRM, t: ibis.Table, by, date_col: str, period: Period) -> ibis.Table:
-    """``t`` with a ``_key`` column for the grouping ``by``."""
-    if by is None:
-        return t.mutate(_key=ibis.literal("all"))
-    if by == "owner_id":
-        return t.mutate(_key=t.owner_id)
-    if by == "bucket":
-        return t.mutate(_key=bucket_expr(t[date_col], period))
-    e = crm.table("employees").select(_eid="employee_id", _team="team")
-    j = t.left_join(e, t.owner_id == e._eid)
-    return j.mutate(_key=j._team)
-
-
-def _keys(crm: CRM, by, scope: Scope | None, period: Period) -> pd.Series | None:
-    """Every group a grouped figure shows, empty ones included."""
-    if by is None:
-        return pd.Series(["all"])
-    if by == "bucket":
-        return pd.Series(period.buckets())
-    e = (scope or Scope()).filter(crm.table("employees"), "employee_id")
-    col = "employee_id" if by == "owner_id" else "team"
-    return pd.Series(sorted(e[col].execute().dropna().unique()), dtype="object")
-
-
-def _assemble(crm: CRM, by, scope, period, parts: list[pd.DataFrame],
-              counts: tuple[str, ...]) -> pd.DataFrame:
-    """Merge per-key aggregates onto every key; count columns of empty groups are 0."""
-    keys = _keys(crm, by, scope, period)
-    df = pd.DataFrame({"_key": keys})
-    for part in parts:
-        if by == "bucket":
-            part = part.assign(_key=pd.to_datetime(part["_key"]))
-        df = df.merge(part, on="_key", how="outer")
-    for c in counts:
-        df[c] = df[c].fillna(0).astype("int64")
-    if by is None:
-        return df.drop(columns="_key").reset_index(drop=True)
-    df = df.sort_values("_key", na_position="last").rename(columns={"_key": by})
-    return df.reset_index(drop=True)
-
-
-def _ratio(num, den):
-    num = pd.Series(num, dtype="float64")
-    den = pd.Series(den, dtype="float64")
-    return (num / den.where(den != 0)).astype("float64")
-
-
-def _amount_aggs(t: ibis.Table, prefix: str = "") -> dict:
-    return {f"{prefix}amount": t.amount.sum(),
-            f"{prefix}missing_amount": count_if(t.amount.isnull())}
-
-
-def _sum_or_nan(df: pd.DataFrame, amount: str = "amount", count: str = "count",
-                missing: str = "missing_amount") -> pd.Series:
-    """Summed amounts as float: 0 for an empty group, NaN when every record lacks an amount."""
-    out = df[amount].astype("float64").fillna(0.0)
-    return out.where(~((df[count] > 0) & (df[missing] >= df[count])))
-
-
-def _days(end, start):
-    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / _DAY
-
-
-def _open_at(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> ibis.Table:
-    """Opportunities open at the end of ``as_of`` with ``_stage_at``, their stage then.
-
-    Open then = created by then (or no creation date) and either open now or closed later.
-    The stage then is the last ``stage_history`` entry by then (when the table exists), else
-    the current stage when it is open; else unknown (NULL).
-    """
-    end = _end_of(as_of).to_pydatetime()
-    o = _opps(crm, scope)
-    created = o.created_at.isnull() | (o.created_at < end)
-    later = o.outcome.isin(["won", "lost"]) & o.closed_at.notnull() & (o.closed_at >= end)
-    o = o.filter(created & ((o.outcome == "open") | later))
-    if not crm.has("stage_history"):
-        return o.mutate(_stage_at=ibis.ifelse(o.outcome == "open", o.stage,
-                                              ibis.null().cast("string")))
-    h = crm.table("stage_history")
-    # the open opportunities' entries only (a semi-join), and each one's latest stage by an
-    # arg-max group-by: a ROW_NUMBER window over every entry held 24.7M rows (2.2 GB) at 10M
-    h = h.filter((h.entered_at < end) & h.opportunity_id.isin(o.opportunity_id))
-    h = h.group_by(_hid="opportunity_id").aggregate(_hstage=h.stage.argmax(h.entered_at))
-    j = o.left_join(h, o.opportunity_id == h._hid)
-    return j.mutate(_stage_at=ibis.coalesce(j._hstage, ibis.ifelse(
-        j.outcome == "open", j.stage, ibis.null().cast("string")))).drop("_hid", "_hstage")
-
-
-def _furthest(crm: CRM, o: ibis.Table, st: ibis.Table, *, stage: str = "stage", before=None,
-              keep: tuple[str, ...] = ()) -> ibis.Table:
-    """``opportunity_id``, ``_pipe``, the ``keep`` columns of ``o`` and ``_far``: the
-    ``stage_order`` of the furthest stage of ``st`` (funnel stages, :func:`_stages_expr`) each
-    opportunity reached, the latest of its ``stage_history`` entries (entered before ``before``
-    when given) and its stage in column ``stage``; NULL when neither is a stage of ``st``."""
-    j = o.left_join(st, (o._pipe == st._sp) & (o[stage] == st._ss))
-    j = j.select("opportunity_id", "_pipe", *keep, _cur=j._so)
-    if not crm.has("stage_history"):
-        return j.select("opportunity_id", "_pipe", *keep, _far=j._cur)
-    h = crm.table("stage_history")
-    if before is not None:
-        h = h.filter(h.entered_at < before)
-    ids = o.select(_hid="opportunity_id", _hpipe="_pipe")
-    h = h.inner_join(ids, h.opportunity_id == ids._hid)
-    h = h.inner_join(st, (h._hpipe == st._sp) & (h.stage == st._ss))
-    hmax = h.group_by(_mid="opportunity_id").aggregate(_hmax=h._so.max())
-    j = j.left_join(hmax, j.opportunity_id == hmax._mid)
-    return j.select("opportunity_id", "_pipe", *keep, _far=ibis.ifelse(
-        j._cur.isnull(), j._hmax, ibis.ifelse(j._hmax.isnull(), j._cur,
-                                              ibis.greatest(j._cur, j._hmax))))
 
 
 # -- figures ---------------------------------------------------------------------------------
@@ -261,24 +147,42 @@ def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     - Won and lost stages: opportunities in that stage with ``closed_at`` in the period.
 
     ``as_of`` defaults to the data's last event date. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if not crm.has("opportunities"):
-        return _unavailable(_SNAPSHOT_COLS, "opportunities")
+        return unavailable(_SNAPSHOT_COLS, "opportunities")
     p = as_period(crm, period, as_of=as_of)
-    as_of = _as_of(crm, as_of)
+    as_of = report_day(crm, as_of)
     stages = _pick_pipeline(stage_table(crm), pipeline)
     stages = stages[stages["outcome"] != "invalid"]
-    o = _open_at(crm, as_of, scope)
+    o = open_at(crm, as_of, scope)
     if pipeline is not None:
         o = o.filter(o._pipe == pipeline)
     open_agg = (o.group_by(pipeline="_pipe", stage="_stage_at")
-                .aggregate(count=o.count(), **_amount_aggs(o)).execute())
-    c = _opps(crm, scope)
+                .aggregate(count=o.count(), **amount_aggs(o)).execute())
+    c = scoped_opportunities(crm, scope)
     c = c.filter(c.outcome.isin(["won", "lost"]) & in_period(c.closed_at, p))
     if pipeline is not None:
         c = c.filter(c._pipe == pipeline)
     closed_agg = (c.group_by(pipeline="_pipe", stage="stage")
-                  .aggregate(count=c.count(), **_amount_aggs(c)).execute())
+                  .aggregate(count=c.count(), **amount_aggs(c)).execute())
     agg = pd.concat([open_agg.assign(_open=True), closed_agg.assign(_open=False)])
     base = stages[["pipeline", "stage", "stage_order", "outcome"]].assign(
         _open=lambda d: d["outcome"] == "open")
@@ -288,7 +192,7 @@ def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
         stage_outcome(s) for s in df.loc[extra, "stage"]])
     df["count"] = df["count"].fillna(0).astype("int64")
     df["missing_amount"] = df["missing_amount"].fillna(0).astype("int64")
-    df["amount"] = _sum_or_nan(df)
+    df["amount"] = sum_or_nan(df)
     df = df.sort_values(["pipeline", "stage_order", "stage"], na_position="last")
     return df[_SNAPSHOT_COLS].reset_index(drop=True)
 
@@ -299,7 +203,7 @@ _FUNNEL_COLS = ["pipeline", "stage", "stage_order", "reached", "stage_conversion
 
 def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
            pipeline: str | None = None) -> pd.DataFrame:
-    """The ordered funnel of the opportunities created in the period.
+    """Return the ordered funnel of the opportunities created in the period.
 
     One row per funnel stage (outcome open or won, in ``stage_order``) of each pipeline:
     ``reached`` = opportunities created in the period (invalid ones excluded) that reached the
@@ -311,21 +215,37 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
     history (or for an opportunity without entries) the current stage implies all earlier
     stages; a lost one without history reached the first stage only. ``df.attrs["history"]``
     says whether ``stage_history`` was used. Needs ``opportunities`` and ``pipeline_stages``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     if not crm.has("opportunities"):
-        return _unavailable(_FUNNEL_COLS, "opportunities")
+        return unavailable(_FUNNEL_COLS, "opportunities")
     if not crm.has("pipeline_stages"):
-        return _unavailable(_FUNNEL_COLS, "pipeline_stages")
+        return unavailable(_FUNNEL_COLS, "pipeline_stages")
     p = as_period(crm, period)
     stages = _pick_pipeline(stage_table(crm), pipeline)
     stages = stages[stages["outcome"].isin(FUNNEL_OUTCOMES)]
-    st = _stages_expr(stages)
-    o = _opps(crm, scope)
+    st = stage_lookup(stages)
+    o = scoped_opportunities(crm, scope)
     o = o.filter(in_period(o.created_at, p))
     if pipeline is not None:
         o = o.filter(o._pipe == pipeline)
     history = crm.has("stage_history")
-    j = _furthest(crm, o, st)
+    j = furthest_stage(crm, o, st)
     agg = j.group_by(pipeline="_pipe", far="_far").aggregate(n=j.count()).execute()
     rows = []
     for pipe, sp in stages.groupby("pipeline", sort=True):
@@ -349,25 +269,39 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
 
 
 def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
-    """New opportunities per bucket of the period (empty buckets 0).
+    """Return new opportunities per bucket of the period (empty buckets 0).
 
     Columns ``bucket`` (first day), ``count`` (opportunities created in the bucket, invalid
     ones included, as on the dashboard), ``amount`` (their amounts), ``missing_amount``
     (without an amount; not summed), ``invalid`` (of ``count``, now invalid). An opportunity
     without ``created_at`` is in no bucket. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["bucket", "count", "amount", "missing_amount", "invalid"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period)
-    o = _opps(crm, scope, invalid=True)
+    o = scoped_opportunities(crm, scope, invalid=True)
     o = o.filter(in_period(o.created_at, p))
     o = o.mutate(_key=bucket_expr(o.created_at, p))
     part = o.group_by("_key").aggregate(
-        count=o.count(), **_amount_aggs(o),
+        count=o.count(), **amount_aggs(o),
         invalid=count_if(o.outcome == "invalid")).execute()
-    df = _assemble(crm, "bucket", scope, p, [part], ("count", "missing_amount", "invalid"))
-    df["amount"] = _sum_or_nan(df)
+    df = on_every_key(crm, "bucket", scope, p, [part], ("count", "missing_amount", "invalid"))
+    df["amount"] = sum_or_nan(df)
     return df[cols]
 
 
@@ -383,20 +317,36 @@ def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
     each pipeline in order: ``count`` (stays), ``mean_days``, ``median_days`` (fractional days;
     NaN when no stay ended). Invalid opportunities excluded. Needs ``opportunities``,
     ``pipeline_stages`` and ``stage_history``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    pipeline : str, optional
+        Only this pipeline; default every pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     for table in ("opportunities", "pipeline_stages", "stage_history"):
         if not crm.has(table):
-            return _unavailable(_STAGE_TIME_COLS, table)
+            return unavailable(_STAGE_TIME_COLS, table)
     p = as_period(crm, period)
     stages = _pick_pipeline(stage_table(crm), pipeline)
     stages = stages[stages["outcome"] == "open"]
-    o = _opps(crm, scope).select(_oid="opportunity_id", _pipe="_pipe")
+    o = scoped_opportunities(crm, scope).select(_oid="opportunity_id", _pipe="_pipe")
     h = crm.table("stage_history")
     w = ibis.window(group_by="opportunity_id", order_by="entered_at")
     h = h.mutate(_next=h.entered_at.lead().over(w))
     h = h.filter(in_period(h._next, p))
     h = h.inner_join(o, h.opportunity_id == o._oid)
-    d = _days(h._next, h.entered_at)
+    d = days_between(h._next, h.entered_at)
     agg = h.group_by(pipeline="_pipe", stage="stage").aggregate(
         count=h.count(), mean_days=d.mean(), median_days=d.median()).execute()
     df = stages[["pipeline", "stage", "stage_order"]].merge(agg, on=["pipeline", "stage"],

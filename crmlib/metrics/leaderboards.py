@@ -1,6 +1,6 @@
 """Leaderboards (排行榜): employees ranked by one figure over a period, with target completion.
 
-Definitions (../shared/reference/metrics.md, Wukong BI 3G and the dashboard ranking card 3A):
+Definitions (docs/metrics.md, Wukong BI 3G and the dashboard ranking card 3A):
 
 - **Values.** Records whose event date falls in the period, credited to the record's owner
   (``owner_id``; follow-ups to their writer ``employee_id``; payments to the owner of their
@@ -31,7 +31,16 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, check_known, count_if, effective, in_period, live
+from crmlib.engine import (
+    as_period,
+    check_known,
+    count_if,
+    effective,
+    in_period,
+    live,
+    target_rows,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope, resolve_scope
@@ -80,7 +89,20 @@ def _check_metric(metric: str) -> None:
 
 
 def missing_table(crm: CRM, metric: str) -> str | None:
-    """The table ``metric`` needs that the data lacks, or None when it can be computed."""
+    """Return the table ``metric`` needs that the data lacks, or None when it can be computed.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    metric : str
+        The figure's name.
+
+    Returns
+    -------
+    str or None
+        The missing table, or None.
+    """
     _check_metric(metric)
     table = LEADERBOARD_METRICS[metric][0]
     return None if crm.has(table) else table
@@ -127,11 +149,7 @@ def _targets(crm: CRM, metric: str, p: Period) -> pd.DataFrame:
     name = TARGET_METRICS.get(metric)
     if name is None or not crm.has("targets"):
         return pd.DataFrame(columns=["employee_id", "target"])
-    first = p.start.replace(day=1).date()
-    last = p.last_day.date()
-    tg = crm.table("targets")
-    tg = tg.filter((tg.owner_type == "employee") & (tg.metric == name)
-                   & (tg.month >= ibis.literal(first)) & (tg.month <= ibis.literal(last)))
+    tg = target_rows(crm, name, p, owner_type="employee")
     return tg.group_by(employee_id=tg.owner_id).aggregate(target=tg.value.sum()).execute()
 
 
@@ -160,13 +178,10 @@ def _board(crm: CRM, metric: str, p: Period, scope: Scope, always=()) -> pd.Data
 
 
 def _empty(metric: str, table: str | None) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "target", "completion")
-                                    else "int64" if c in ("rank", "missing") else "object")
-                       for c in COLUMNS})
-    df.attrs.update(metric=metric, kind=LEADERBOARD_METRICS[metric][1], available=False,
-                    missing_table=table)
-    return df
-
+    return unavailable({c: "float64" if c in ("value", "target", "completion")
+                        else "int64" if c in ("rank", "missing") else "object"
+                        for c in COLUMNS}, table,
+                       metric=metric, kind=LEADERBOARD_METRICS[metric][1])
 
 def leaderboard(crm: CRM, *, metric: str, period, scope: Scope | None = None,
                 top: int | None = None) -> pd.DataFrame:
@@ -224,9 +239,31 @@ def leaderboard(crm: CRM, *, metric: str, period, scope: Scope | None = None,
 
 
 def ranking_scope(crm: CRM, scope: Scope | None, *, within: str = "company") -> Scope:
-    """The scope a report ranks in: a company or team scope as it is; for one employee's
+    """Return the scope a report ranks in.
+
+    A company or team scope as it is; for one employee's
     report ("my rank"), the whole company (``within="company"``, Wukong's 公司总排名) or the
-    employee's own team (``within="team"``)."""
+    employee's own team (``within="team"``).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    within : {"company", "team"}, default="company"
+        ``company`` or ``team``: whom one employee is ranked among.
+
+    Returns
+    -------
+    Scope
+        The scope to rank in.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``within``.
+    """
     scope = scope or Scope()
     if within not in ("company", "team"):
         raise ParamsError(f"`within` {within!r} must be `company` or `team`.")
@@ -254,6 +291,19 @@ def my_rank(crm: CRM, *, metric: str, period, employee_id: str,
         ranked) and ``within``. Empty (``attrs["available"]`` False) when the data lacks the
         table the metric needs.
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    metric : str
+        The figure's name.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    employee_id : str
+        The employee ranked.
+    within : {"company", "team"}, default="company"
+        ``company`` or ``team``: whom the employee is ranked among.
+
     Raises
     ------
     ParamsError
@@ -277,7 +327,7 @@ def my_rank(crm: CRM, *, metric: str, period, employee_id: str,
 
 def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
                         employee_id: str | None = None, metrics=None) -> pd.DataFrame:
-    """The leader of every board, and one employee's place on each ("my rank").
+    """Return the leader of every board, and one employee's place on each ("my rank").
 
     Returns one row per metric (``metrics``, default all of :data:`LEADERBOARD_METRICS`) with
     columns ``metric``, ``kind``, ``available``, ``leader`` (names of the rank-1 employees
@@ -286,6 +336,29 @@ def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
     ``my_completion`` (NaN without a target); ``attrs["employee_name"]`` holds their name.
     Ranks are within ``scope``; the employee is always ranked, even when inactive; they must
     belong to ``scope``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    employee_id : str, optional
+        An employee whose place on each board is added.
+    metrics : sequence of str, optional
+        The boards, default all of :data:`LEADERBOARD_METRICS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        Unknown metric, or ``employee_id`` not in the scope.
     """
     scope = scope or Scope()
     p = as_period(crm, period)

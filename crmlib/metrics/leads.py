@@ -1,7 +1,10 @@
-"""Leads and channels (线索分析): leads by source and period, cohort conversion with confidence
-intervals, days to convert, and cost per lead and per converted customer.
+"""Leads and channels (线索分析): leads, conversion, days to convert.
 
-Definitions (../shared/reference/metrics.md "Leads and after-sale"):
+Leads by source and period, cohort conversion with confidence
+intervals, days to convert. Cost per lead and per converted customer are in
+:mod:`crmlib.metrics.lead_campaigns`.
+
+Definitions (docs/metrics.md "Leads and after-sale"):
 
 - **Which leads.** Leads created in the period (``created_at``; first day included, end
   excluded) whose owner (``owner_id``) is in the scope; the company scope also counts unassigned
@@ -22,15 +25,6 @@ Definitions (../shared/reference/metrics.md "Leads and after-sale"):
   the day of creation is 0; one dated before creation counts as 0), for leads created in the
   period and converted by ``as_of``: mean, median (midpoint of the two middle values for an even
   count) and the count behind them. Conversions without a date are counted apart (``undated``).
-- **Cost.** A campaign's ``cost`` is spread evenly over its days, ``started_at`` to ``ended_at``
-  (both days included; a campaign with only one of the two dates lasts that one day, one with
-  neither is left out and counted in ``attrs["undated_campaigns"]``). The period gets
-  cost × (days of the campaign inside the period) / (days of the campaign): a quarter-long
-  campaign of 9,100 overlapping the period's first 10 days adds 9,100 × 10 / 91 = 1,000.
-  Cost per lead = pro-rated cost of the source / its leads created in the period; cost per
-  converted customer = that cost / those leads converted by ``as_of``. Campaigns have no owner:
-  costs and leads are always company-wide. A source without a campaign in the period has no
-  cost (NaN, shown "—"), never 0.
 - **Leads without dates.** When every lead has the same ``created_at`` (a source without dates
   gets a constant, see ``params/mappings/x_education.yaml``), no period can select a cohort:
   conversion counts every lead created up to ``as_of`` and says ``attrs["dated"]`` False; leads
@@ -40,8 +34,6 @@ Definitions (../shared/reference/metrics.md "Leads and after-sale"):
 from __future__ import annotations
 
 import math
-import warnings
-from statistics import NormalDist
 
 import ibis
 import numpy as np
@@ -53,15 +45,19 @@ from crmlib.engine import (
     bucketed,
     check_known,
     count_if,
+    end_of,
     in_period,
+    report_day,
+    unavailable,
+    wilson_interval,
     with_defaults,
 )
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
 __all__ = ["LEAD_DIMENSIONS", "CONVERSION_CONFIG", "CONVERSION_COLUMNS", "DAYS_COLUMNS",
-           "COST_COLUMNS", "wilson_interval", "leads_dated", "converted_by", "lead_conversion",
-           "leads_by_period", "days_to_convert", "lead_costs"]
+           "wilson_interval", "leads_dated", "converted_by", "clean_value", "lead_conversion",
+           "leads_by_period", "days_to_convert"]
 
 # by -> the leads column a row stands for
 LEAD_DIMENSIONS: dict[str, str] = {"source": "source", "owner": "owner_id", "origin": "origin"}
@@ -72,32 +68,6 @@ CONVERSION_CONFIG: dict = {"confidence": 0.95, "rank_by": "ci_low"}
 CONVERSION_COLUMNS = ["value", "kind", "leads", "converted", "conversion_rate", "ci_low",
                       "ci_high", "share", "rank", "values"]
 DAYS_COLUMNS = ["value", "kind", "converted", "mean_days", "median_days", "undated"]
-COST_COLUMNS = ["source", "kind", "campaigns", "cost", "leads", "converted", "cost_per_lead",
-                "cost_per_converted"]
-
-
-def wilson_interval(converted, leads, *, confidence: float = 0.95):
-    """Wilson score interval of ``converted / leads`` (arrays or numbers): ``(low, high)``.
-
-    NaN where ``leads`` is 0. See the module docstring for the formula.
-
-    Examples
-    --------
-    >>> low, high = wilson_interval(2, 2)
-    >>> round(float(low), 4), round(float(high), 4)
-    (0.3424, 1.0)
-    """
-    if not 0 < confidence < 1:
-        raise ParamsError(f"`confidence` {confidence!r} must be between 0 and 1 (e.g. 0.95).")
-    k = np.asarray(converted, dtype="float64")
-    n = np.asarray(leads, dtype="float64")
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = (k + z * z / 2) / (n + z * z)
-        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return low, high
 
 
 def _check_by(by: str) -> str:
@@ -109,44 +79,70 @@ def _check_top(top) -> None:
         raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
 
 
-def _day(crm: CRM, as_of) -> pd.Timestamp:
-    return (pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()).normalize()
-
-
-def _end(day: pd.Timestamp):
-    return ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
-
-
 def leads_dated(crm: CRM) -> bool:
-    """Whether the leads carry real creation dates (False when every lead has the same
-    ``created_at``, the constant a mapping gives a source without dates, or there is none)."""
+    """Return whether the leads carry real creation dates.
+
+    False when every lead has the same
+    ``created_at``, the constant a mapping gives a source without dates, or there is none).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+
+    Returns
+    -------
+    bool
+        True when the leads carry real creation dates.
+    """
     t = crm.table("leads")
     r = t.aggregate(lo=t.created_at.min(), hi=t.created_at.max()).execute().iloc[0]
     return bool(pd.notna(r["lo"]) and r["lo"] != r["hi"])
 
 
 def converted_by(t: ibis.Table, day: pd.Timestamp):
-    """Engine-side: lead converted on or before ``day`` (status alone when it has no date)."""
-    dated = t.converted_at.notnull() & (t.converted_at < _end(day))
+    """Engine-side: lead converted on or before ``day`` (status alone when it has no date).
+
+    Parameters
+    ----------
+    t : ibis.Table
+        Leads.
+    day : pandas.Timestamp
+        The report day (its whole day included).
+
+    Returns
+    -------
+    ibis boolean column
+        The test per lead.
+    """
+    end = ibis.literal(end_of(day).to_pydatetime())
+    dated = t.converted_at.notnull() & (t.converted_at < end)
     return dated | (t.converted_at.isnull() & (t.status == "converted"))
 
 
-def _clean(col):
+def clean_value(col):
+    """Return a column's values trimmed, an empty one as NULL (the ``unknown`` row).
+
+    Parameters
+    ----------
+    col : ibis column
+        Source, owner or origin values.
+
+    Returns
+    -------
+    ibis string column
+        The trimmed values; NULL for an empty one.
+    """
     v = col.cast("string").strip()
     return ibis.ifelse(v == "", ibis.null("string"), v)
-
-
-def _unavailable(columns, reason: str, table: str | None = None, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    df.attrs.update(available=False, reason=reason, missing_table=table, **attrs)
-    return df
 
 
 def _cohort(crm: CRM, p, day: pd.Timestamp, scope: Scope | None, dated: bool) -> ibis.Table:
     t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
     if dated:
         return t.filter(in_period(t.created_at, p))
-    return t.filter(t.created_at < _end(day))  # undated: every lead created up to as_of
+    # undated: every lead created up to as_of
+    return t.filter(t.created_at < ibis.literal(end_of(day).to_pydatetime()))
 
 
 def _config(conversion_config) -> dict:
@@ -160,7 +156,9 @@ def _config(conversion_config) -> dict:
 def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None,
                     conversion_config: dict | None = None) -> pd.DataFrame:
-    """Leads created in the period and their cohort conversion per source (owner, origin), with
+    """Return the cohort conversion of the period's leads per source, owner or origin.
+
+    Leads created in the period and their cohort conversion per source (owner, origin), with
     Wilson confidence intervals, ranked by the interval's lower bound (one query).
 
     Parameters
@@ -210,11 +208,11 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     cfg = _config(conversion_config)
     p = as_period(crm, period, as_of=as_of)
     if not crm.has("leads"):
-        return _unavailable(CONVERSION_COLUMNS, "missing_table", "leads", by=by, period=str(p))
-    day = _day(crm, as_of)
+        return unavailable(CONVERSION_COLUMNS, "leads", dtype="float64", by=by, period=str(p))
+    day = report_day(crm, as_of)
     dated = leads_dated(crm)
     t = _cohort(crm, p, day, scope, dated)
-    g = t.mutate(_v=_clean(t[column]), _conv=converted_by(t, day))
+    g = t.mutate(_v=clean_value(t[column]), _conv=converted_by(t, day))
     df = g.group_by("_v").aggregate(leads=g.count(), converted=count_if(g._conv)).execute()
     df = df.rename(columns={"_v": "value"})
     df["value"] = df["value"].astype(object).where(df["value"].notna(), None)
@@ -255,7 +253,9 @@ def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
 
 
 def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None) -> pd.DataFrame:
-    """Leads created per bucket of the period and how many of them converted by ``as_of``
+    """Return the leads created per bucket of the period and those converted.
+
+    Leads created per bucket of the period and how many of them converted by ``as_of``
     (one query, through :func:`crmlib.engine.bucketed`).
 
     Returns
@@ -265,6 +265,17 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
         ``converted`` (int) and ``conversion_rate`` (converted / leads; NaN without leads).
         ``attrs``: ``period``, ``bucket``, ``as_of``, ``dated``, ``available`` (False with
         ``reason`` ``missing_table`` or ``undated``).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
 
     Examples
     --------
@@ -276,10 +287,11 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
     p = as_period(crm, period, as_of=as_of)
     cols = ["bucket", "leads", "converted", "conversion_rate"]
     if not crm.has("leads"):
-        return _unavailable(cols, "missing_table", "leads", period=str(p), bucket=p.bucket)
+        return unavailable(cols, "leads", dtype="float64", period=str(p), bucket=p.bucket)
     if not leads_dated(crm):
-        return _unavailable(cols, "undated", period=str(p), bucket=p.bucket, dated=False)
-    day = _day(crm, as_of)
+        return unavailable(cols, None, reason="undated", dtype="float64",
+                           period=str(p), bucket=p.bucket, dated=False)
+    day = report_day(crm, as_of)
     t = (scope or Scope()).filter(crm.table("leads"), "owner_id")
     t = t.mutate(_conv=ibis.ifelse(converted_by(t, day), 1, 0))
     df = bucketed(t, "created_at", p, amount="_conv").rename(
@@ -294,7 +306,9 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
 
 def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None) -> pd.DataFrame:
-    """Days from creation to conversion for the period's leads converted by ``as_of``: per
+    """Return the days from creation to conversion of the period's leads.
+
+    Days from creation to conversion for the period's leads converted by ``as_of``: per
     source (owner, origin) and in total (one query).
 
     Returns
@@ -308,6 +322,21 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
         unknown, total. ``attrs``: ``by``, ``period``, ``as_of``, ``available`` (False with
         ``reason`` ``missing_table`` or ``undated``).
 
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    by : {"source", "owner", "origin"}, default="source"
+        The grouping; see the description above.
+    top : int, optional
+        Rows kept before the rest are collapsed; None keeps every row.
+
     Raises
     ------
     ParamsError
@@ -317,16 +346,17 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     _check_top(top)
     p = as_period(crm, period, as_of=as_of)
     if not crm.has("leads"):
-        return _unavailable(DAYS_COLUMNS, "missing_table", "leads", by=by, period=str(p))
+        return unavailable(DAYS_COLUMNS, "leads", dtype="float64", by=by, period=str(p))
     if not leads_dated(crm):
-        return _unavailable(DAYS_COLUMNS, "undated", by=by, period=str(p), dated=False)
-    day = _day(crm, as_of)
+        return unavailable(DAYS_COLUMNS, None, reason="undated", dtype="float64",
+                           by=by, period=str(p), dated=False)
+    day = report_day(crm, as_of)
     t = _cohort(crm, p, day, scope, True)
     t = t.filter(converted_by(t, day))
     raw = t.converted_at.date().delta(t.created_at.date(), unit="day")
     # GREATEST skips NULLs in DuckDB and PostgreSQL: keep an undated conversion NULL
     days = ibis.ifelse(raw.isnull(), ibis.null("int64"), ibis.greatest(raw, 0))
-    t = t.mutate(_v=_clean(t[column]), _days=days, _o=ibis.literal(0))
+    t = t.mutate(_v=clean_value(t[column]), _days=days, _o=ibis.literal(0))
     if top is not None:  # the `top` values with most dated conversions; the rest pooled
         keep = (t.filter(t._v.notnull() & t._days.notnull()).group_by("_v")
                 .aggregate(_n=ibis._.count()).order_by([ibis.desc("_n"), "_v"]).limit(top))
@@ -354,83 +384,4 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     df = df.reset_index(drop=True)
     df.attrs.update(by=by, period=str(p), as_of=day, dated=True, available=True, reason=None,
                     missing_table=None)
-    return df
-
-
-def lead_costs(crm: CRM, *, period, as_of=None) -> pd.DataFrame:
-    """Campaign cost per source pro-rated to the period, with cost per lead and per converted
-    customer (company-wide; one query).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``source`` (None on the unknown row), ``kind`` (``value``, ``unknown``),
-        ``campaigns`` (campaigns overlapping the period), ``cost`` (pro-rated, company
-        currency; NaN without a campaign), ``leads`` (created in the period), ``converted``
-        (of those, by ``as_of``), ``cost_per_lead`` and ``cost_per_converted`` (NaN without a
-        cost or without leads / conversions). Rows: by cost (largest first; sources without a
-        cost after), then leads. ``attrs``: ``period``, ``as_of``, ``cost`` (total),
-        ``paid_leads`` / ``paid_converted`` (leads of the sources with a cost),
-        ``cost_per_lead``, ``cost_per_converted`` (totals), ``undated_campaigns``,
-        ``available`` (False with ``reason`` ``missing_table`` or ``undated``).
-
-    Examples
-    --------
-    >>> import crmlib
-    >>> df = lead_costs(crmlib.connect(), period="last_quarter")
-    >>> list(df.columns[:4])
-    ['source', 'kind', 'campaigns', 'cost']
-    """
-    p = as_period(crm, period, as_of=as_of)
-    missing = next((n for n in ("leads", "campaigns") if not crm.has(n)), None)
-    if missing is not None:
-        return _unavailable(COST_COLUMNS, "missing_table", missing, period=str(p))
-    if not leads_dated(crm):
-        return _unavailable(COST_COLUMNS, "undated", period=str(p), dated=False)
-    day = _day(crm, as_of)
-    c = crm.table("campaigns")
-    start = c.started_at.fill_null(c.ended_at).date()
-    end = c.ended_at.fill_null(c.started_at).date()
-    lo = ibis.greatest(start, ibis.literal(p.start.date()))
-    hi = ibis.least(end, ibis.literal(p.last_day.date()))
-    inside = hi.delta(lo, unit="day") + 1
-    c = c.mutate(_src=_clean(c.source), _inside=inside,
-                 _days=end.delta(start, unit="day") + 1, _dated=start.notnull())
-    undated = c.aggregate(n=count_if(~c._dated))
-    c = c.filter(c._dated & (c._inside > 0))
-    cost = c.group_by("_src").aggregate(
-        campaigns=c.count(), cost=(c.cost * c._inside.cast("float64") / c._days).sum())
-    t = crm.table("leads")
-    t = t.filter(in_period(t.created_at, p))
-    t = t.mutate(_src=_clean(t.source), _conv=converted_by(t, day))
-    leads = t.group_by("_src").aggregate(leads=t.count(), converted=count_if(t._conv))
-    same = (cost._src == leads._src) | (cost._src.isnull() & leads._src.isnull())
-    j = cost.outer_join(leads, same)
-    j = j.select(_src=ibis.coalesce(j._src, j._src_right), campaigns=j.campaigns, cost=j.cost,
-                 leads=j.leads, converted=j.converted)
-    j = j.cross_join(undated)
-    df = j.execute()
-    n_undated = int(df["n"].iloc[0]) if len(df) else int(undated.execute()["n"].iloc[0])
-    if n_undated:
-        warnings.warn(f"{n_undated} campaign(s) have neither started_at nor ended_at: their cost "
-                      "cannot be placed in a period and is left out.", stacklevel=2)
-    df["source"] = df.pop("_src").astype(object)
-    df["source"] = df["source"].where(df["source"].notna(), None)
-    df["kind"] = ["unknown" if s is None else "value" for s in df["source"]]
-    df[["campaigns", "leads", "converted"]] = df[["campaigns", "leads", "converted"]].fillna(
-        0).astype("int64")
-    df["cost"] = df["cost"].astype("float64")
-    df["cost_per_lead"] = df["cost"] / df["leads"].where(df["leads"] > 0)
-    df["cost_per_converted"] = df["cost"] / df["converted"].where(df["converted"] > 0)
-    df = df.sort_values(["cost", "leads", "source"], ascending=[False, False, True],
-                        na_position="last", kind="stable")
-    df = df[COST_COLUMNS].reset_index(drop=True)
-    paid = df[df["cost"].notna()]
-    total = float(paid["cost"].sum())
-    n, k = int(paid["leads"].sum()), int(paid["converted"].sum())
-    df.attrs.update(period=str(p), as_of=day, dated=True, available=True, reason=None,
-                    missing_table=None, cost=total, paid_leads=n, paid_converted=k,
-                    cost_per_lead=total / n if n else math.nan,
-                    cost_per_converted=total / k if k else math.nan,
-                    undated_campaigns=n_undated)
     return df

@@ -1,6 +1,6 @@
 """Customer lifecycle stages (客户生命周期): potential, new, active, dormant, churned.
 
-Definitions (../shared/reference/metrics.md, "Customer value"; thresholds in
+Definitions (docs/metrics.md, "Customer value"; thresholds in
 :data:`LIFECYCLE_CONFIG`, overridable with ``lifecycle_config``):
 
 - **Which customers.** Live customers (not deleted) created on or before ``as_of`` (day
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import check_choice, crosstab, live, report_day, two_dates
+from crmlib.engine import check_choice, crosstab, end_of, live, report_day, two_dates
 from crmlib.exceptions import ParamsError
 from crmlib.metrics.rfm_scores import purchase_days
 from crmlib.scope import Scope
@@ -110,7 +110,7 @@ def _p_alive(p_alive) -> pd.Series | None:
 
 def _query(crm: CRM, as_of: pd.Timestamp, scope: Scope | None) -> pd.DataFrame:
     c = (scope or Scope()).filter(live(crm.table("customers")), "owner_id")
-    c = c.filter(c.created_at < ibis.literal((as_of + pd.Timedelta(days=1)).to_pydatetime()))
+    c = c.filter(c.created_at < ibis.literal(end_of(as_of).to_pydatetime()))
     d = purchase_days(crm, as_of=as_of, scope=scope)
     a = d.group_by("customer_id").aggregate(_first=d.day.min(), _last=d.day.max(),
                                             _n=d.count())
@@ -139,7 +139,7 @@ def _stages(df: pd.DataFrame, cfg: dict, p: pd.Series | None) -> pd.Series:
 
 def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
               lifecycle_config: Mapping | None = None) -> pd.DataFrame:
-    """The lifecycle stage of each customer as of ``as_of`` (one query, rules in pandas).
+    """Return the lifecycle stage of each customer as of ``as_of`` (one query, rules in pandas).
 
     Definitions are in the module docstring (stages in precedence order, usual gap, the
     population median for single-purchase customers).
@@ -214,13 +214,18 @@ def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
 
 
 def lifecycle_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Customers per stage of a :func:`lifecycle` frame, in :data:`LIFECYCLE_STAGES` order.
+    """Return customers per stage of a :func:`lifecycle` frame, in :data:`LIFECYCLE_STAGES` order.
 
     Returns
     -------
     pandas.DataFrame
         One row per stage (all five, 0 when empty): ``stage``, ``customers`` (int), ``share``
         (customers / all customers of the frame; NaN when the frame is empty).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A metric's frame.
 
     Examples
     --------
@@ -252,6 +257,25 @@ def lifecycle_transitions(crm: CRM, *, from_as_of, to_as_of, scope: Scope | None
         ``wide``: customer counts (int), index ``from_stage``, columns ``to_stage``.
         ``long``: ``from_stage``, ``to_stage``, ``customers``, ``share_of_from`` (customers /
         the row's total; NaN for an empty row).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    from_as_of : date-like or None
+        The earlier day.
+    to_as_of : date-like or None
+        The later day.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    p_alive_from : pandas.Series, optional
+        P(alive) per customer at ``from_as_of`` (optional).
+    p_alive_to : pandas.Series, optional
+        P(alive) per customer at ``to_as_of`` (optional).
+    lifecycle_config : Mapping, optional
+        Overrides of the stage rules, as in :func:`lifecycle`.
+    form : {"wide", "long"}, default="wide"
+        ``wide`` or ``long`` (see Returns).
 
     Examples
     --------

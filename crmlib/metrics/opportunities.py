@@ -1,7 +1,9 @@
-"""Opportunity outcomes (Wukong BI 商机转化率分析): win rates, deal size, cycle, sales velocity,
-lost reasons, expected revenue and pipeline coverage.
+"""Opportunity outcomes (Wukong BI 商机转化率分析): win rates, deal size, cycle, velocity.
 
-Definitions as in :mod:`crmlib.metrics.funnel` (../shared/reference/metrics.md): closed win rate =
+Win rates, deal size, cycle, sales velocity and lost reasons; expected revenue and pipeline
+coverage are in :mod:`crmlib.metrics.open_pipeline`.
+
+Definitions as in :mod:`crmlib.metrics.funnel` (docs/metrics.md): closed win rate =
 won / (won + lost) among opportunities closed in the period; cohort win rate = won so far /
 created, for opportunities created in the period; invalid ones excluded from both. Average deal
 size = won amount / won deals with an amount; cycle = closed_at - created_at in days for won deals
@@ -11,39 +13,33 @@ days. Missing amounts are counted, never summed as 0.
 
 from __future__ import annotations
 
-import math
-
-import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, count_if, effective, in_period
-from crmlib.exceptions import ParamsError
-from crmlib.metrics.funnel import (
-    _amount_aggs,
-    _as_of,
-    _assemble,
-    _check_by,
-    _days,
-    _end_of,
-    _keyed,
-    _open_at,
-    _opps,
-    _ratio,
-    _stages_expr,
-    _sum_or_nan,
-    _unavailable,
-    stage_table,
+from crmlib.engine import (
+    amount_aggs,
+    as_period,
+    check_by,
+    count_if,
+    days_between,
+    in_period,
+    on_every_key,
+    open_at,
+    ratio,
+    report_day,
+    scoped_opportunities,
+    sum_or_nan,
+    unavailable,
+    with_key,
 )
-from crmlib.period import Period
+from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
-__all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost_reasons",
-           "expected_revenue", "pipeline_coverage"]
+__all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost_reasons"]
 
 
 def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
-    """Closed win rate and cohort win rate for the period, overall or per group.
+    """Return closed win rate and cohort win rate for the period, overall or per group.
 
     Columns (plus ``by``'s column first when grouped):
 
@@ -67,6 +63,11 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
     scope : Scope, optional
         Whose opportunities (by ``owner_id``); default the whole company.
 
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
     Raises
     ------
     ParamsError
@@ -76,25 +77,25 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
     --------
     >>> win_rate(crm, period=("2017-01-01", "2017-12-31"), by="team")  # doctest: +SKIP
     """
-    _check_by(by)
+    check_by(by)
     cols = ([by] if by else []) + ["won", "lost", "closed_win_rate", "created",
                                    "cohort_win_rate"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period)
-    o = _opps(crm, scope)
+    o = scoped_opportunities(crm, scope)
     c = o.filter(o.outcome.isin(["won", "lost"]) & in_period(o.closed_at, p))
-    c = _keyed(crm, c, by, "closed_at", p)
+    c = with_key(crm, c, by, "closed_at", p)
     closed = c.group_by("_key").aggregate(
         won=count_if(c.outcome == "won"),
         lost=count_if(c.outcome == "lost")).execute()
     n = o.filter(in_period(o.created_at, p))
-    n = _keyed(crm, n, by, "created_at", p)
+    n = with_key(crm, n, by, "created_at", p)
     created = n.group_by("_key").aggregate(
         created=n.count(), _cwon=count_if(n.outcome == "won")).execute()
-    df = _assemble(crm, by, scope, p, [closed, created], ("won", "lost", "created", "_cwon"))
-    df["closed_win_rate"] = _ratio(df["won"], df["won"] + df["lost"]).to_numpy()
-    df["cohort_win_rate"] = _ratio(df["_cwon"], df["created"]).to_numpy()
+    df = on_every_key(crm, by, scope, p, [closed, created], ("won", "lost", "created", "_cwon"))
+    df["closed_win_rate"] = ratio(df["won"], df["won"] + df["lost"]).to_numpy()
+    df["cohort_win_rate"] = ratio(df["_cwon"], df["created"]).to_numpy()
     return df[cols]
 
 
@@ -105,21 +106,37 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
     the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
     amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
     company currency (NaN when no won deal has an amount). Invalid ones excluded.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
-    _check_by(by)
+    check_by(by)
     cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period)
-    o = _opps(crm, scope)
+    o = scoped_opportunities(crm, scope)
     w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
-    w = _keyed(crm, w, by, "closed_at", p)
+    w = with_key(crm, w, by, "closed_at", p)
     part = w.group_by("_key").aggregate(won=w.count(), won_amount=w.amount.sum(),
                                         missing_amount=count_if(w.amount.isnull())
                                         ).execute()
-    df = _assemble(crm, by, scope, p, [part], ("won", "missing_amount"))
-    df["won_amount"] = _sum_or_nan(df, "won_amount", "won")
-    df["avg_deal_size"] = _ratio(df["won_amount"].where(df["won"] > df["missing_amount"]),
+    df = on_every_key(crm, by, scope, p, [part], ("won", "missing_amount"))
+    df["won_amount"] = sum_or_nan(df, "won_amount", "won")
+    df["avg_deal_size"] = ratio(df["won_amount"].where(df["won"] > df["missing_amount"]),
                                  df["won"] - df["missing_amount"]).to_numpy()
     return df[cols]
 
@@ -131,20 +148,36 @@ def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
     Over opportunities won with ``closed_at`` in the period. Columns (plus ``by``'s column):
     ``count`` (won ones with both dates), ``mean_days``, ``median_days`` (fractional days; NaN
     when count is 0), ``missing_dates`` (won in the period without ``created_at``, left out).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    by : {None, "team", "owner_id", "bucket"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
-    _check_by(by)
+    check_by(by)
     cols = ([by] if by else []) + ["count", "mean_days", "median_days", "missing_dates"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period)
-    o = _opps(crm, scope)
+    o = scoped_opportunities(crm, scope)
     w = o.filter((o.outcome == "won") & in_period(o.closed_at, p))
-    w = _keyed(crm, w, by, "closed_at", p)
-    d = _days(w.closed_at, w.created_at)
+    w = with_key(crm, w, by, "closed_at", p)
+    d = days_between(w.closed_at, w.created_at)
     part = w.group_by("_key").aggregate(
         count=w.created_at.count(), mean_days=d.mean(), median_days=d.median(),
         missing_dates=count_if(w.created_at.isnull())).execute()
-    df = _assemble(crm, by, scope, p, [part], ("count", "missing_dates"))
+    df = on_every_key(crm, by, scope, p, [part], ("count", "missing_dates"))
     for c in ("mean_days", "median_days"):
         df[c] = df[c].astype("float64")
     return df[cols]
@@ -161,8 +194,31 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
     ``won_amount`` and ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and
     ``cohort_win_rate`` (:func:`win_rate`),
     ``avg_cycle_days`` (mean of :func:`opportunity_cycle`), ``velocity``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    by : {None, "team", "owner_id"}, default=None
+        The grouping; see the description above.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``by`` (``bucket`` is not allowed) or a bad period.
     """
-    _check_by(by)
+    check_by(by)
     if by == "bucket":
         raise ParamsError("sales velocity is not split by bucket; use by=None, 'team' or "
                           "'owner_id'.")
@@ -170,13 +226,13 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
                                    "closed_win_rate", "cohort_win_rate", "avg_deal_size",
                                    "avg_cycle_days", "velocity"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period, as_of=as_of)
-    o = _keyed(crm, _open_at(crm, _as_of(crm, as_of), scope), by, "created_at", p)
+    o = with_key(crm, open_at(crm, report_day(crm, as_of), scope), by, "created_at", p)
     part = o.group_by("_key").aggregate(open_count=o.count(), open_amount=o.amount.sum(),
                                         _om=count_if(o.amount.isnull())).execute()
-    df = _assemble(crm, by, scope, p, [part], ("open_count", "_om"))
-    df["open_amount"] = _sum_or_nan(df, "open_amount", "open_count", "_om")
+    df = on_every_key(crm, by, scope, p, [part], ("open_count", "_om"))
+    df["open_amount"] = sum_or_nan(df, "open_amount", "open_count", "_om")
     key = [by] if by else []
     wr = win_rate(crm, period=p, by=by, scope=scope)[key + ["closed_win_rate",
                                                              "cohort_win_rate"]]
@@ -200,146 +256,32 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
     ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
     amount). Most frequent first, unknown last. Needs ``opportunities``.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
     if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
+        return unavailable(cols, "opportunities")
     p = as_period(crm, period)
-    o = _opps(crm, scope)
+    o = scoped_opportunities(crm, scope)
     o = o.filter((o.outcome == "lost") & in_period(o.closed_at, p))
-    df = o.group_by("lost_reason").aggregate(count=o.count(), **_amount_aggs(o)).execute()
+    df = o.group_by("lost_reason").aggregate(count=o.count(), **amount_aggs(o)).execute()
     df["count"] = df["count"].astype("int64")
     df["missing_amount"] = df["missing_amount"].astype("int64")
-    df["amount"] = _sum_or_nan(df)
-    df["share"] = _ratio(df["count"], pd.Series(df["count"].sum(), index=df.index)).to_numpy()
+    df["amount"] = sum_or_nan(df)
+    df["share"] = ratio(df["count"], pd.Series(df["count"].sum(), index=df.index)).to_numpy()
     df = df.assign(_u=df["lost_reason"].isna()).sort_values(
         ["_u", "count", "lost_reason"], ascending=[True, False, True])
     return df[cols].reset_index(drop=True)
-
-
-def _open_weighted(crm: CRM, as_of: pd.Timestamp, scope: Scope | None,
-                   stages: pd.DataFrame) -> ibis.Table:
-    """Opportunities open at the end of ``as_of`` (:func:`_open_at`) with ``_sprob``, the
-    probability of their stage then (from ``stages``, a :func:`stage_table`; NULL when unknown),
-    and ``_month``, the first day of the ``expected_close_at`` month."""
-    st = _stages_expr(stages)
-    o = _open_at(crm, as_of, scope)
-    j = o.left_join(st, (o._pipe == st._sp) & (o._stage_at == st._ss))
-    return j.mutate(_month=j.expected_close_at.truncate("M").date())
-
-
-def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
-                     probabilities: dict | None = None) -> pd.DataFrame:
-    """Open pipeline by expected close month, weighted by the stage's win probability.
-
-    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`). One row per
-    month of ``expected_close_at`` (``month`` = its first day; NaT for deals without one, last):
-    ``count``, ``amount`` (known amounts), ``expected`` = sum of amount x probability of the
-    deal's stage then, ``missing_amount`` (deals without an amount), ``missing_probability``
-    (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
-    (the month is before ``as_of``'s month). ``probabilities`` overrides stage probabilities.
-    Needs ``opportunities``.
-    """
-    cols = ["month", "count", "amount", "expected", "missing_amount", "missing_probability",
-            "overdue"]
-    if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
-    as_of = _as_of(crm, as_of)
-    j = _open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
-    df = j.group_by("_month").aggregate(
-        count=j.count(), amount=j.amount.sum(), expected=(j.amount * j._sprob).sum(),
-        missing_amount=count_if(j.amount.isnull()),
-        missing_probability=count_if(j.amount.notnull() & j._sprob.isnull()),
-    ).execute().rename(columns={"_month": "month"})
-    df["month"] = pd.to_datetime(df["month"])
-    for c in ("count", "missing_amount", "missing_probability"):
-        df[c] = df[c].astype("int64")
-    df["expected"] = df["expected"].astype("float64").fillna(0.0)
-    df["amount"] = _sum_or_nan(df)
-    df["overdue"] = df["month"] < as_of.to_period("M").to_timestamp()
-    return df.sort_values("month", na_position="last")[cols].reset_index(drop=True)
-
-
-def _target(crm: CRM, scope: Scope, p: Period, metric: str) -> float:
-    """The scope's target of ``metric`` for the period (NaN when none is set).
-
-    Monthly targets are summed over the months the period covers, each pro-rated by the share
-    of its days inside the period. Company: company targets, else team targets, else employee
-    targets; a team: its team target, else its members' targets; an employee: the targets of
-    the employees in scope.
-    """
-    monthly = _target_months(crm, scope, p, metric)
-    if not len(monthly):
-        return math.nan
-    total = 0.0
-    for month, v in monthly.items():
-        m_end = month + pd.offsets.MonthBegin(1)
-        overlap = (min(m_end, p.end) - max(month, p.start)).days
-        total += float(v) * max(overlap, 0) / (m_end - month).days
-    return total
-
-
-def _target_months(crm: CRM, scope: Scope, p: Period, metric: str) -> pd.Series:
-    """The monthly targets :func:`_target` sums: value per month start (empty when none)."""
-    if not crm.has("targets"):
-        return pd.Series(dtype="float64")
-    t = crm.table("targets")
-    first = p.start.to_period("M").to_timestamp().to_pydatetime()
-    t = t.filter((t.metric == metric) & (t.month >= first.date())
-                 & (t.month < p.end.to_pydatetime().date()))
-    kinds = t.group_by(["owner_type", "owner_id", "month"]).aggregate(v=t.value.sum()).execute()
-    if scope.kind == "company":
-        for kind in ("company", "team", "employee"):
-            rows = kinds[kinds["owner_type"] == kind]
-            if len(rows):
-                break
-    else:
-        rows = kinds.iloc[0:0]
-        if scope.kind == "team":
-            rows = kinds[(kinds["owner_type"] == "team") & (kinds["owner_id"] == scope.value)]
-        if not len(rows):
-            rows = kinds[(kinds["owner_type"] == "employee")
-                         & kinds["owner_id"].isin(scope.employee_ids or ())]
-    return rows.groupby(pd.to_datetime(rows["month"]))["v"].sum().astype("float64")
-
-
-def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
-                      probabilities: dict | None = None) -> pd.DataFrame:
-    """How well the open pipeline covers what remains of the period's contract-amount target.
-
-    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
-    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
-    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
-    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
-    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
-    deals without an amount), ``coverage`` = pipeline_amount / remaining and
-    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
-    ``has_target``. Needs ``opportunities``.
-    """
-    cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
-            "missing_amount", "coverage", "weighted_coverage", "has_target"]
-    if not crm.has("opportunities"):
-        return _unavailable(cols, "opportunities")
-    scope = scope or Scope()
-    as_of = _as_of(crm, as_of)
-    p = as_period(crm, period, as_of=as_of)
-    target = _target(crm, scope, p, "contract_amount")
-    k = scope.filter(effective(crm.table("contracts")))
-    upto = min(p.end, _end_of(as_of)).to_pydatetime()
-    actual = k.filter((k.signed_at >= p.start.to_pydatetime()) & (k.signed_at < upto)
-                      ).amount.sum().execute()
-    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
-    j = _open_weighted(crm, as_of, scope, stage_table(crm, probabilities=probabilities))
-    j = j.filter(j.expected_close_at < p.end.to_pydatetime())
-    r = j.aggregate(amount=j.amount.sum(), weighted=(j.amount * j._sprob).sum(),
-                    missing=count_if(j.amount.isnull())).execute().iloc[0]
-    amount = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
-    weighted = 0.0 if pd.isna(r["weighted"]) else float(r["weighted"])
-    remaining = target - actual
-    den = remaining if remaining > 0 else math.nan
-    return pd.DataFrame([{
-        "target": target, "actual": actual, "remaining": remaining,
-        "pipeline_amount": amount, "weighted_amount": weighted,
-        "missing_amount": int(r["missing"] or 0), "coverage": amount / den,
-        "weighted_coverage": weighted / den, "has_target": not math.isnan(target)}],
-        columns=cols)

@@ -1,7 +1,9 @@
-"""Customer portrait (客户画像): customers and dealt customers by province, city, industry, level
+"""Customer portrait (客户画像): customers and dealt customers by one dimension.
+
+Customers and dealt customers by province, city, industry, level
 and source.
 
-Definitions (../shared/reference/metrics.md, Wukong BI 3E):
+Definitions (docs/metrics.md, Wukong BI 3E):
 
 - **Which customers.** Customers created on or before ``as_of`` (the report date, day included),
   not deleted (``status`` other than ``deleted``; an empty status counts), owned by an employee
@@ -27,7 +29,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, check_known, in_period
+from crmlib.engine import as_period, check_known, end_of, in_period, parse_day
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
@@ -50,7 +52,7 @@ def _check_dimension(dimension: str) -> str:
 
 
 def _counted(crm: CRM, p, end_of_day, scope: Scope, created_in_period: bool) -> ibis.Table:
-    """The customers a portrait counts (engine-side)."""
+    """Return the customers a portrait counts (engine-side)."""
     c = crm.table("customers")
     c = c.filter((c.created_at < end_of_day)
                  & (c.status.isnull() | (c.status != "deleted")))
@@ -73,7 +75,7 @@ def _collapse(df: pd.DataFrame, top: int | None) -> pd.DataFrame:
 
 def customer_portrait(crm: CRM, *, dimension: str, period, as_of=None, scope: Scope | None = None,
              top: int | None = None, created_in_period: bool = False) -> pd.DataFrame:
-    """Customers and dealt customers per value of ``dimension`` (one query).
+    """Return customers and dealt customers per value of ``dimension`` (one query).
 
     Parameters
     ----------
@@ -126,8 +128,8 @@ def customer_portrait(crm: CRM, *, dimension: str, period, as_of=None, scope: Sc
     if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
         raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
     p = as_period(crm, period, as_of=as_of)
-    day = pd.Timestamp(as_of).normalize() if as_of is not None else p.last_day
-    end_of_day = ibis.literal((day + pd.Timedelta(days=1)).to_pydatetime())
+    day = parse_day(as_of) if as_of is not None else p.last_day
+    end_of_day = ibis.literal(end_of(day).to_pydatetime())
 
     c = _counted(crm, p, end_of_day, scope or Scope(), created_in_period)
     v = c[column].cast("string").strip()

@@ -1,7 +1,9 @@
-"""Products (产品分析): sales per product, category or series, the category mix over time, and
+"""Products (产品分析): sales, the category mix and returns per product.
+
+Sales per product, category or series, the category mix over time, and
 returns with the return rate per product.
 
-Definitions (../shared/reference/metrics.md "Products" and "Leads and after-sale", Wukong BI 3F):
+Definitions (docs/metrics.md "Products" and "Leads and after-sale", Wukong BI 3F):
 
 - **Sold.** Contract lines (``contract_lines``) of *effective* contracts (status approved, or no
   status) signed in the period (``signed_at``) whose owner (``owner_id``) is in the scope. Drafts,
@@ -31,134 +33,41 @@ Definitions (../shared/reference/metrics.md "Products" and "Leads and after-sale
 
 from __future__ import annotations
 
-import difflib
-
-import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, bucket_expr, count_if, effective, in_period
+from crmlib.engine import (
+    as_period,
+    bucket_expr,
+    count_if,
+    effective,
+    first_missing,
+    in_period,
+    unavailable,
+)
 from crmlib.exceptions import ParamsError
-from crmlib.period import Period
+from crmlib.metrics.product_lines import (
+    PRODUCT_DIMENSIONS,
+    attach_keys,
+    check_products_args,
+    empty_dtypes,
+    key_columns,
+    listed_keys,
+    order_and_collapse,
+    products_frame,
+    sold_lines,
+    with_product_key,
+)
 from crmlib.scope import Scope
 
 __all__ = ["PRODUCT_DIMENSIONS", "SALES_COLUMNS", "MIX_COLUMNS", "RETURN_COLUMNS",
            "product_sales", "category_mix", "product_returns"]
 
-# by -> the products column a row stands for
-PRODUCT_DIMENSIONS: dict[str, str] = {"product": "product_id", "category": "category",
-                                      "series": "series"}
 
 SALES_COLUMNS = ["kind", "contracts", "quantity", "amount", "share", "missing", "values"]
 MIX_COLUMNS = ["bucket", "category", "kind", "quantity", "amount", "share"]
 RETURN_COLUMNS = ["kind", "sold_quantity", "sold_amount", "returns", "returned_quantity",
                   "returned_amount", "return_rate", "values"]
-
-
-def _key_columns(by: str) -> list[str]:
-    return ["product_id", "name", "category"] if by == "product" else [by]
-
-
-def _check(by: str, top) -> None:
-    if by not in PRODUCT_DIMENSIONS:
-        hint = difflib.get_close_matches(str(by), PRODUCT_DIMENSIONS, n=1)
-        raise ParamsError(f"`by` {by!r} is not a products dimension"
-                          + (f"; did you mean `{hint[0]}`?" if hint else "")
-                          + f" Choose one of: {', '.join(PRODUCT_DIMENSIONS)}.")
-    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
-        raise ParamsError(f"`top` {top!r} must be a whole number of at least 1 (or None).")
-
-
-def _absent(crm: CRM, tables) -> str | None:
-    return next((name for name in tables if not crm.has(name)), None)
-
-
-def _empty(columns: list[str], table: str | None, **attrs) -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="object" if c in ("product_id", "name", "category",
-                                                             "series", "kind") else "float64")
-                       for c in columns})
-    df.attrs.update(available=table is None, missing_table=table, **attrs)
-    return df
-
-
-def _contracts(crm: CRM, p: Period, scope: Scope) -> ibis.Table:
-    c = effective(crm.table("contracts"))
-    c = scope.filter(c.filter(in_period(c.signed_at, p)), "owner_id")
-    return c.select("contract_id", "signed_at")
-
-
-def _catalogue(crm: CRM) -> ibis.Table:
-    pr = crm.table("products")
-    return pr.select(_pid=pr.product_id, _category=pr.category.cast("string").strip(),
-                     _series=pr.series.cast("string").strip())
-
-
-def _with_key(t: ibis.Table, crm: CRM, by: str, product_col: str = "product_id") -> ibis.Table:
-    """Add ``_key`` (the row's product id / category / series; null = unknown) to ``t``."""
-    cat = _catalogue(crm)
-    t = t.left_join(cat, t[product_col] == cat._pid)
-    if by == "product":
-        key = ibis.ifelse(t._pid.notnull(), t[product_col], ibis.null("string"))
-    else:
-        col = t["_category" if by == "category" else "_series"]
-        key = ibis.ifelse(t._pid.notnull() & (col != ""), col, ibis.null("string"))
-    return t.mutate(_key=key.cast("string"))
-
-
-def _sold_lines(crm: CRM, p: Period, scope: Scope, by: str) -> ibis.Table:
-    lines = crm.table("contract_lines").select("contract_id", "product_id", "quantity", "amount")
-    lines = lines.inner_join(_contracts(crm, p, scope), "contract_id")
-    return _with_key(lines, crm, by)
-
-
-def _products_frame(crm: CRM) -> pd.DataFrame:
-    pr = crm.table("products")
-    df = pr.select("product_id", "name", "category", "series", "active").execute()
-    for c in ("category", "series"):
-        df[c] = df[c].astype("string").str.strip().replace("", pd.NA).astype(object)
-        df[c] = df[c].where(df[c].notna(), None)
-    df["active"] = df["active"].astype("boolean").fillna(True).astype(bool)
-    return df
-
-
-def _listed(products: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The rows listed even without sales: active products, or their categories / series."""
-    act = products[products["active"]]
-    if by == "product":
-        return act[["product_id"]].rename(columns={"product_id": "_key"})
-    keys = act[by].dropna().drop_duplicates()
-    return pd.DataFrame({"_key": keys.to_numpy()})
-
-
-def _attach(df: pd.DataFrame, products: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Key columns from ``_key``, and ``kind`` value / unknown."""
-    df = df.copy()
-    df["kind"] = df["_key"].map(lambda k: "unknown" if k is None or k != k else "value")
-    if by == "product":
-        names = products.set_index("product_id")
-        df["product_id"] = df["_key"].where(df["kind"] == "value", None)
-        df["name"] = df["product_id"].map(names["name"]).where(df["kind"] == "value", None)
-        df["category"] = df["product_id"].map(names["category"]).where(
-            df["kind"] == "value", None)
-    else:
-        df[by] = df["_key"].where(df["kind"] == "value", None)
-    return df.drop(columns="_key")
-
-
-def _order_and_collapse(df: pd.DataFrame, by: str, top: int | None, sort: list[str],
-                        sums: list[str], other_extra=None) -> pd.DataFrame:
-    keys = _key_columns(by)
-    named = df[df["kind"] == "value"].sort_values(
-        [*sort, keys[0]], ascending=[False] * len(sort) + [True], kind="stable")
-    unknown = df[df["kind"] == "unknown"]
-    if top is not None and len(named) > top + 1:  # one row left over is shown by name
-        rest = named.iloc[top:]
-        other = {c: None for c in keys} | {"kind": "other", "values": int(rest["values"].sum())}
-        other |= {c: rest[c].sum() for c in sums}
-        if other_extra is not None:
-            other |= other_extra(rest)
-        named = pd.concat([named.iloc[:top], pd.DataFrame([other])], ignore_index=True)
-    return pd.concat([named, unknown], ignore_index=True)
 
 
 def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "product",
@@ -208,24 +117,24 @@ def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "pr
     >>> list(df.columns[:4])
     ['category', 'kind', 'contracts', 'quantity']
     """
-    _check(by, top)
+    check_products_args(by, top)
     p = as_period(crm, period)
-    columns = _key_columns(by) + SALES_COLUMNS
-    absent = _absent(crm, ("contract_lines", "products"))
+    columns = key_columns(by) + SALES_COLUMNS
+    absent = first_missing(crm, ("contract_lines", "products"))
     if absent is not None:
-        return _empty(columns, absent, by=by, period=str(p))
-    lines = _sold_lines(crm, p, scope or Scope(), by)
+        return unavailable(empty_dtypes(columns), absent, by=by, period=str(p))
+    lines = sold_lines(crm, p, scope or Scope(), by)
     # the unknown row's `values`: distinct unknown product ids, or products without category
     agg = lines.group_by("_key").aggregate(
         contracts=lines.contract_id.nunique(), quantity=lines.quantity.sum(),
         amount=lines.amount.sum(), missing=count_if(lines.amount.isnull()),
         values=lines.product_id.nunique()).execute()
     totals = lines.aggregate(contracts=lines.contract_id.nunique()).execute()
-    products = _products_frame(crm)
-    listed = _listed(products, by)
+    products = products_frame(crm)
+    listed = listed_keys(products, by)
     agg["_key"] = agg["_key"].astype(object).where(agg["_key"].notna(), None)
     df = listed.merge(agg, on="_key", how="outer")
-    df = _attach(df, products, by)
+    df = attach_keys(df, products, by)
     df[["contracts", "missing"]] = df[["contracts", "missing"]].fillna(0)
     df[["quantity", "amount"]] = df[["quantity", "amount"]].astype("float64").fillna(0.0)
     df.loc[df["kind"] == "value", "values"] = 1
@@ -236,7 +145,7 @@ def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "pr
         o = lines.filter(lines._key.isin(keys))
         return {"contracts": int(o.aggregate(n=o.contract_id.nunique()).execute()["n"].iloc[0])}
 
-    df = _order_and_collapse(df, by, top, ["amount", "quantity"],
+    df = order_and_collapse(df, by, top, ["amount", "quantity"],
                              ["quantity", "amount", "missing"], other_contracts)
     total = float(df["amount"].sum())
     df["share"] = df["amount"] / total if total else float("nan")
@@ -286,15 +195,15 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
     ParamsError
         ``by`` not category or series, ``top`` below 1, or a bad period.
     """
-    _check(by, top)
+    check_products_args(by, top)
     if by == "product":
         raise ParamsError("`by` 'product' is not a mix; use `category` or `series` (for "
                           "products over time, see product_sales per period).")
     p = as_period(crm, period)
-    absent = _absent(crm, ("contract_lines", "products"))
+    absent = first_missing(crm, ("contract_lines", "products"))
     if absent is not None:
-        return _empty(MIX_COLUMNS, absent, by=by, period=str(p), bucket=p.bucket)
-    lines = _sold_lines(crm, p, scope or Scope(), by)
+        return unavailable(empty_dtypes(MIX_COLUMNS), absent, by=by, period=str(p), bucket=p.bucket)
+    lines = sold_lines(crm, p, scope or Scope(), by)
     lines = lines.mutate(_bucket=bucket_expr(lines.signed_at, p))
     agg = lines.group_by(["_bucket", "_key"]).aggregate(
         quantity=lines.quantity.sum(), amount=lines.amount.sum()).execute()
@@ -304,8 +213,8 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
     totals = agg.groupby("_key", dropna=False)[["amount", "quantity"]].sum().reset_index()
     totals["_key"] = totals["_key"].astype(object).where(totals["_key"].notna(), None)
     totals["values"] = 1
-    totals = _attach(totals, pd.DataFrame(), by)
-    order = _order_and_collapse(totals, by, top, ["amount", "quantity"], ["amount"])
+    totals = attach_keys(totals, pd.DataFrame(), by)
+    order = order_and_collapse(totals, by, top, ["amount", "quantity"], ["amount"])
     named = set(order.loc[order["kind"] == "value", by])
     others = sorted(set(totals.loc[totals["kind"] == "value", by]) - named)
     # slot of each line: the position of its category in `order` (other and unknown included)
@@ -334,7 +243,7 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
 
 def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "product",
                     top: int | None = None) -> pd.DataFrame:
-    """Returns per product (category, series) against the same period's sales: the return rate.
+    """Return returns per product (category, series) against the same period's sales: the return rate.
 
     Parameters
     ----------
@@ -368,14 +277,14 @@ def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "
     ParamsError
         Unknown ``by``, ``top`` below 1, or a bad period.
     """
-    _check(by, top)
+    check_products_args(by, top)
     p = as_period(crm, period)
-    columns = _key_columns(by) + RETURN_COLUMNS
-    absent = _absent(crm, ("returns", "contract_lines", "products"))
+    columns = key_columns(by) + RETURN_COLUMNS
+    absent = first_missing(crm, ("returns", "contract_lines", "products"))
     if absent is not None:
-        return _empty(columns, absent, by=by, period=str(p))
+        return unavailable(empty_dtypes(columns), absent, by=by, period=str(p))
     scope = scope or Scope()
-    lines = _sold_lines(crm, p, scope, by)
+    lines = sold_lines(crm, p, scope, by)
     sold = lines.group_by("_key").aggregate(
         sold_quantity=lines.quantity.sum(), sold_amount=lines.amount.sum(),
         _sold_products=lines.product_id.nunique())
@@ -383,7 +292,7 @@ def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "
     r = crm.table("returns")
     r = r.filter(in_period(r.returned_at, p)).select("contract_id", "product_id", "quantity",
                                                      "amount")
-    r = _with_key(r.inner_join(c, "contract_id"), crm, by)
+    r = with_product_key(r.inner_join(c, "contract_id"), crm, by)
     ret = r.group_by("_key").aggregate(
         returns=r.count(), returned_quantity=r.quantity.sum(), returned_amount=r.amount.sum(),
         _ret_products=r.product_id.nunique())
@@ -392,12 +301,12 @@ def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "
     df["_key"] = df["_key"].where(df["_key"].notna(), df.pop("_key_right"))
     df["_key"] = df["_key"].astype(object).where(df["_key"].notna(), None)
     df["values"] = df[["_sold_products", "_ret_products"]].max(axis=1).fillna(0)
-    df = _attach(df.drop(columns=["_sold_products", "_ret_products"]), _products_frame(crm), by)
+    df = attach_keys(df.drop(columns=["_sold_products", "_ret_products"]), products_frame(crm), by)
     df.loc[df["kind"] == "value", "values"] = 1
     num = ["sold_quantity", "sold_amount", "returned_quantity", "returned_amount"]
     df[num] = df[num].astype("float64").fillna(0.0)
     df["returns"] = df["returns"].fillna(0)
-    df = _order_and_collapse(df, by, top, ["returned_amount", "sold_amount"], [*num, "returns"])
+    df = order_and_collapse(df, by, top, ["returned_amount", "sold_amount"], [*num, "returns"])
     df["return_rate"] = df["returned_amount"] / df["sold_amount"].where(df["sold_amount"] != 0)
     df = df.astype({"returns": "int64", "values": "int64", "return_rate": "float64"})
     df = df[columns].reset_index(drop=True)

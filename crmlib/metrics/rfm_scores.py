@@ -1,6 +1,6 @@
 """Customer value (客户价值): RFM per customer, two segment schemes, Pareto, segment migration.
 
-Definitions (../shared/reference/metrics.md, "Customer value"):
+Definitions (docs/metrics.md, "Customer value"):
 
 - **Purchases.** Effective contracts (status ``approved`` or empty) signed on or before ``as_of``
   (the whole day included) and, with ``window_days``, on one of the last ``window_days`` days
@@ -47,7 +47,7 @@ import ibis
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import check_choice, effective, live, report_day
+from crmlib.engine import check_choice, effective, end_of, live, report_day
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
@@ -170,10 +170,29 @@ def _schemes(segments_config) -> dict[str, dict]:
 # -- the engine query -----------------------------------------------------------------------
 def purchase_days(crm: CRM, *, as_of: pd.Timestamp, scope: Scope | None = None,
                   window_days: int | None = None) -> ibis.Table:
-    """Engine-side table of purchase days (see the module docstring): one row per customer and
-    day with columns ``customer_id``, ``day`` (a date) and ``amount`` (that day's total)."""
+    """Return the engine-side table of purchase days.
+
+    See the module docstring: one row per customer and
+    day with columns ``customer_id``, ``day`` (a date) and ``amount`` (that day's total).
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (its whole day included); default the data's last event date.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    window_days : int, optional
+        Only purchases in the last ``window_days`` days up to ``as_of`` count; None: every purchase.
+
+    Returns
+    -------
+    ibis.Table
+        Purchase days per customer (an engine expression).
+    """
     k = effective(crm.table("contracts"))
-    cond = k.signed_at < ibis.literal((as_of + pd.Timedelta(days=1)).to_pydatetime())
+    cond = k.signed_at < ibis.literal(end_of(as_of).to_pydatetime())
     if window_days is not None:
         start = as_of - pd.Timedelta(days=window_days - 1)
         cond &= k.signed_at >= ibis.literal(start.to_pydatetime())

@@ -1,6 +1,6 @@
 """Targets and completion (业绩目标完成情况): monthly target vs actual, completion per period.
 
-Definitions (../shared/reference/metrics.md, Targets; Wukong BI 3H and the dashboard cards 1, 3, 4):
+Definitions (docs/metrics.md, Targets; Wukong BI 3H and the dashboard cards 1, 3, 4):
 
 - Targets are monthly (``targets.month`` = first day of the month), so every figure here works on
   **whole calendar months**: the window of a report period is the months it touches (a week
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.connect import CRM
-from crmlib.engine import as_period, counted
+from crmlib.engine import as_period, counted, target_rows
 from crmlib.exceptions import ParamsError
 from crmlib.period import Period
 from crmlib.scope import Scope
@@ -58,7 +58,7 @@ _COLUMNS = ["metric", "owner_type", "owner_id", "name", "by", "bucket", "months"
 
 
 def target_window(period, *, span: str = "period", crm: CRM | None = None) -> Period:
-    """The whole calendar months a target figure covers (a :class:`Period` bucketed by month).
+    """Return the whole calendar months a target figure covers (a :class:`Period` bucketed by month).
 
     ``span`` ``"period"``: the months the period touches; ``"year_to_date"``: January of the year
     of the period's last day through the month of that day; ``"last_12_months"``: the 12 months
@@ -69,6 +69,25 @@ def target_window(period, *, span: str = "period", crm: CRM | None = None) -> Pe
     >>> p = resolve_period("last_week", as_of="2026-11-04")  # 2026-10-26 .. 2026-11-01
     >>> str(target_window(p)), str(target_window(p, span="year_to_date"))
     ('2026-10-01..2026-11-30', '2026-01-01..2026-11-30')
+
+    Parameters
+    ----------
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    span : {"period", "year_to_date", "last_12_months"}, default="period"
+        ``period``, ``year_to_date`` or ``last_12_months``.
+    crm : CRM, default=None
+        The data.
+
+    Returns
+    -------
+    Period
+        The months covered, bucketed by month.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``span``, or a preset period without ``crm``.
     """
     if span not in TARGET_SPANS:
         raise ParamsError(f"unknown target span `{span}`; use one of {', '.join(TARGET_SPANS)}.")
@@ -114,9 +133,7 @@ def _monthly(crm: CRM, metric: str, window: Period, level: str, owners) -> tuple
     if not crm.has("targets"):
         target = pd.DataFrame({"owner_id": [], "month": [], "target": []})
     else:
-        g = crm.table("targets")
-        g = g.filter((g.metric == metric) & (g.owner_type == level)
-                     & (g.month >= window.start.date()) & (g.month < window.end.date()))
+        g = target_rows(crm, metric, window, owner_type=level)
         if level == "company":  # whatever id the company's rows carry
             g = g.mutate(owner_id=ibis.literal("company"))
         elif owners is not None:
@@ -153,8 +170,11 @@ def _bucket(months: pd.Series, by: str, window: Period) -> pd.Series:
 
 
 def _grid(actual, target, owners, window) -> pd.DataFrame:
-    """Every (owner, month) of the window: target (NaN = not set), actual (0; NaN for all when
-    ``actual`` is None: the table is absent), missing (0/1)."""
+    """Return every (owner, month) of the window.
+
+    Target (NaN = not set), actual (0; NaN for all when
+    ``actual`` is None: the table is absent), missing (0/1).
+    """
     months = pd.date_range(window.start, window.last_day, freq="MS")
     idx = pd.MultiIndex.from_product([list(owners), months], names=["owner_id", "month"])
     g = pd.DataFrame(index=idx)
@@ -166,7 +186,7 @@ def _grid(actual, target, owners, window) -> pd.DataFrame:
 
 
 def _rollup(grid: pd.DataFrame, by: Sequence[str], window: Period) -> pd.DataFrame:
-    """Sums per (owner, bucket) for each bucket kind; completion from the sums.
+    """Return sums per (owner, bucket) for each bucket kind; completion from the sums.
 
     The target of a bucket is the sum of its monthly targets, NaN as soon as one month has none.
     """
@@ -288,7 +308,7 @@ def target_vs_actual(crm: CRM, *, metric="contract_amount", period, by="month",
 
 def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | None = None,
                by="period", span: str = "period") -> pd.DataFrame:
-    """The scope's own target, actual and completion (the dashboard gauge and target cards).
+    """Return the scope's own target, actual and completion (the dashboard gauge and target cards).
 
     Whose target counts, by scope:
 
@@ -304,6 +324,26 @@ def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | Non
     none. Returns its columns (``owner_type`` company / team / employees, ``owner_id`` the team
     or the scope's value), one row per (metric, by, bucket); ``by="period"`` (default) gives one
     row per metric for the whole window.
+
+    Parameters
+    ----------
+    crm : CRM
+        The data.
+    metric : str, default="contract_amount"
+        The figure's name.
+    period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
+    scope : Scope, optional
+        Whose records (by owner); default the whole company.
+    by : str or list of str, default="period"
+        The grouping; see the description above.
+    span : {"period", "year_to_date", "last_12_months"}, default="period"
+        ``period``, ``year_to_date`` or ``last_12_months`` (see :func:`target_window`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figure described above.
     """
     scope = scope or Scope()
     if scope.employee_ids is None:

@@ -18,6 +18,7 @@ import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from crmlib.display import HTMLText
+from crmlib.engine import missing_table_of
 from crmlib.i18n import t, value_label
 from crmlib.plots.base import _short_number, trend
 
@@ -50,7 +51,7 @@ _DAYS = {"mean_days", "median_days", "avg_cycle_days"}
 def unavailable_text(df: pd.DataFrame, lang: str = "en") -> str | None:
     """The message shown instead of a figure: not available (a table is absent), no data
     (an empty frame), or None when there is something to show."""
-    table = getattr(df, "attrs", {}).get("not_available")
+    table = missing_table_of(df)
     if table:
         return t("not_available", lang, table=table)
     if df is None or len(df) == 0:

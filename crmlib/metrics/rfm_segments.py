@@ -1,8 +1,10 @@
-"""Customer value summaries over :func:`crmlib.metrics.rfm` frames: customers and revenue
+"""RFM segments (客户价值): segment summary, Pareto curve, segment migration.
+
+Summaries over :func:`crmlib.metrics.rfm` frames: customers and revenue
 per segment, the Pareto curve (the share of customers that makes 80 % of revenue), and segment
 migration between two dates.
 
-Definitions (../shared/reference/metrics.md, "Customer value") are those of
+Definitions (docs/metrics.md, "Customer value") are those of
 :mod:`crmlib.metrics.rfm_scores`; each function's docstring states its own.
 """
 
@@ -32,7 +34,7 @@ def _segment_order(frame: pd.DataFrame, scheme: str | None) -> tuple[str, list[s
 
 
 def segment_summary(rfm_frame: pd.DataFrame, *, scheme: str | None = None) -> pd.DataFrame:
-    """Customers, revenue and mean R/F/M per segment of an :func:`rfm` frame.
+    """Return customers, revenue and mean R/F/M per segment of an :func:`rfm` frame.
 
     Parameters
     ----------
@@ -77,7 +79,7 @@ def segment_summary(rfm_frame: pd.DataFrame, *, scheme: str | None = None) -> pd
 
 def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 0.8,
            top: float = 0.2) -> pd.DataFrame:
-    """The Pareto curve of revenue over customers, and its headline figures.
+    """Return the Pareto curve of revenue over customers, and its headline figures.
 
     Customers are sorted by ``column`` (most first, ties by ``customer_id``); customer k of n
     has ``customer_share`` = k / n and ``revenue_share`` = the top k's sum / the total.
@@ -105,6 +107,11 @@ def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 
         ``attrs``: ``customers``, ``revenue`` (total), ``target``, ``customers_for_target``,
         ``customer_share_for_target``, ``top``, ``top_customers``, ``top_revenue_share``
         (NaN figures when there are no customers or no revenue).
+
+    Raises
+    ------
+    ParamsError
+        Bad options.
 
     Examples
     --------
