@@ -43,9 +43,8 @@ def demo_crm():
 
     if not config.DEFAULT_DB.exists():
         pytest.fail(f"{config.DEFAULT_DB} is missing: `make test` builds it (.test-data/)")
-    crm = crmlib.connect()
-    yield crm
-    crm.close()
+    # Not closed: tables the dashboards cache drop themselves at exit, through this connection.
+    return crmlib.connect()
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +53,8 @@ def crm(request):
     a module that defines no ``frames``, the test demo (:func:`demo_crm`)."""
     frames = getattr(request.module, "frames", None)
     if frames is None:
-        yield request.getfixturevalue("demo_crm")
-        return
-    crm = from_frames(frames())
-    yield crm
-    crm.close()
+        return request.getfixturevalue("demo_crm")
+    return from_frames(frames())
 
 
 @pytest.fixture(scope="session")
