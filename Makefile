@@ -9,7 +9,7 @@ TEST_DATA := .test-data
 TEST_DB   := $(TEST_DATA)/crm.duckdb
 DEMO_SRC  := $(wildcard crmlib/demo/*.py) crmlib/data/schema.py crmlib/data/store.py
 
-.PHONY: reports test demo system-deps system-deps-reports nbval-outputs lint clean
+.PHONY: reports test demo system-deps system-deps-reports nbval-outputs lint notebooks-sync clean
 
 # Create the venv if missing and (re)install when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -39,7 +39,9 @@ system-deps-reports:
 system-deps:
 	bash scripts/system-deps.sh test
 
+# Lint first (ruff, with numpydoc rules on crmlib), then the tests, notebooks and doctests.
 test: $(STAMP) system-deps $(TEST_DB)
+	$(MAKE) lint
 	CRM_DATA_DIR=$(TEST_DATA) $(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-modules tests notebooks crmlib
 
 # After changing a notebook or the demo generator: store the outputs nbval checks.
@@ -48,6 +50,11 @@ nbval-outputs: $(STAMP) $(TEST_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check crmlib tests benchmarks scripts
+
+# After editing a notebook (or its .py twin): pair every notebooks/**/*.ipynb with a py:percent
+# file beside it and bring each pair in sync (tests/test_notebook_pairs.py checks they are).
+notebooks-sync: $(STAMP)
+	$(BIN)/python scripts/pair_notebooks.py
 
 clean:
 	rm -rf $(VENV) data reports $(TEST_DATA) .pytest_cache

@@ -1,50 +1,60 @@
-"""Shared fixtures: a tiny hand-built CRM, DuckDB and PostgreSQL backends holding it."""
+"""Shared fixtures: the CRMs tests run on (hand-built, the test demo, both backends), a seeded
+random generator, and closing matplotlib figures after every test.
+
+Plain helpers (tiny CRMs, loaders) are in helpers.py: tests import them from there, never from
+this file or from another test module.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import ibis
-import pandas as pd
+import numpy as np
 import pytest
+from helpers import fresh_pg, load_tiny
 from pgserver import postgres_server
 
-from crmlib.data import store
+from crmlib.data.connect import from_frames
+
+SEED = 20240531  # the seed of `rng`: every test that draws random data gets the same numbers
 
 
-def tiny_frames() -> dict[str, pd.DataFrame]:
-    """A CRM small enough to check every figure by hand (see the comments)."""
-    return {
-        "employees": pd.DataFrame({
-            "employee_id": ["e1", "e2", "e3"], "name": ["王伟", "李娜", "Ann Lee"],
-            "team": ["east", "east", "global"], "manager_id": [None, "e1", None]}),
-        "customers": pd.DataFrame({
-            "customer_id": ["c1", "c2", "c3"],
-            "name": ["杭州明达科技有限公司", "北京华为", "Acme Inc."],
-            "created_at": ["2024-01-05", "2024-02-10", "2024-03-01"],
-            "owner_id": ["e1", "e2", None]}),
-        "pipeline_stages": pd.DataFrame({
-            "pipeline": ["default"] * 4, "stage": ["qualify", "proposal", "Won", "Lost"],
-            "stage_order": [1, 2, 3, 4], "probability": [0.1, 0.5, 1.0, 0.0],
-            "outcome": ["open", "open", None, "lost"]}),
-        "opportunities": pd.DataFrame({
-            "opportunity_id": ["o1", "o2", "o3"], "owner_id": ["e1", "e2", "e1"],
-            "stage": ["Won", "Lost", "proposal"], "amount": [100.0, 50.0, None],
-            "created_at": ["2024-01-10", "2024-02-11", None]}),
-        # c1: first approved contract k2 on 2024-02-01 (k1 is later; k4 is void, earlier)
-        # c2: only a void contract -> not dealt. Approved total = 100 + 250.5 + 30 = 380.5
-        "contracts": pd.DataFrame({
-            "contract_id": ["k1", "k2", "k3", "k4", "k5"],
-            "customer_id": ["c1", "c1", "c2", "c1", "c3"],
-            "owner_id": ["e1", "e1", "e2", "e1", "e3"],
-            "signed_at": ["2024-03-01", "2024-02-01", "2024-04-01", "2024-01-20", "2024-03-15"],
-            "amount": [100.0, 250.5, 70.0, 999.0, 30.0],
-            "status": ["approved", "approved", "void", "void", "approved"]}),
-    }
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open (figures pile up in memory otherwise)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")  # only if something imported it
+    if plt is not None:
+        plt.close("all")
 
 
-def load_tiny(con) -> None:
-    store.ensure_tables(con, list(tiny_frames()))
-    for name, df in tiny_frames().items():
-        store.upsert(con, name, df)
+@pytest.fixture
+def rng():
+    """A numpy Generator seeded with :data:`SEED`, fresh for each test."""
+    return np.random.default_rng(SEED)
+
+
+@pytest.fixture(scope="session")
+def demo_crm():
+    """A CRM on the test demo, ``$CRM_DATA_DIR/crm.duckdb`` (``make test`` builds it)."""
+    import crmlib
+    from crmlib import config
+
+    if not config.DEFAULT_DB.exists():
+        pytest.fail(f"{config.DEFAULT_DB} is missing: `make test` builds it (.test-data/)")
+    # Not closed: tables the dashboards cache drop themselves at exit, through this connection.
+    return crmlib.connect()
+
+
+@pytest.fixture(scope="module")
+def crm(request):
+    """The CRM a test module checks: its hand-built ``frames()`` in an in-memory DuckDB, or, for
+    a module that defines no ``frames``, the test demo (:func:`demo_crm`)."""
+    frames = getattr(request.module, "frames", None)
+    if frames is None:
+        return request.getfixturevalue("demo_crm")
+    return from_frames(frames())
 
 
 @pytest.fixture(scope="session")
@@ -57,23 +67,13 @@ def pg_url():
         pytest.fail(str(e))
 
 
-def _fresh_pg(url):
-    """An empty database on the session's server (drop every table first)."""
-    from crmlib.data.connect import connect
-
-    con = connect(url, check=False).backend
-    for t in con.list_tables():
-        con.drop_table(t, force=True)
-    return con
-
-
 @pytest.fixture(params=["duckdb", "postgres"])
 def backend(request):
     """An empty ibis backend of each kind; tests using it run on both engines."""
     if request.param == "duckdb":
         con = ibis.duckdb.connect()
     else:
-        con = _fresh_pg(request.getfixturevalue("pg_url"))
+        con = fresh_pg(request.getfixturevalue("pg_url"))
     yield con
     con.disconnect()
 

@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import crm_on
 
 import crmlib
 from crmlib import metrics, plots
-from crmlib.data import store
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.period import resolve_period
@@ -85,27 +85,18 @@ def frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def load(con, fr: dict[str, pd.DataFrame]):
-    store.ensure_tables(con, list(fr))
-    for name, df in fr.items():
-        store.upsert(con, name, df)
-    return crmlib.connect(con)
-
-
 @pytest.fixture
 def crm(backend):
-    return load(backend, frames())
+    """This module's ``frames()`` on DuckDB and on PostgreSQL."""
+    return crm_on(backend, frames())
 
 
 @pytest.fixture(scope="module")
 def duck():
-    return from_frames(frames())
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+    """This module's ``frames()`` in an in-memory DuckDB only."""
+    crm = from_frames(frames())
+    yield crm
+    crm.close()
 
 
 def test_orders_and_returns_per_month(crm):

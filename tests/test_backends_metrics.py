@@ -38,11 +38,11 @@ CALLS = {
 
 @pytest.fixture(scope="module")
 def both(pg_url):
-    from conftest import _fresh_pg
+    from helpers import fresh_pg
 
     frames = generate(lines=1500, seed=5)
     duck = ibis.duckdb.connect()
-    pg = _fresh_pg(pg_url)
+    pg = fresh_pg(pg_url)
     for con in (duck, pg):
         for name, df in frames.items():
             store.upsert(con, name, df)

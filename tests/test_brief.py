@@ -6,57 +6,14 @@ import math
 
 import pandas as pd
 import pytest
+from helpers import brief_frames
 
 from crmlib import metrics
-from crmlib.data.connect import from_frames
 from crmlib.period import resolve_period
 from crmlib.scope import resolve_scope
 
 AS_OF = "2024-03-20"  # this_month = March 2024; previous = Feb 2024; year ago = March 2023
-
-
-def frames():
-    return {
-        "employees": pd.DataFrame({"employee_id": ["e1", "e2", "e3"], "name": ["A", "B", "C"],
-                                   "team": ["east", "east", "west"]}),
-        "customers": pd.DataFrame({
-            # c5 is deleted: it counts nowhere (not a new customer, not "not followed up")
-            "customer_id": ["c1", "c2", "c3", "c4", "c5"], "name": list("wxyzv"),
-            "created_at": ["2024-03-02", "2024-03-15", "2024-02-10", "2023-03-05", "2024-03-10"],
-            "owner_id": ["e1", "e2", "e1", "e1", "e1"],
-            "status": ["active", None, "locked", None, "deleted"]}),
-        "contracts": pd.DataFrame({
-            "contract_id": ["k1", "k2", "k3", "k4"], "customer_id": ["c1", "c2", "c3", "c4"],
-            "owner_id": ["e1", "e2", "e1", "e1"],
-            "signed_at": ["2024-03-05", "2024-03-10", "2024-02-20", "2023-03-06"],
-            "amount": [100.0, 50.0, 80.0, 40.0], "status": ["approved", "void", "approved", None],
-            "end_at": ["2024-04-10", None, "2024-03-15", "2024-03-25"]}),
-        "payments": pd.DataFrame({
-            "payment_id": ["p1", "p2", "p3"], "contract_id": ["k1", "k3", "k2"],
-            "paid_at": ["2024-03-12", "2024-03-01", "2024-03-11"], "amount": [60.0, 30.0, 50.0],
-            "status": ["approved"] * 3}),
-        "opportunities": pd.DataFrame({
-            "opportunity_id": ["o1", "o2", "o3"], "owner_id": ["e1", "e2", "e1"],
-            "stage": ["proposal"] * 3, "created_at": ["2024-03-03", "2024-03-04", None],
-            "amount": [500.0, None, 10.0]}),
-        "activities": pd.DataFrame({
-            "activity_id": ["a1", "a2", "a3", "a4"], "employee_id": ["e1", "e1", "e2", "e1"],
-            "at": ["2024-03-06 10:00", "2024-03-07 11:00", "2024-03-08 09:00", "2024-02-01"],
-            "customer_id": ["c1", "c1", "c2", "c3"],
-            "kind": ["follow_up", "follow_up", "sign_in", "follow_up"]}),
-        "owner_changes": pd.DataFrame({
-            "customer_id": ["c3", "c2"], "changed_at": ["2024-03-09", "2024-03-01"],
-            "from_owner_id": ["e1", None], "to_owner_id": [None, "e2"],
-            "reason": ["pool_in", "pool_out"]}),
-        "payment_plans": pd.DataFrame({
-            "contract_id": ["k1", "k3", "k2"], "due_at": ["2024-03-31", "2024-03-10", "2024-03-20"],
-            "amount": [100.0, 80.0, 50.0], "received_amount": [60.0, 30.0, 0.0]}),
-    }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
+frames = brief_frames  # the CRM checked here (conftest's `crm`); test_context stores it too
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 import pytest
-from test_import import CUSTOMERS, EMPLOYEES, PRODUCTS
+from helpers import CUSTOMERS, EMPLOYEES, PRODUCTS
 
 from crmlib.cli import main
 
@@ -43,9 +43,9 @@ def test_import_into_duckdb_url(exports, tmp_path):
 
 
 def test_import_into_postgres(exports, pg_url, capsys):
-    from conftest import _fresh_pg
+    from helpers import fresh_pg
 
-    _fresh_pg(pg_url).disconnect()
+    fresh_pg(pg_url).disconnect()
     assert main(["import", str(exports), "--into", pg_url, "-q"]) == 0
     assert main(["info", pg_url]) == 0
     assert "PostgreSQL postgresql://" in capsys.readouterr().out

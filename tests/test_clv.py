@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import crm_on
 from scipy import integrate, stats
 from scipy.special import beta as beta_fn
 from scipy.special import gamma as gamma_fn
@@ -16,7 +17,6 @@ from scipy.special import gamma as gamma_fn
 import crmlib
 from crmlib import clv
 from crmlib.config import SHARED_DATASETS
-from crmlib.data import store
 from crmlib.engine import effective, live
 from crmlib.exceptions import CRMDataError, ParamsError
 from crmlib.scope import resolve_scope
@@ -30,8 +30,6 @@ def needs_cdnow(test):
                               f"({SHARED_DATASETS}); they sit beside the project in CI only")
     return pytest.mark.shared_data(skip(test))
 
-
-SEED = 20240531
 
 
 # -- tiny CRM, worked out by hand ------------------------------------------------------------
@@ -77,11 +75,8 @@ def tiny_frames():
 
 @pytest.fixture
 def tiny_crm(backend):
-    frames = tiny_frames()
-    store.ensure_tables(backend, list(frames))
-    for name, df in frames.items():
-        store.upsert(backend, name, df)
-    return crmlib.connect(backend)
+    """This module's ``tiny_frames()`` on DuckDB and on PostgreSQL."""
+    return crm_on(backend, tiny_frames())
 
 
 def rows(df, cols):
@@ -429,8 +424,7 @@ def simulate_bgnbd(n, params, T, rng):
     return x, t_x
 
 
-def test_expected_purchases_new_against_simulation():
-    rng = np.random.default_rng(SEED)
+def test_expected_purchases_new_against_simulation(rng):
     n, t = 200_000, 39.0
     x, _ = simulate_bgnbd(n, BG, np.full(n, t), rng)
     m = clv.BetaGeoModel()
@@ -456,11 +450,10 @@ def log_scale_se(loglik, params):
     return dict(zip(keys, np.sqrt(np.diag(np.linalg.inv(-hess))), strict=True))
 
 
-def test_bgnbd_recovers_simulated_parameters():
+def test_bgnbd_recovers_simulated_parameters(rng):
     # 20,000 customers observed 26-78 weeks. The MLE is asymptotically normal: each log-
     # parameter is checked within 4 of its standard errors (from the Hessian at the fit),
     # and those errors must be small (< 0.25 on the log scale) for the check to mean anything.
-    rng = np.random.default_rng(SEED)
     n = 20_000
     T = rng.uniform(26, 78, n)
     x, t_x = simulate_bgnbd(n, BG, T, rng)
@@ -480,8 +473,7 @@ def simulate_gamma_gamma(n, params, rng):
     return x, rng.gamma(params["p"] * x, 1 / (x * nu))  # mean of x Gamma(p, nu) spends
 
 
-def test_gamma_gamma_recovers_simulated_parameters():
-    rng = np.random.default_rng(SEED)
+def test_gamma_gamma_recovers_simulated_parameters(rng):
     x, m = simulate_gamma_gamma(5_000, GG, rng)
     gg = clv.fit_gamma_gamma(x, m)
     se = log_scale_se(lambda p: clv.gamma_gamma_log_likelihood(p, x, m).sum(), gg.params_)
@@ -587,8 +579,7 @@ def test_model_input_checks():
         clv.BetaGeoModel().p_alive(1, 1, 2)
 
 
-def test_warnings():
-    rng = np.random.default_rng(SEED)
+def test_warnings(rng):
     x, t_x = simulate_bgnbd(2_000, BG, np.full(2_000, 40.0), rng)
     with pytest.warns(clv.ConvergenceWarning, match="did not converge"):
         clv.BetaGeoModel(max_iter=2).fit(x, t_x, np.full(2_000, 40.0))

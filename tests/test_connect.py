@@ -35,7 +35,7 @@ def test_outcome_derived_from_stage_table_then_name(tiny):
 
 
 def test_given_derived_columns_are_kept(backend):
-    from conftest import tiny_frames
+    from helpers import tiny_frames
 
     from crmlib.data import store
 
@@ -63,11 +63,11 @@ def test_aggregates_equal_hand_computed(tiny):
 def test_backends_agree(pg_url):
     """The same data through DuckDB and PostgreSQL gives identical canonical tables."""
     import ibis
-    from conftest import _fresh_pg, load_tiny
+    from helpers import fresh_pg, load_tiny
 
     duck = ibis.duckdb.connect()
     load_tiny(duck)
-    pg = _fresh_pg(pg_url)
+    pg = fresh_pg(pg_url)
     load_tiny(pg)
     a, b = crmlib.connect(duck), crmlib.connect(pg)
     for name in a.tables():
@@ -95,7 +95,7 @@ def test_missing_required_table_and_columns_all_reported_at_once(backend):
 
 
 def test_absent_optional_table(backend):
-    from conftest import tiny_frames
+    from helpers import tiny_frames
 
     from crmlib.data import store
 
@@ -149,7 +149,7 @@ def test_postgres_unreachable_is_clear():
 
 def test_duckdb_url_and_path(tmp_path):
     import ibis
-    from conftest import load_tiny
+    from helpers import load_tiny
 
     path = tmp_path / "t.duckdb"
     con = ibis.duckdb.connect(str(path))
@@ -175,7 +175,7 @@ def test_last_event_date(tiny):
 
 
 def test_folder_source_with_mapping(tmp_path):
-    from test_import import CUSTOMERS, EMPLOYEES
+    from helpers import CUSTOMERS, EMPLOYEES
 
     (tmp_path / "employees.csv").write_text(EMPLOYEES)
     (tmp_path / "customers.csv").write_text(CUSTOMERS)

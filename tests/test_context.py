@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_brief import frames
+from helpers import brief_frames
 
 import crmlib
 from crmlib import display, metrics
@@ -16,7 +16,7 @@ from crmlib.exceptions import ParamsError
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("ctx") / "brief.duckdb"
-    store.write_duckdb(path, frames())
+    store.write_duckdb(path, brief_frames())
     return str(path)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -102,23 +101,12 @@ def frames():
 
 
 @pytest.fixture
-def crm():
-    return from_frames(frames())
-
-
-@pytest.fixture
 def bare():
     """No owner_changes, visits or contract_lines (like Maven for the first two)."""
     f = frames()
     for name in ("owner_changes", "visits", "contract_lines"):
         del f[name]
     return from_frames(f)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _row(df, col, value):

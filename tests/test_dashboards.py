@@ -12,7 +12,6 @@ import warnings
 import pandas as pd
 import pytest
 
-import crmlib
 from crmlib import clv, metrics, segment
 from crmlib.dashboards import customer_value, sales_overview
 from crmlib.dashboards.overview import TODO_TOP
@@ -25,19 +24,6 @@ from crmlib.privacy import mask_phone
 from crmlib.scope import Scope, resolve_scope
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return crmlib.connect()
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    import matplotlib.pyplot as plt
-
-    yield
-    plt.close("all")
 
 
 def _sel(crm, team=None, employee=None, period="last_month"):

@@ -38,13 +38,6 @@ TIMEOUT = 90_000  # ms: a kernel start on a busy 2-core machine
 
 
 
-@pytest.fixture(scope="module")
-def crm():
-    import crmlib
-
-    return crmlib.connect()  # $CRM_DATA_DIR/crm.duckdb: the test demo
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -29,9 +29,8 @@ from crmlib.scope import resolve_scope
 AS_OF = "2024-03-31"
 
 
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames({
+def frames():
+    return {
         "employees": pd.DataFrame({"employee_id": ["e1", "e2"], "name": ["A", "B"],
                                    "team": ["east", "west"]}),
         "customers": pd.DataFrame({
@@ -55,7 +54,7 @@ def crm():
             "at": ["2024-03-20 15:00", "2024-02-15", "2024-04-05", "2024-03-30", "2024-01-05"],
             "customer_id": ["c2", "c6", "c7", "c7", "c4"],
             "kind": ["follow_up", "follow_up", "follow_up", "sign_in", "follow_up"]}),
-    })
+    }
 
 
 def test_forgotten_customers(crm):
@@ -91,12 +90,12 @@ def test_empty_and_bad(crm):
 
 
 def test_same_on_postgres(crm, pg_url):
-    from conftest import _fresh_pg
+    from helpers import fresh_pg
 
     import crmlib
     from crmlib.data import store
 
-    pg = _fresh_pg(pg_url)
+    pg = fresh_pg(pg_url)
     for name in ("employees", "customers", "contracts", "activities"):
         store.upsert(pg, name, crm.table(name).execute())
     on_pg = forgotten_customers(crmlib.connect(pg), days=7, as_of=AS_OF)
@@ -388,12 +387,12 @@ def test_not_available_display():
 
 
 def test_new_functions_same_on_postgres(fu, pg_url):
-    from conftest import _fresh_pg
+    from helpers import fresh_pg
 
     import crmlib
     from crmlib.data import store
 
-    pg = _fresh_pg(pg_url)
+    pg = fresh_pg(pg_url)
     for name in ("employees", "customers", "contracts", "activities"):
         store.upsert(pg, name, fu.table(name).execute())
     on_pg = crmlib.connect(pg)

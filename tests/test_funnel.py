@@ -21,12 +21,6 @@ AS_OF = "2024-03-31"
 EMPTY = ("2030-01-01", "2030-01-31")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def frames(history: bool = True) -> dict[str, pd.DataFrame]:
     f = {
         "employees": pd.DataFrame({"employee_id": ["e1", "e2", "e3"], "name": ["A", "B", "C"],
@@ -78,11 +72,6 @@ def frames(history: bool = True) -> dict[str, pd.DataFrame]:
             ("o2", "qualify", "2024-02-10"), ("o2", "won", "2024-03-05"),  # skips proposal
         ], columns=["opportunity_id", "stage", "entered_at"])
     return f
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,12 @@ import datetime as dt
 import ibis
 import pandas as pd
 import pytest
+from helpers import CUSTOMERS, EMPLOYEES, PRODUCTS
 
 from crmlib.data.importer import import_files
 from crmlib.data.readers import read_file
 from crmlib.data.validate import validate
 from crmlib.exceptions import CRMDataError
-
-EMPLOYEES = "employee_id,name,team\nE1,Ann,east\nE2,Bob,west\n"
-CUSTOMERS = "customer_id,name,created_at,owner_id\nC1,Acme,2024-01-05,E1\nC2,Beta,2024-02-01,E2\n"
-PRODUCTS = "product_id,name,list_price\nP1,Widget,10\nP2,Gadget,20\n"
 
 
 @pytest.fixture

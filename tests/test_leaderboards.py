@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -71,17 +70,6 @@ def frames():
                       "2024-03-01"],
             "value": [200.0, 0.0, 100.0, 50.0, 1000.0, 160.0]}),
     }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def board(crm, metric, period=MARCH, **kw):

@@ -26,12 +26,6 @@ PERIOD = ("2024-03-01", "2024-03-31")
 AS_OF = "2024-04-30"
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def frames():
     """Leads created in March 2024 (the period), as of 2024-04-30:
 
@@ -80,11 +74,6 @@ def frames():
             "started_at": ["2024-02-01", "2024-03-31", None, "2024-04-01"],
             "ended_at": ["2024-05-01", None, None, "2024-04-30"]}),
     }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
 
 
 def by_value(df):

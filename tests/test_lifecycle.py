@@ -82,11 +82,6 @@ EXPECTED = {"p1": "potential", "n1": "new", "n2": "new", "n3": "dormant", "x1": 
             "s3": "dormant", "q1": "new"}
 
 
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
-
-
 def stages(df):
     return dict(zip(df["customer_id"], df["stage"], strict=True))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 import pytest
+from helpers import load_frames
 
 from crmlib.cli import main
 from crmlib.data import merge, store
@@ -50,10 +51,8 @@ MERGES = pd.DataFrame({"keep_id": ["k1", "k1"], "merge_id": ["d1", "d2"],
 
 @pytest.fixture
 def db(backend):
-    store.ensure_tables(backend, list(FRAMES))
-    for name, df in FRAMES.items():
-        store.upsert(backend, name, df)
-    return backend
+    """This module's FRAMES loaded into each backend."""
+    return load_frames(backend, FRAMES)
 
 
 def snapshot(con) -> dict[str, pd.DataFrame]:
@@ -197,11 +196,11 @@ def test_merge_command_on_a_duckdb_file(tmp_path, capsys):
 
 
 def test_merge_command_on_postgres(pg_url, capsys, tmp_path):
-    from conftest import _fresh_pg
+    from helpers import fresh_pg
 
     from crmlib.data.connect import connect
 
-    con = _fresh_pg(pg_url)
+    con = fresh_pg(pg_url)
     store.ensure_tables(con, list(FRAMES))
     for name, df in FRAMES.items():
         store.upsert(con, name, df)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -17,12 +16,6 @@ from crmlib.scope import resolve_scope
 
 AS_OF = "2024-03-20"
 FEB = ("2024-02-01", "2024-02-29")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def frames():
@@ -57,11 +50,6 @@ def frames():
             "amount": [100.0, 60.0, 500.0, 300.0, 120.0],
             "status": ["approved", "approved", "void", None, "approved"]}),
     }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,6 @@ MID = "2024-03-20"  # forecast vs target: 11 of March's 31 days remain
 Z = 1.959963984540054  # the normal 97.5 % quantile
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def frames(history: bool = True, targets: bool = True) -> dict[str, pd.DataFrame]:
     f = {
         "employees": pd.DataFrame({"employee_id": ["e1", "e2", "e3"], "name": ["A", "B", "C"],
@@ -96,11 +90,6 @@ def frames(history: bool = True, targets: bool = True) -> dict[str, pd.DataFrame
             [(o, s, f"2024-{d}") for o, rows in h.items() for s, d in rows],
             columns=["opportunity_id", "stage", "entered_at"])
     return f
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
 
 
 @pytest.fixture(scope="module")

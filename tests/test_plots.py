@@ -11,12 +11,6 @@ from crmlib import plots
 from crmlib.i18n import t
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def test_chinese_labels_render_without_missing_glyphs(tmp_path):
     assert plots.cjk_font_available(), "fonts-noto-cjk is not installed: run make system-deps"
     plots.set_theme("zh")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -49,17 +48,6 @@ def frames():
             "contract_id": ["k1"], "customer_id": ["c1"], "owner_id": ["e1"],
             "signed_at": ["2024-02-01"], "amount": [10.0], "status": ["approved"]}),
     }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def rows(df):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -58,17 +57,6 @@ def frames():
             "product_id": ["P1", "P3", "P3", None, "P2", "P1"],
             "quantity": [1.0, 1, 1, None, 1, 2]}),
     }
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_sales_by_product(crm):

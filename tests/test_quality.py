@@ -15,10 +15,10 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import crm_on
 
-from crmlib import config, quality
+from crmlib import quality
 from crmlib.cli import main
-from crmlib.data import store
 from crmlib.data.connect import connect, from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.quality.normalize import fold_company
@@ -123,11 +123,7 @@ def qcrm():
 @pytest.fixture
 def qcrm_both(backend):
     """The quality CRM on DuckDB and on PostgreSQL."""
-    frames = quality_frames()
-    store.ensure_tables(backend, list(frames))
-    for name, df in frames.items():
-        store.upsert(backend, name, df)
-    return connect(backend)
+    return crm_on(backend, quality_frames())
 
 
 def _rows(df, **where) -> dict:
@@ -397,7 +393,7 @@ def test_scores_per_table_and_owner(qcrm_both):
 
 
 def test_import_rejects(tmp_path):
-    from test_import import CUSTOMERS, EMPLOYEES, PRODUCTS
+    from helpers import CUSTOMERS, EMPLOYEES, PRODUCTS
 
     from crmlib.data.importer import import_files
 
@@ -459,15 +455,6 @@ def _planted(seed: int, lines: int) -> set[tuple[str, str]]:
     every = ids("C", len(order))
     a, b = every[pos[rec["src"]]], every[pos[rec["n"] + np.arange(len(rec["src"]))]]
     return {(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)}
-
-
-@pytest.fixture(scope="module")
-def demo_crm():
-    if not config.DEFAULT_DB.exists():
-        pytest.skip(f"{config.DEFAULT_DB} missing: `make test` builds it (.test-data/)")
-    crm = connect()
-    yield crm
-    crm.close()
 
 
 def test_finds_the_demo_planted_duplicates(demo_crm):

@@ -99,11 +99,6 @@ def ten_frames():
 
 
 @pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
-
-
-@pytest.fixture(scope="module")
 def ten():
     return from_frames(ten_frames())
 

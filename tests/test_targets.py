@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -62,17 +61,6 @@ def frames():
              ("team", "east", "payment_amount", "2024-03-01", 40.0)],
             columns=["owner_type", "owner_id", "metric", "month", "value"]),
     }
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return from_frames(frames())
 
 
 def _row(df, **kw):

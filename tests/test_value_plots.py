@@ -9,22 +9,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-import crmlib
 from crmlib import metrics, plots
 from crmlib.plots import value as vplots
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
-def demo():
-    crm = crmlib.connect()
-    yield crm
-    crm.close()
+def demo(demo_crm):
+    """The test demo (conftest's ``demo_crm``)."""
+    return demo_crm
 
 
 def test_value_charts_in_chinese(demo, tmp_path):
