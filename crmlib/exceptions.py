@@ -12,7 +12,12 @@ class CRMError(Exception):
 class CRMDataError(CRMError):
     """Source data breaks the data contract (missing table or column, wrong type, bad rows).
 
-    ``problems`` lists every problem found, so that one run reports them all at once.
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the file, table or column.
+    problems : list of str, optional
+        Every problem found, so that one run reports them all at once; kept as ``problems``.
     """
 
     def __init__(self, message: str, problems: list[str] | None = None):

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from crmlib.config import MAPPINGS_DIR, PROJECT_ROOT
+from crmlib.data.mapping_spec import ColumnMap, Mapping, TableMap
 from crmlib.data.schema import TABLES
 from crmlib.exceptions import ParamsError
 
@@ -48,69 +48,6 @@ _TOP = ("name", "description", "defects", "tables")
 _TABLE = ("file", "sheet", "where", "sort_by", "group_by", "columns", "rows", "derive")
 _COLUMN = ("column", "value", "values", "format", "when", "agg", "sequence")
 _DERIVE = ("first_of", "last_of", "by")
-
-
-@dataclass
-class ColumnMap:
-    """Where one canonical column comes from.
-
-    Its fields are the keys of a column's entry (``column``, ``value``, ``values``, ``format``,
-    ``when``, ``agg``, ``sequence``), as the module docstring shows.
-    """
-
-    column: str | None = None
-    value: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
-    format: str | None = None
-    when: dict[str, list[str]] = field(default_factory=dict)
-    agg: str = "first"
-    sequence: list[str] | None = None
-
-
-@dataclass
-class TableMap:
-    """How one canonical table is built.
-
-    Its fields are the keys of a table's entry (``file`` as ``files``, ``sheet``, ``where``,
-    ``sort_by``, ``group_by``, ``columns``, ``rows``, ``derive``), as the module docstring shows;
-    ``canonical`` is true for ``columns: canonical``.
-    """
-
-    table: str
-    files: list[str] = field(default_factory=list)
-    sheet: str | None = None
-    where: dict[str, list[str]] = field(default_factory=dict)
-    sort_by: tuple[str, str | None] | None = None
-    group_by: list[str] = field(default_factory=list)
-    columns: dict[str, ColumnMap] = field(default_factory=dict)
-    canonical: bool = False
-    rows: list[dict] | None = None
-    derive: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)  # how, tbl, col, by
-
-
-@dataclass
-class Mapping:
-    """A loaded, checked mapping file.
-
-    Parameters
-    ----------
-    name : str
-        The mapping's name.
-    path : pathlib.Path
-        Its file.
-    description : str
-        One line on the source.
-    defects : list of str
-        What is wrong with the source and what the mapping does about it.
-    tables : dict of str to TableMap
-        Canonical table -> how it is built.
-    """
-
-    name: str
-    path: Path
-    description: str = ""
-    defects: list[str] = field(default_factory=list)
-    tables: dict[str, TableMap] = field(default_factory=dict)
 
 
 def list_presets() -> list[str]:

@@ -29,7 +29,25 @@ RECORD_STATUSES = ("approved", "pending", "rejected", "void", "draft")
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a canonical table."""
+    """One column of a canonical table.
+
+    Parameters
+    ----------
+    name : str
+        The column's name.
+    dtype : str
+        ``string``, ``int``, ``float``, ``bool``, ``date`` or ``timestamp``.
+    required : bool, default=False
+        Whether every source must provide it.
+    doc : str, default=""
+        What the column holds.
+    allowed : tuple of str, optional
+        The closed set of values it may take.
+    min_value, max_value : float, optional
+        Bounds of a number (e.g. 0 for amounts).
+    derived : bool, default=False
+        Computed on connect when the source lacks it.
+    """
 
     name: str
     dtype: str
@@ -43,7 +61,29 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One canonical table: its columns and the rules rows must follow."""
+    """One canonical table: its columns and the rules rows must follow.
+
+    Parameters
+    ----------
+    name : str
+        The table's name.
+    columns : tuple of Column
+        Its columns.
+    doc : str, default=""
+        What a row is.
+    optional : bool, default=True
+        Whether a source may lack the table.
+    key : tuple of str, default=()
+        Columns unique per row; also what a re-import replaces.
+    replace_by : tuple of str, default=()
+        For key-less child tables: the columns whose group a re-import replaces.
+    references : dict
+        Column -> (table, column) it must refer to.
+    soft_references : dict
+        Column -> (table, column); a dangling one is warned about and kept.
+    ordered : tuple of (str, str), default=()
+        Pairs of date columns where the later must not be before the earlier.
+    """
 
     name: str
     columns: tuple[Column, ...]

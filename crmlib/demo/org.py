@@ -21,7 +21,19 @@ DIRECTOR, MANAGER, LEAD, REP = 0, 1, 2, 3
 
 
 class Stage(NamedTuple):
-    """One stage of the demo pipeline (a row of ``pipeline_stages`` without the pipeline)."""
+    """One stage of the demo pipeline (a row of ``pipeline_stages`` without the pipeline).
+
+    Parameters
+    ----------
+    stage : str
+        The stage's name.
+    stage_order : int
+        Its place in the pipeline, from 1.
+    probability : float
+        The share of the deals reaching it that are won.
+    outcome : str
+        ``open``, ``won`` or ``lost``.
+    """
 
     stage: str
     stage_order: int
