@@ -14,7 +14,7 @@ from crmlib.data import store
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE
-from crmlib.metrics.rfm_scores import CN8_SEGMENTS, RFM11_SEGMENTS, _compile, rfm
+from crmlib.metrics.rfm_scores import CN8_SEGMENTS, RFM11_SEGMENTS, compile_scheme, rfm
 from crmlib.metrics.rfm_segments import pareto, segment_migration, segment_summary
 from crmlib.scope import resolve_scope
 
@@ -206,12 +206,12 @@ GRID = {
 
 
 def test_every_rfm11_combination_maps_to_one_segment():
-    kind, table = _compile("rfm11", RFM11_SEGMENTS)
+    kind, table = compile_scheme("rfm11", RFM11_SEGMENTS)
     assert kind == "score" and len(table) == 125
     for r, f, m in itertools.product(range(1, 6), repeat=3):
         assert table[(r, f, m)] == GRID[r][f + m - 2], (r, f, m)
     assert set(table.values()) == set(RFM11_SEGMENTS)  # all 11 reachable
-    kind, table = _compile("cn8", CN8_SEGMENTS)
+    kind, table = compile_scheme("cn8", CN8_SEGMENTS)
     assert kind == "level" and sorted(table.values()) == sorted(CN8_SEGMENTS)
 
 

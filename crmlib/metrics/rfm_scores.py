@@ -51,7 +51,8 @@ from crmlib.engine import check_choice, effective, end_of, live, report_day
 from crmlib.exceptions import ParamsError
 from crmlib.scope import Scope
 
-__all__ = ["CN8_SEGMENTS", "RFM11_SEGMENTS", "RFM_SCHEMES", "RFM_COLUMNS", "rfm", "purchase_days"]
+__all__ = ["CN8_SEGMENTS", "RFM11_SEGMENTS", "RFM_SCHEMES", "RFM_COLUMNS", "rfm", "purchase_days",
+           "compile_scheme"]
 
 # rfm11: ranges (inclusive) on r, f, m scores and fm = (f + m) / 2; first match wins.
 RFM11_SEGMENTS: dict[str, dict] = {
@@ -125,10 +126,26 @@ def _check_rule(scheme: str, seg, rule) -> set[str]:
     return kinds
 
 
-def _compile(scheme: str, rules) -> tuple[str, dict[tuple, str]]:
-    """Validate a scheme and tabulate it: (kind, {combination: segment id}).
+def compile_scheme(scheme: str, rules) -> tuple[str, dict[tuple, str]]:
+    """Validate a segment scheme and tabulate every score combination's segment.
 
-    kind ``score`` keys the table by (r, f, m) scores 1..5; ``level`` by ("high"|"low",) x 3.
+    Parameters
+    ----------
+    scheme : str
+        The scheme's name, for messages.
+    rules : mapping
+        Segment id -> rule, as in :data:`RFM_SCHEMES`.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The kind and the table. Kind ``score`` keys the table by (r, f, m) scores 1..5;
+        ``level`` by ("high"|"low",) x 3. Values are segment ids.
+
+    Raises
+    ------
+    ParamsError
+        A rule is malformed, the scheme mixes kinds, or a combination has no segment.
     """
     if not isinstance(rules, Mapping) or not rules:
         raise ParamsError(f"segment scheme `{scheme}` is {rules!r}; it must map segment ids to "
@@ -293,7 +310,7 @@ def rfm(crm: CRM, *, as_of=None, scope: Scope | None = None, window_days: int | 
     check_choice(threshold, "threshold", ("mean", "median"))
     schemes = _schemes(segments_config)
     check_choice(scheme, "scheme", tuple(schemes))
-    compiled = {name: _compile(name, rules) for name, rules in schemes.items()}
+    compiled = {name: compile_scheme(name, rules) for name, rules in schemes.items()}
 
     df = _query(crm, as_of, scope, window_days, monetary)
     df["last_purchase_at"] = pd.to_datetime(df["last_purchase_at"]).astype("datetime64[ns]")
