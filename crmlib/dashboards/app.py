@@ -9,7 +9,6 @@ plain sentence on the page and its traceback goes to the server's log (the proce
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import html
 import logging
 import os
@@ -20,8 +19,6 @@ from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import pandas as pd
-
 try:
     import ipywidgets as widgets
 except ImportError as e:  # pragma: no cover - the dashboard extra is installed with `make`
@@ -30,6 +27,7 @@ except ImportError as e:  # pragma: no cover - the dashboard extra is installed 
 
 from crmlib.dashboards.common import SOURCE_ENV, connect_source, dashboard_context
 from crmlib.dashboards.workers import SectionError, SectionPool, default_workers
+from crmlib.engine import parse_day, report_day
 from crmlib.exceptions import CRMError
 from crmlib.i18n import t
 from crmlib.period import PRESETS
@@ -78,7 +76,7 @@ class DashboardApp:
                  workers: int | None = None, lang="en", period="last_month", team=None,
                  employee=None, as_of=None, currency="CNY"):
         self.crm, self.section, self.keys, self.title_key = crm, section, keys, title_key
-        self.as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
+        self.as_of = report_day(crm, as_of)
         self.currency = currency
         self.seq, self._last, self._hold, self._cache = 0, None, 0, {}
         self.ctx = None
@@ -216,7 +214,8 @@ class DashboardApp:
                 warnings.simplefilter("always")
                 self.ctx = ctx = dashboard_context(
                     self.crm, team=key[0], employee=key[1], period=period,
-                    start=_day(key[3]), end=_day(key[4]), lang=lang, as_of=self.as_of,
+                    start=_optional_day(key[3], "start"),
+                    end=_optional_day(key[4], "end"), lang=lang, as_of=self.as_of,
                     currency=self.currency)
                 self.title.value = (f"<h2>{html.escape(t(self.title_key, lang))}</h2><p>"
                                     + html.escape(t("dash_subtitle", lang, scope=_scope_name(
@@ -225,7 +224,8 @@ class DashboardApp:
                 shown = self._cache.get(key)
                 if shown is None:  # each section appears as soon as it is computed
                     shown = self._render(ctx, self._selection(
-                        key[0], key[1], period, _day(key[3]), _day(key[4]), lang))
+                        key[0], key[1], period, _optional_day(key[3], "start"),
+                        _optional_day(key[4], "end"), lang))
                     self._cache[key] = shown
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.pop(next(iter(self._cache)))
@@ -279,8 +279,9 @@ class DashboardApp:
             self.pool = None
 
 
-def _day(value):
-    return None if value is None else dt.date.isoformat(value)
+def _optional_day(value, name: str):
+    """A date widget's value as a report day (None stays None)."""
+    return None if value is None else parse_day(value, name)
 
 
 def _scope_name(ctx) -> str:

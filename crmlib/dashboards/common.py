@@ -99,6 +99,8 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
     """
     from crmlib import plots
 
+    # re-implements the resolution of crmlib.open_report; to be replaced by the shared function
+    # that crmlib.context will provide
     t("company", lang)  # raises ValueError naming an unknown language
     as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
     p = resolve_period(period, as_of=as_of, start=start, end=end)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from crmlib import clv, metrics, segment
 from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, in_order
+from crmlib.engine import parse_day
 from crmlib.plots import clv as cplots
 from crmlib.plots import value as vplots
 
@@ -35,7 +36,7 @@ def value_as_of(ctx) -> pd.Timestamp:
 def company_value(crm, *, as_of) -> pd.DataFrame:
     """:func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
     (source, day) in this process (the fit takes seconds on a million contract lines)."""
-    key = (crm.description, id(crm.backend), pd.Timestamp(as_of).normalize())
+    key = (crm.description, id(crm.backend), parse_day(as_of))
     with _LOCK:
         if key not in _CACHE:
             _CACHE[key] = clv.customer_value(crm, as_of=as_of)

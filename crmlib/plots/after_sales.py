@@ -21,44 +21,22 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from crmlib.display import HTMLText, fmt_change, fmt_value, rows_table
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
-from crmlib.plots.products import _barh
+from crmlib.plots.style import (
+    currency_of,
+    is_missing,
+    label_lang,
+    labelled_barh,
+    message,
+    not_available_note,
+    pct,
+    short_number,
+)
 
 __all__ = ["after_orders_chart", "after_reason_bars", "after_delay_bars", "after_funnel_plot",
            "after_headline_table", "after_reason_table", "after_delay_table",
-           "after_unusual_table", "after_not_available"]
+           "after_unusual_table"]
 
 _RED, _GREY = "#c53030", "#a0aec0"
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx):
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
-def _nan(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _pct(v) -> str:
-    return "—" if _nan(v) else f"{v:.1%}"
-
-
-def _message(key: str, lang: str, **fmt) -> HTMLText:
-    msg = t(key, lang, **fmt)
-    return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
-
-
-def after_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
-    """A "not available" message when ``df`` says a table is missing, else None."""
-    table = df.attrs.get("missing_table")
-    if not table:
-        return None
-    msg = t("not_available", _lang(ctx), table=table)
-    return HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
 
 
 def _bucket_labels(buckets) -> list[str]:
@@ -88,14 +66,14 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     step = max(1, math.ceil(len(df) / 12))
     ax.set_xticks(x[::step], labels[::step])
     ax.tick_params(axis="x", labelsize="small")
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.grid(axis="x", visible=False)
     rate = ax.twinx()
     rates = df["refund_rate"].astype("float64")
     # one bucket with little sold can have a rate of several hundred %: cap the axis at 4x the
     # period's rate (at least 5 %) and draw such a bucket at the top with its value
     period_rate = df.attrs.get("refund_rate", math.nan)
-    cap = max(4 * (0.0 if _nan(period_rate) else period_rate), 0.05)
+    cap = max(4 * (0.0 if is_missing(period_rate) else period_rate), 0.05)
     top = min(float(rates.max(skipna=True)) if rates.notna().any() else 0.0, cap) or 0.01
     shown = rates.clip(upper=top)
     rate.plot(x, shown, color="#2d3748", marker="o", markersize=4,
@@ -104,9 +82,9 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
         if r > top:
             rate.annotate(f"▲ {r:.0%}", (xi, top), xytext=(0, 4), textcoords="offset points",
                           ha="center", fontsize="x-small", color="#2d3748")
-    if not _nan(period_rate):
+    if not is_missing(period_rate):
         rate.axhline(min(period_rate, top), color="#2d3748", linestyle=":", linewidth=1,
-                     label=t("after_period_rate", lang, rate=_pct(period_rate)))
+                     label=t("after_period_rate", lang, rate=pct(period_rate)))
     rate.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top > 0.05 else 1))
     rate.set_ylim(0, top * 1.25)
     rate.grid(False)
@@ -136,9 +114,9 @@ def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     if df.empty or not (df["returned_amount"] > 0).any():
         return None
     rates = df["refund_rate"].astype("float64").fillna(0.0).tolist()
-    texts = [f"{_pct(r)} · {_short_number(a)}" for r, a in zip(
+    texts = [f"{pct(r)} · {short_number(a)}" for r, a in zip(
         df["refund_rate"], df["returned_amount"], strict=True)]
-    ax = _barh(df, rates, _reason_labels(df, lang), texts, title=title, amount=False,
+    ax = labelled_barh(df, rates, _reason_labels(df, lang), texts, title=title, amount=False,
                color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
                xlim=max(rates, default=0.0) * 1.5 or 1.0)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
@@ -155,7 +133,7 @@ def _stats_line(df: pd.DataFrame, lang: str) -> str:
 
 
 def _days(v) -> str:
-    return "—" if _nan(v) else f"{v:,.1f}"
+    return "—" if is_missing(v) else f"{v:,.1f}"
 
 
 def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
@@ -176,7 +154,7 @@ def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     top = float(df["returns"].max())
     for xi, n, s in zip(x, df["returns"], df["share"], strict=True):
         if n:
-            ax.text(xi, n + top * 0.02, f"{int(n)} ({_pct(s)})", ha="center", va="bottom",
+            ax.text(xi, n + top * 0.02, f"{int(n)} ({pct(s)})", ha="center", va="bottom",
                     fontsize="small")
     ax.set_ylim(0, top * 1.35)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -212,9 +190,9 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     n_max = max(int(df["orders"].max()), m, 2)
     log = n_max >= 50
     n = np.geomspace(1, n_max * 1.05, 200) if log else np.linspace(1, n_max * 1.05, 200)
-    if not _nan(p0):
+    if not is_missing(p0):
         ax.axhline(p0, color="#2d3748", linestyle="--", linewidth=1,
-                   label=t("after_overall_rate", lang, rate=_pct(p0)))
+                   label=t("after_overall_rate", lang, rate=pct(p0)))
         ax.plot(n, np.minimum(p0 + z * np.sqrt(p0 * (1 - p0) / n), 1.0), color=_RED,
                 linewidth=1.2, label=t("after_control_limit", lang, z=f"{z:g}"))
     groups = [(~df["eligible"], _GREY, t("after_too_few_orders", lang, n=m)),
@@ -235,7 +213,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.set_xlim(0.8 if log else 0, n_max * 1.1)
     # room for every point and for the limit from min_orders on (the curve above is clipped)
-    lim_m = p0 + z * math.sqrt(p0 * (1 - p0) / m) if not _nan(p0) else 0.0
+    lim_m = p0 + z * math.sqrt(p0 * (1 - p0) / m) if not is_missing(p0) else 0.0
     ax.set_ylim(-0.02, min(1.05, max(float(df["return_rate"].max()), lim_m, 0.05) * 1.15))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(t("after_orders_axis", lang))
@@ -255,7 +233,7 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
     """The period's totals of :func:`crmlib.metrics.orders_and_returns` (``attrs``): orders,
     sold amount, returns, returned amount, refund rate; with ``previous`` (the same frame for
     the previous period) its values and the change (relative; points for the rate)."""
-    lang, currency = _lang(ctx), _currency(ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
     rows_spec = [("after_orders", "orders", "count"), ("prod_sold_amount", "sold_amount",
                                                         "amount"),
                  ("prod_returns", "returns", "count"),
@@ -266,7 +244,7 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
         heads += [t("after_previous_period", lang), t("change_vs_previous", lang)]
 
     def fmt(v, kind):
-        return _pct(v) if kind == "rate" else fmt_value(v, kind, currency)
+        return pct(v) if kind == "rate" else fmt_value(v, kind, currency)
 
     rows = []
     for key, col, kind in rows_spec:
@@ -275,10 +253,10 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
         if previous is not None:
             prev = previous.attrs.get(col)
             if kind == "rate":
-                change = ("—" if _nan(cur) or _nan(prev) else
+                change = ("—" if is_missing(cur) or is_missing(prev) else
                           t("after_points", lang, v=f"{(cur - prev) * 100:+.1f}"))
             else:
-                change = fmt_change(cur / prev - 1 if not _nan(cur) and not _nan(prev) and prev
+                change = fmt_change(cur / prev - 1 if not is_missing(cur) and not is_missing(prev) and prev
                                     else math.nan)
             row += [fmt(prev, kind), change]
         rows.append(row)
@@ -288,21 +266,21 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
 def after_reason_table(df: pd.DataFrame, ctx) -> HTMLText:
     """Rows of :func:`crmlib.metrics.returns_by_reason`: reason, returns, returned amount,
     share, part of the refund rate; a total row (the period's refund rate) last."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
+    na = not_available_note(df, ctx)
     if na is not None:
         return na
     if df.empty:
-        return _message("after_no_returns", lang)
+        return message(t("after_no_returns", lang), None)
     heads = [t(k, lang) for k in ("after_reason", "prod_returns", "prod_returned_amount",
                                   "after_share_returned", "after_refund_rate")]
-    rows = [[lab, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s), _pct(r)]
+    rows = [[lab, f"{int(n):,}", fmt_value(a, "amount", currency), pct(s), pct(r)]
             for lab, n, a, s, r in zip(_reason_labels(df, lang), df["returns"],
                                        df["returned_amount"], df["share"], df["refund_rate"],
                                        strict=True)]
     rows.append([t("prod_total", lang), f"{int(df['returns'].sum()):,}",
                  fmt_value(df.attrs.get("returned_amount"), "amount", currency),
-                 _pct(1.0), _pct(df.attrs.get("refund_rate"))])
+                 pct(1.0), pct(df.attrs.get("refund_rate"))])
     return rows_table(heads, rows, css_class="crm-after-reasons")
 
 
@@ -310,13 +288,13 @@ def after_delay_table(df: pd.DataFrame, ctx) -> HTMLText:
     """Rows of :func:`crmlib.metrics.return_delays` (days from sale to return, returns,
     returned amount, share), then a line with the mean and median delay and the returns dated
     before their sale (left out)."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
+    na = not_available_note(df, ctx)
     if na is not None:
         return na
     heads = [t(k, lang) for k in ("after_days_to_return", "prod_returns",
                                   "prod_returned_amount", "after_share_returns")]
-    rows = [[b, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s)]
+    rows = [[b, f"{int(n):,}", fmt_value(a, "amount", currency), pct(s)]
             for b, n, a, s in zip(df["bucket"], df["returns"], df["returned_amount"],
                                   df["share"], strict=True)]
     table = rows_table(heads, rows, css_class="crm-after-delays")
@@ -328,21 +306,21 @@ def after_unusual_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTM
     """The unusual rows of :func:`crmlib.metrics.unusual_return_rates` (highest z first, at
     most ``top``): name, orders, returned orders, return rate, control limit, z-score,
     returned amount. Says so when none is unusual."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
+    na = not_available_note(df, ctx)
     if na is not None:
         return na
     flagged = df[df["unusual"].astype(bool)] if len(df) else df
     if flagged.empty:
-        return _message("after_none_unusual", lang, z=f"{df.attrs.get('z', 3.0):g}",
-                        n=int(df.attrs.get("min_orders", 1)))
+        return message(t("after_none_unusual", lang, z=f"{df.attrs.get('z', 3.0):g}",
+                         n=int(df.attrs.get("min_orders", 1))), None)
     if top is not None:
         flagged = flagged.head(top)
     first = "after_customer" if "customer_id" in df.columns else "prod_product"
     heads = [t(k, lang) for k in (first, "after_orders", "after_returned_orders",
                                   "prod_return_rate", "after_limit", "after_z",
                                   "prod_returned_amount")]
-    rows = [[name, f"{int(o):,}", f"{int(x):,}", _pct(r), _pct(lim), f"{zs:.1f}",
+    rows = [[name, f"{int(o):,}", f"{int(x):,}", pct(r), pct(lim), f"{zs:.1f}",
              fmt_value(a, "amount", currency)]
             for name, o, x, r, lim, zs, a in zip(
                 _names(flagged), flagged["orders"], flagged["returned_orders"],

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib import font_manager
 
+from crmlib.plots.style import bar_width, short_number
+
 __all__ = ["CJK_FONT", "set_theme", "cjk_font_available", "trend", "trends"]
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -55,7 +57,7 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     import matplotlib.dates as mdates
 
     ax = plt.gca() if ax is None else ax
-    ax.bar(df["bucket"], df["value"], width=_bar_width(df["bucket"]), color=kwargs.pop(
+    ax.bar(df["bucket"], df["value"], width=bar_width(df["bucket"]), color=kwargs.pop(
         "color", sns.color_palette()[0]), **kwargs)
     ax.set_title(label)
     ax.set_xlabel("")
@@ -66,7 +68,7 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
     if amount:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     return ax
 
 
@@ -81,20 +83,3 @@ def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
         ax.set_visible(False)
     fig.tight_layout()
     return fig
-
-
-def _bar_width(buckets):
-    import pandas as pd
-
-    if len(buckets) < 2:
-        return 0.8
-    step = (pd.Series(buckets).diff().dt.days.median()) or 1
-    return 0.8 * step
-
-
-def _short_number(v, _pos=None) -> str:
-    """Axis ticks: 1.5M, 250k, 80."""
-    for div, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return f"{v / div:,.3g}{suffix}"
-    return f"{v:g}"

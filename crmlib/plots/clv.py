@@ -12,29 +12,21 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import label_lang, message, pct
 
 __all__ = ["model_table", "holdout_chart", "clv_table", "k_selection_chart", "profile_table",
            "risk_table", "churn_metrics_table", "churn_calibration_chart", "importance_bars",
            "value_class_table", "unavailable"]
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _pct(v) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v:.1%}"
-
-
 def unavailable(ctx) -> HTMLText:
     """"Not enough data for this model" in the report's language."""
-    msg = t("clv_not_enough_data", _lang(ctx))
-    return HTMLText(f"<p><i>{msg}</i></p>", msg)
+    return message(t("clv_not_enough_data", label_lang(ctx)), None)
 
 
 def model_table(v: pd.DataFrame, ctx) -> HTMLText:
     """The fitted BG/NBD and Gamma-Gamma parameters of a :func:`crmlib.clv.customer_value` frame."""
-    lang, a = _lang(ctx), v.attrs
+    lang, a = label_lang(ctx), v.attrs
     rows = [["BG/NBD", k, f"{x:.4g}"] for k, x in a["bgnbd"].items()]
     rows += [["Gamma-Gamma", k, f"{x:.4g}"] for k, x in a["gamma_gamma"].items()]
     rows.append([t("clv_fitted_customers", lang), "n", f"{a['fitted_customers']:,}"])
@@ -58,11 +50,11 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
 def clv_table(v: pd.DataFrame, ctx, *, top: int = 10) -> HTMLText:
     """The ``top`` customers by CLV: name, repeat purchases, P(alive), expected purchases,
     expected spend and CLV."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
     heads = [t(k, lang) for k in ("rfm_customer", "clv_repeat_purchases", "clv_p_alive",
                                   "clv_expected_purchases", "clv_expected_spend", "clv_clv")]
-    rows = [[str(r.name), f"{r.frequency:,.0f}", _pct(r.p_alive), f"{r.expected_purchases:.2f}",
+    rows = [[str(r.name), f"{r.frequency:,.0f}", pct(r.p_alive), f"{r.expected_purchases:.2f}",
              fmt_value(r.expected_spend, "amount"), fmt_value(r.clv, "amount", currency)]
             for r in v.head(top).itertuples(index=False)]
     return rows_table(heads, rows, css_class="crm-clv")
@@ -81,7 +73,7 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
 
 def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
     """Segment profile: customers, share, median recency, frequency, monetary (and CLV)."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
                                   "rfm_recency_days", "rfm_frequency", "rfm_monetary")]
     extra = "clv_median" in profile.columns
@@ -89,7 +81,7 @@ def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
         heads.append(t("clv_clv", lang))
     rows = []
     for r in profile.itertuples(index=False):
-        row = [str(r.segment), f"{r.customers:,}", _pct(r.share), f"{r.recency_days_median:,.0f}",
+        row = [str(r.segment), f"{r.customers:,}", pct(r.share), f"{r.recency_days_median:,.0f}",
                f"{r.frequency_median:,.0f}", fmt_value(r.monetary_median, "amount")]
         if extra:
             row.append(fmt_value(r.clv_median, "amount"))
@@ -99,17 +91,17 @@ def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
 
 def risk_table(risk: pd.DataFrame, ctx) -> HTMLText:
     """Customers per churn-risk band (from :func:`crmlib.segment.churn_risk`)."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     counts = risk["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
     n = max(int(counts.sum()), 1)
-    rows = [[value_label("clv_risk_", b, lang), f"{c:,}", _pct(c / n)] for b, c in counts.items()]
+    rows = [[value_label("clv_risk_", b, lang), f"{c:,}", pct(c / n)] for b, c in counts.items()]
     return rows_table([t("clv_risk_band", lang), t("rfm_customers", lang),
                        t("rfm_customer_share", lang)], rows)
 
 
 def churn_metrics_table(model, ctx) -> HTMLText:
     """Held-out metrics of a :class:`crmlib.segment.ChurnModel`."""
-    lang, m = _lang(ctx), model.metrics_
+    lang, m = label_lang(ctx), model.metrics_
     rows = [[t(f"clv_metric_{k}", lang), f"{m[k]:,}" if k.startswith("n_") else f"{m[k]:.3f}"]
             for k in ("roc_auc", "p_alive_auc", "average_precision", "brier", "base_rate",
                       "n_train", "n_test")]
@@ -138,10 +130,10 @@ def importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None):
 
 def value_class_table(summary: pd.DataFrame, ctx) -> HTMLText:
     """Value classes with their customers, CLV share and what the team should do."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("clv_value_class", "rfm_customers", "rfm_customer_share",
                                   "clv_clv_share", "clv_action")]
-    rows = [[value_label("clv_class_", r.value_class, lang), f"{r.customers:,}", _pct(r.share),
-             _pct(r.clv_share), t(f"clv_action_{r.value_class}", lang)]
+    rows = [[value_label("clv_class_", r.value_class, lang), f"{r.customers:,}", pct(r.share),
+             pct(r.clv_share), t(f"clv_action_{r.value_class}", lang)]
             for r in summary.itertuples(index=False)]
     return rows_table(heads, rows, css_class="crm-value-classes")

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from crmlib.display import fmt_value
 from crmlib.i18n import t
 from crmlib.metrics.customers import OTHER
-from crmlib.plots.base import _bar_width
+from crmlib.plots.style import bar_width, label_lang
 
 __all__ = ["group_label", "customer_trend", "pool_trend", "pool_age", "deal_cycle",
            "satisfaction", "CustomerTable", "customer_table", "customer_summary_view"]
@@ -31,10 +31,6 @@ _SUMMARY_KINDS = {"cust_conversion": "ratio", "cust_cycle_mean": "days",
                   "cust_cycle_median": "days", "cust_pool_median_days": "days"}
 # score 1..5, red to green
 _SCORE_COLOURS = ["#c53030", "#dd6b20", "#a0aec0", "#68d391", "#2f855a"]
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
 
 
 def _missing(v) -> bool:
@@ -86,7 +82,7 @@ def _date_axis(ax, buckets) -> None:
 
 def _paired_bars(df, cols, labels, ax):
     buckets = pd.to_datetime(df["bucket"]).reset_index(drop=True)
-    width = _bar_width(buckets) / len(cols)
+    width = bar_width(buckets) / len(cols)
     palette = sns.color_palette()
     for i, col in enumerate(cols):
         shift = pd.to_timedelta((i - (len(cols) - 1) / 2) * width, unit="D")
@@ -166,7 +162,7 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 3.2))
         buckets = pd.to_datetime(df["bucket"])
-        ax.bar(buckets, df["mean_days"], width=_bar_width(buckets), color=palette[0],
+        ax.bar(buckets, df["mean_days"], width=bar_width(buckets), color=palette[0],
                label=labels["mean_days"])
         ax.plot(buckets, df["median_days"], "D", color=palette[1], label=labels["median_days"])
         _date_axis(ax, buckets.reset_index(drop=True))
@@ -254,7 +250,7 @@ def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | 
     days, score, text. Says "not available" when the frame's table is missing and "no data"
     when it is empty; ``top`` keeps the first rows.
     """
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if not df.attrs.get("available", True):
         return CustomerTable([], [], t("not_available", lang,
                                        table=df.attrs.get("missing_table")))
@@ -274,7 +270,7 @@ def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | 
 def customer_summary_view(summary: pd.DataFrame, ctx) -> CustomerTable:
     """A :func:`crmlib.metrics.customer_summary` frame as a two-column table (metric, value);
     figures the data cannot give are shown as "—"."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     rows = [[t(m, lang), _fmt(v, _SUMMARY_KINDS.get(m, "count"))]
             for m, v in zip(summary["metric"], summary["value"], strict=True)]
     return CustomerTable([t("metric", lang), t("value", lang)], rows)

@@ -18,6 +18,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import bar_width, label_lang, message, not_available_note
 from crmlib.privacy import mask_pii
 
 __all__ = ["unavailable_note", "followup_summary_view", "followup_trend", "followup_employee_table",
@@ -29,28 +30,14 @@ OVERDUE_COLOUR = "#dd6b20"
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _message(text: str, cls: str = "crm-not-available") -> _HTMLText:
-    return _HTMLText(f'<p class="{cls}"><i>{html.escape(text)}</i></p>', text)
-
-
-def _not_available(df: pd.DataFrame, lang: str) -> _HTMLText | None:
-    if df.attrs.get("available", True):
-        return None
-    return _message(t("not_available", lang, table=df.attrs.get("missing_table")))
-
-
 def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
     """"Not available: the data has no `...` table." when a metric frame says so
     (``attrs["available"]`` False), "No data for this period." when it is empty, else None (a
     notebook cell then shows nothing: the chart above says it all)."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is None and df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     return na
 
 
@@ -90,7 +77,7 @@ _SUMMARY_LABELS = {"followups": "followups", "customers_followed_up": "customers
 
 def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
     """The :func:`crmlib.metrics.followup_summary` figures as a two-column table."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     days = summary.attrs.get("days", 30)
     rows = [[t(_SUMMARY_LABELS.get(m, m), lang, days=days) if m == "forgotten"
              else t(_SUMMARY_LABELS.get(m, m), lang), fmt_value(v)]
@@ -108,14 +95,12 @@ def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, 
     """
     import matplotlib.dates as mdates
 
-    from crmlib.plots.base import _bar_width
-
     if df.empty or not df.attrs.get("available", True):
         return None
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.4))
     pal = sns.color_palette()
-    ax.bar(df["bucket"], df["count"], width=_bar_width(df["bucket"]), color=pal[0],
+    ax.bar(df["bucket"], df["count"], width=bar_width(df["bucket"]), color=pal[0],
            label=labels["count"])
     ax.plot(df["bucket"], df["customers"], color=pal[1], marker="o", markersize=3,
             label=labels["customers"])
@@ -186,12 +171,12 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
 def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> _HTMLText:
     """Follow-ups and customers followed up per employee, with the scope's total
     (customers counted once however many employees followed them up)."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     shown = df if top is None else df.head(top)
     rows = [[str(r.name), _text(r.team), fmt_value(r.count), fmt_value(r.customers)]
             for r in shown.itertuples(index=False)]
@@ -206,12 +191,12 @@ def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
                         ) -> _HTMLText:
     """The first ``top`` new customers not yet followed up (oldest first), with the total;
     phone and e-mail masked unless ``mask`` is False."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("fu_none_waiting", lang), "crm-no-data")
+        return message(t("fu_none_waiting", lang), "crm-no-data")
     shown = mask_pii(df.head(top)) if mask else df.head(top)
     rows = [[_text(r.name), _text(r.owner_name) if isinstance(r.owner_id, str)
              else t("fu_public_pool", lang), _date(r.created_at), fmt_value(r.days_waiting),
@@ -227,12 +212,12 @@ def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _H
     """Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
     their totals, then their first ``top`` customers (overdue planned contacts first, then the
     longest forgotten); phone and e-mail masked unless ``mask`` is False."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("fu_nothing_to_do", lang), "crm-no-data")
+        return message(t("fu_nothing_to_do", lang), "crm-no-data")
     shown = df[df["position"] <= top]
     if mask:
         shown = mask_pii(shown)

@@ -19,16 +19,12 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import CATALOGUE, t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import label_lang, number, pct, short_number
 
 __all__ = ["series_label", "model_label", "forecast_plot", "backtest_bars", "backtest_table",
            "chosen_table", "forecast_table"]
 
 _MODEL_ORDER = ("naive", "seasonal_naive", "theta", "ets", "arima", "gbm", "ensemble")
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
 
 
 def series_label(unique_id, lang: str = "en") -> str:
@@ -95,7 +91,7 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         ax.tick_params(axis="x", labelsize="small")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -157,14 +153,6 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
 
 
 # -- tables -------------------------------------------------------------------------------------
-def _pct(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0%}"
-
-
-def _num(v, digits: int = 2) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
-
-
 def _html_table(heads: list[str], rows: list[list[str]], cls: str,
                 bold: list[bool] | None = None) -> HTMLText:
     text = "\n".join(" | ".join(r) for r in [heads, *rows])
@@ -190,7 +178,7 @@ def _levels(frame: pd.DataFrame, prefix: str) -> list[str]:
 def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
     """Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
     sMAPE, interval coverage per level and windows; the chosen model's row in bold."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if errors.empty:
         return _empty(lang)
     levels = _levels(errors, "coverage_")
@@ -209,8 +197,8 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
             name = model_label(r.model, lang) + (t("forecast_chosen", lang) if mark
                                                  else "")
             rows.append(([series_label(uid, lang)] if several else []) + [
-                name, _num(r.mase), _num(r.mae, 0), _num(r.rmse, 0), _pct(r.mape),
-                _pct(r.smape)] + [_pct(getattr(r, f"coverage_{lv}")) for lv in levels]
+                name, number(r.mase), number(r.mae, 0), number(r.rmse, 0), pct(r.mape, 0),
+                pct(r.smape, 0)] + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels]
                 + [str(r.windows)])
             bold.append(mark)
     return _html_table(heads, rows, "crm-forecast-backtest", bold)
@@ -219,7 +207,7 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
 def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
     """Per series: the chosen model, its back-test error beside the seasonal naive one, and
     the back-test coverage of its intervals."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if chosen.empty:
         return _empty(lang)
     levels = _levels(chosen, "coverage_")
@@ -232,17 +220,17 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
     rows = []
     for r in sorted(chosen.itertuples(index=False), key=lambda r: order[str(r.unique_id)]):
         digits = 2 if r.metric in ("mase",) else 0
-        fmt = _pct if r.metric in ("mape", "smape") else (lambda v, d=digits: _num(v, d))
+        fmt = (lambda v: pct(v, 0)) if r.metric in ("mape", "smape") else (lambda v, d=digits: number(v, d))
         rows.append([series_label(str(r.unique_id), lang), model_label(r.model, lang),
                      fmt(r.error), fmt(r.seasonal_naive_error)]
-                    + [_pct(getattr(r, f"coverage_{lv}")) for lv in levels])
+                    + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels])
     return _html_table(heads, rows, "crm-forecast-chosen")
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
     """The forecast per series and period: model, forecast and interval per level, with the
     back-test coverage of each interval (from ``chosen``) when given."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if fc.empty:
         return _empty(lang)
     levels = _levels(fc, "lo_")
@@ -257,11 +245,11 @@ def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None)
     for uid in _ids(fc):
         for r in fc[fc["unique_id"].astype(str) == uid].itertuples(index=False):
             row = [series_label(uid, lang), f"{r.ds:%Y-%m-%d}", model_label(r.model, lang),
-                   _num(r.yhat, 0)]
+                   number(r.yhat, 0)]
             for lv in levels:
-                row.append(f"{_num(getattr(r, f'lo_{lv}'), 0)} – {_num(getattr(r, f'hi_{lv}'), 0)}")
+                row.append(f"{number(getattr(r, f'lo_{lv}'), 0)} – {number(getattr(r, f'hi_{lv}'), 0)}")
                 if chosen is not None:
                     c = cov.loc[uid, f"coverage_{lv}"] if uid in cov.index else math.nan
-                    row.append(_pct(c))
+                    row.append(pct(c, 0))
             rows.append(row)
     return _html_table(heads, rows, "crm-forecast-table")

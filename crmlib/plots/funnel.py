@@ -19,7 +19,16 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
-from crmlib.plots.base import _short_number, trend
+from crmlib.plots.base import trend
+from crmlib.plots.style import (
+    axes_or_new,
+    currency_of,
+    draw_message,
+    label_lang,
+    pct,
+    short_number,
+    unavailable_message,
+)
 
 __all__ = ["unavailable_text", "funnel_chart", "snapshot_chart", "win_rate_chart",
            "new_opportunities_chart", "lost_reasons_chart", "time_in_stage_chart",
@@ -50,29 +59,12 @@ _DAYS = {"mean_days", "median_days", "avg_cycle_days"}
 def unavailable_text(df: pd.DataFrame, lang: str = "en") -> str | None:
     """The message shown instead of a figure: not available (a table is absent), no data
     (an empty frame), or None when there is something to show."""
-    table = getattr(df, "attrs", {}).get("not_available")
-    if table:
-        return t("not_available", lang, table=table)
+    msg = unavailable_message(df, lang)
+    if msg:
+        return msg
     if df is None or len(df) == 0:
         return t("no_data", lang)
     return None
-
-
-def _message(ax, text: str):
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True,
-            color="#4a5568")
-    ax.set_axis_off()
-    return ax
-
-
-def _ax(ax, figsize=(8, 3.6)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _pct(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
 
 
 def _first_pipeline(df: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
@@ -87,10 +79,10 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     ``reached`` in stage order, top to bottom, each labelled with its count and cumulative
     conversion, and the stage-to-stage conversion between bars. One pipeline (default: the
     first)."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     y = list(range(len(d)))[::-1]
     top = float(d["reached"].max()) or 1.0
@@ -98,11 +90,11 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     # centred bars draw the funnel shape
     ax.barh(y, d["reached"], left=(top - d["reached"]) / 2, color=colour, height=0.7)
     for yi, r in zip(y, d.itertuples(index=False), strict=True):
-        ax.text(top / 2, yi, f"{r.reached:,}  ({_pct(r.cumulative_conversion)})", ha="center",
+        ax.text(top / 2, yi, f"{r.reached:,}  ({pct(r.cumulative_conversion)})", ha="center",
                 va="center", color="white" if r.reached > 0.25 * top else "#1a202c",
                 fontweight="bold")
         if not math.isnan(r.stage_conversion):
-            ax.text(top * 1.02, yi - 0.5, f"↓ {_pct(r.stage_conversion)}", va="center",
+            ax.text(top * 1.02, yi - 0.5, f"↓ {pct(r.stage_conversion)}", va="center",
                     fontsize="small", color="#4a5568")
     ax.set_yticks(y, [value_label("stage_name_", s, lang) for s in d["stage"]])
     ax.set_xlim(0, top * 1.18)
@@ -119,10 +111,10 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     """The pipeline snapshot (:func:`crmlib.metrics.pipeline_snapshot`): one horizontal bar per
     stage in order, its count; open stages, won and lost in the period coloured apart, each bar
     labelled with its amount."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     pal = sns.color_palette()
     y = list(range(len(d)))[::-1]
@@ -130,7 +122,7 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     ax.barh(y, d["count"], color=colours, height=0.7)
     top = float(d["count"].max()) or 1.0
     for yi, r in zip(y, d.itertuples(index=False), strict=True):
-        amount = "—" if pd.isna(r.amount) else _short_number(r.amount)
+        amount = "—" if pd.isna(r.amount) else short_number(r.amount)
         ax.text(r.count + top * 0.01, yi, f"{r.count:,} · {amount}", va="center",
                 fontsize="small")
     names = [value_label("stage_name_", s, lang) for s in d["stage"]]
@@ -148,10 +140,10 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ``by="bucket"``) as two lines; undefined buckets leave a gap."""
     import matplotlib.dates as mdates
 
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     for col, marker in (("closed_win_rate", "o"), ("cohort_win_rate", "s")):
         ax.plot(df["bucket"], df[col], marker=marker, label=t(col, lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -168,16 +160,16 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
 def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     """New opportunities per bucket (:func:`crmlib.metrics.new_opportunities`): bars of the
     count, with their amount as a line on a second axis."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     trend(df.assign(value=df["count"]), label=t("opportunity_trend", lang), ax=ax)
     ax.set_ylabel(t("count", lang))
     ax2 = ax.twinx()
     ax2.plot(df["bucket"], df["amount"], color=sns.color_palette()[1], marker=".",
              label=t("amount", lang))
-    ax2.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax2.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax2.set_ylabel(t("amount", lang))
     ax2.grid(False)
     ax2.set_ylim(bottom=0)
@@ -185,10 +177,10 @@ def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def _hbars(df, value, labels, *, lang, ax, fmt, colour=0):
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = df.reset_index(drop=True)
     y = list(range(len(d)))[::-1]
     vals = d[value].astype("float64").fillna(0.0)
@@ -208,7 +200,7 @@ def lost_reasons_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
               for r in df.get("lost_reason", [])]
     shares = dict(zip(df.get("count", []), df.get("share", []), strict=False))
     ax = _hbars(df, "count", labels, lang=lang, ax=ax, colour=3,
-                fmt=lambda v: f"{v:,.0f} ({_pct(shares.get(v, math.nan))})")
+                fmt=lambda v: f"{v:,.0f} ({pct(shares.get(v, math.nan))})")
     ax.set_xlabel(t("count", lang))
     return ax
 
@@ -230,10 +222,10 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     """Open amount and expected revenue (amount x probability) per expected close month
     (:func:`crmlib.metrics.expected_revenue`) as paired bars; overdue months hatched, deals
     without a date last."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = df.reset_index(drop=True)
     names = [t("no_expected_close", lang) if pd.isna(m) else f"{m:%Y-%m}" for m in d["month"]]
     x = range(len(d))
@@ -246,26 +238,18 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
             if overdue:
                 b.set_hatch("//")
     ax.set_xticks(list(x), names, rotation=45 if len(d) > 8 else 0, fontsize="small")
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.set_xlabel(t("expected_close_month", lang))
     ax.legend(fontsize="small")
     return ax
 
 
 # -- non-chart displays ----------------------------------------------------------------------
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx) -> str | None:
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
 def _fmt(col: str, v, currency=None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if col in _RATES:
-        return _pct(v)
+        return pct(v)
     if col in _MONEY:
         return f"{v:,.2f}" + (f" {currency}" if currency else "")
     if col in _DAYS:
@@ -318,7 +302,7 @@ class FunnelKPIs:
 
 
 def funnel_kpis(frame: pd.DataFrame, ctx) -> FunnelKPIs:
-    return FunnelKPIs(frame, _lang(ctx), _currency(ctx))
+    return FunnelKPIs(frame, label_lang(ctx), currency_of(ctx))
 
 
 _Table = HTMLText
@@ -330,7 +314,7 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
     amounts with the currency, — when undefined); "not available" / "no data" when there is
     nothing to show. ``names`` maps the values of the first column (e.g. employee ids to
     names); ``top`` keeps the first rows."""
-    lang, currency = _lang(ctx), _currency(ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(df, lang)
     if msg:
         return _Table(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -361,7 +345,7 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
 def coverage_table(df: pd.DataFrame, ctx) -> _Table:
     """:func:`crmlib.metrics.pipeline_coverage` as label/value rows; "no target" when the data
     holds no target for the scope and period."""
-    lang, currency = _lang(ctx), _currency(ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(df, lang)
     if msg:
         return _Table(f"<p><i>{html.escape(msg)}</i></p>", msg)

@@ -9,7 +9,6 @@ available" when the data lacks the table a board needs.
 from __future__ import annotations
 
 import html
-import math
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -18,7 +17,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import label_lang, not_available_note, pct, short_number
 
 __all__ = ["LEADERBOARD_LABELS", "shown_rows", "leaderboard", "leaderboard_table",
            "LeaderboardSummary", "leaderboard_summary_view"]
@@ -48,14 +47,6 @@ def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = No
     return head
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _completion(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
-
-
 def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
                 highlight: str | None = None, amount: bool = False, ax=None, **kwargs):
     """The top ``top`` employees of a board as horizontal bars, best on top, values written.
@@ -81,22 +72,15 @@ def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
     ax.set_xlabel("")
     top_value = float(rows["value"].max()) or 1.0
     for yi, v in zip(y, rows["value"], strict=True):
-        text = f"{v:,.0f}" if not amount or v < 1e4 else _short_number(v)
+        text = f"{v:,.0f}" if not amount or v < 1e4 else short_number(v)
         ax.text(v + top_value * 0.01, yi, text, va="center", fontsize="small")
     ax.set_xlim(0, top_value * 1.15)
     if amount:
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     return ax
 
 
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
-
-
-def _not_available(board: pd.DataFrame, lang: str) -> _HTMLText | None:
-    if board.attrs.get("available", True):
-        return None
-    msg = t("not_available", lang, table=board.attrs.get("missing_table"))
-    return _HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
 
 
 def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
@@ -106,8 +90,8 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
 
     Says "not available" when the data lacks the board's table and "no data" when it is empty.
     """
-    lang = _lang(ctx)
-    na = _not_available(board, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(board, lang)
     if na is not None:
         return na
     rows = shown_rows(board, top=top, highlight=highlight)
@@ -127,7 +111,7 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
         if with_target:
             no = pd.isna(r.target)
             cells += [t("no_target", lang) if no else fmt_value(r.target, kind, currency),
-                      t("no_target", lang) if no else _completion(r.completion)]
+                      t("no_target", lang) if no else pct(r.completion)]
         style = ' style="font-weight:600;background:#fdebd8"' if r.employee_id == highlight \
             else ""
         tds = "".join((_RIGHT if i >= 3 else "<td>") + f"{html.escape(c)}</td>"
@@ -173,7 +157,7 @@ class LeaderboardSummary:
             if "my_rank" in self.summary.columns:
                 cells += [t("lb_rank_of", self.lang, rank=int(r.my_rank), n=int(r.ranked)),
                           fmt_value(r.my_value, r.kind, self.currency),
-                          _completion(r.my_completion)]
+                          pct(r.my_completion)]
             out.append(cells)
         return out
 
@@ -190,5 +174,5 @@ class LeaderboardSummary:
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
                              employee_name: str | None = None) -> LeaderboardSummary:
     """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report."""
-    return LeaderboardSummary(summary, _lang(ctx), (getattr(ctx, "params", {}) or {}).get(
+    return LeaderboardSummary(summary, label_lang(ctx), (getattr(ctx, "params", {}) or {}).get(
         "currency"), employee_name or summary.attrs.get("employee_name"))

@@ -20,33 +20,15 @@ import pandas as pd
 import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value, rows_table
+from crmlib.engine import is_available
 from crmlib.i18n import t
+from crmlib.plots.style import currency_of, label_lang, message, not_available_note, number, pct
 
 __all__ = ["lead_row_labels", "leads_not_available", "leads_trend", "lead_conversion_bars",
            "lead_conversion_table", "days_to_convert_table", "lead_cost_table", "score_summary",
            "calibration_plot", "calibration_table", "importance_bars"]
 
 _FIRST = {"source": "leads_by_source", "owner": "leads_by_owner", "origin": "leads_by_origin"}
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx):
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
-def _pct(v, digits: int = 1) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}%}"
-
-
-def _num(v, digits: int = 1) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
-
-
-def _message(text: str, css: str = "crm-not-available") -> HTMLText:
-    return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)
 
 
 def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
@@ -70,13 +52,13 @@ def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
 def leads_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
     """A "not available" message when ``df`` says so (no table, or leads without dates);
     "no data" for an empty frame; else None."""
-    lang = _lang(ctx)
-    if not df.attrs.get("available", True):
+    lang = label_lang(ctx)
+    if not is_available(df):
         if df.attrs.get("reason") == "undated":
-            return _message(t("leads_undated", lang))
-        return _message(t("not_available", lang, table=df.attrs.get("missing_table")))
+            return message(t("leads_undated", lang))
+        return not_available_note(df, lang)
     if df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     return None
 
 
@@ -123,7 +105,7 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
         ax.plot([r], [yi], "o", color=c)
     for yi, hi, r, k, n in zip(y, df["ci_high"], df["conversion_rate"], df["converted"],
                                df["leads"], strict=True):
-        ax.text(min(hi, 1.0) + 0.01, yi, f"{_pct(r)} ({int(k):,}/{int(n):,})", va="center",
+        ax.text(min(hi, 1.0) + 0.01, yi, f"{pct(r)} ({int(k):,}/{int(n):,})", va="center",
                 fontsize="small")
     ax.set_yticks(y, lead_row_labels(df, lang))
     ax.invert_yaxis()
@@ -138,7 +120,7 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
 def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -> HTMLText:
     """Rows of :func:`crmlib.metrics.leads.lead_conversion`: value (or ``names[value]``), leads,
     converted, rate, interval, rank; a total row last."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
     if na is not None:
         return na
@@ -149,7 +131,7 @@ def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -
     def interval(lo, hi):
         return "—" if math.isnan(lo) else f"{lo:.1%}–{hi:.1%}"
 
-    rows = [[name, f"{int(n):,}", f"{int(k):,}", _pct(r), interval(lo, hi),
+    rows = [[name, f"{int(n):,}", f"{int(k):,}", pct(r), interval(lo, hi),
              "" if math.isnan(rank) else f"{int(rank)}"]
             for name, n, k, r, lo, hi, rank in zip(
                 lead_row_labels(df, lang, names=names), df["leads"], df["converted"],
@@ -157,21 +139,21 @@ def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -
                 df["ci_low"], df["ci_high"], df["rank"], strict=True)]
     a = df.attrs
     rows.append([t("leads_total", lang), f"{a['leads']:,}", f"{a['converted']:,}",
-                 _pct(a["conversion_rate"]), interval(a["ci_low"], a["ci_high"]), ""])
+                 pct(a["conversion_rate"]), interval(a["ci_low"], a["ci_high"]), ""])
     return rows_table(heads, rows, css_class="crm-leads")
 
 
 def days_to_convert_table(df: pd.DataFrame, ctx) -> HTMLText:
     """Rows of :func:`crmlib.metrics.leads.days_to_convert`: value, conversions, mean and
     median days, conversions without a date; the total row last."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
     if na is not None:
         return na
     heads = [t(k, lang) for k in (_FIRST.get(df.attrs.get("by"), "leads_by_source"),
                                   "leads_converted", "leads_mean_days", "leads_median_days",
                                   "leads_undated_conv")]
-    rows = [[name, f"{int(n):,}", _num(m), _num(md), f"{int(u):,}"]
+    rows = [[name, f"{int(n):,}", number(m), number(md), f"{int(u):,}"]
             for name, n, m, md, u in zip(lead_row_labels(df.assign(values=1), lang),
                                          df["converted"], df["mean_days"], df["median_days"],
                                          df["undated"], strict=True)]
@@ -181,11 +163,11 @@ def days_to_convert_table(df: pd.DataFrame, ctx) -> HTMLText:
 def lead_cost_table(df: pd.DataFrame, ctx) -> HTMLText:
     """Rows of :func:`crmlib.metrics.leads.lead_costs`: source, campaigns, cost, leads,
     converted, cost per lead and per customer; a total row over the sources with a cost."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
     if na is not None:
         return na
-    cur = _currency(ctx)
+    cur = currency_of(ctx)
     heads = [t(k, lang) for k in ("leads_by_source", "leads_campaigns", "leads_cost",
                                   "leads_leads", "leads_converted", "leads_cost_per_lead",
                                   "leads_cost_per_converted")]
@@ -207,15 +189,15 @@ def _unfitted(scorer, lang: str) -> HTMLText | None:
     if getattr(scorer, "available_", True):
         return None
     if scorer.reason_ == "missing_table":
-        return _message(t("not_available", lang, table="leads"))
+        return message(t("not_available", lang, table="leads"))
     pos, neg, need = scorer.counts_
-    return _message(t("leads_score_too_few", lang, pos=pos, neg=neg, need=need))
+    return message(t("leads_score_too_few", lang, pos=pos, neg=neg, need=need))
 
 
 def score_summary(scorer, ctx) -> HTMLText:
     """The model's held-out quality in one paragraph: test AUC with its interval, the split,
     the tuning, log loss, Brier score; or why there is no model."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     na = _unfitted(scorer, lang)
     if na is not None:
         return na
@@ -225,7 +207,7 @@ def score_summary(scorer, ctx) -> HTMLText:
              n_test=f"{m['n_test']:,}", test_converted=f"{m['test_converted']:,}",
              n_train=f"{m['n_train']:,}", c=f"{m['C']:g}", cv=m["cv"],
              cv_auc=f"{m['cv_auc']:.3f}", log_loss=f"{m['test_log_loss']:.3f}",
-             brier=f"{m['test_brier']:.3f}", base=_pct(m["base_rate"]))
+             brier=f"{m['test_brier']:.3f}", base=pct(m["base_rate"]))
     if scorer.dropped_:
         names = ", ".join(t(f"leads_feature_{f}", lang) for f in scorer.dropped_)
         text += " " + t("leads_score_dropped", lang, names=names)
@@ -261,14 +243,14 @@ def calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str 
 def calibration_table(scorer, ctx) -> HTMLText:
     """The calibration table of a fitted scorer: decile, leads, converted, predicted and
     realised conversion, predicted range."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     na = _unfitted(scorer, lang)
     if na is not None:
         return na
     cal = scorer.calibration_
     heads = [t(k, lang) for k in ("leads_decile", "leads_leads", "leads_converted",
                                   "leads_predicted", "leads_realised", "leads_range")]
-    rows = [[f"{int(d)}", f"{int(n):,}", f"{int(k):,}", _pct(p), _pct(r),
+    rows = [[f"{int(d)}", f"{int(n):,}", f"{int(k):,}", pct(p), pct(r),
              f"{lo:.1%}–{hi:.1%}"]
             for d, n, k, p, r, lo, hi in zip(cal["decile"], cal["leads"], cal["converted"],
                                              cal["predicted"], cal["realised"], cal["p_min"],

@@ -17,7 +17,7 @@ import seaborn as sns
 
 from crmlib.display import fmt_change, fmt_value
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import short_number
 
 __all__ = ["performance_month_bars", "performance_months", "PerformanceTable",
            "performance_table", "performance_monthly_table", "contract_summary_table",
@@ -52,7 +52,7 @@ def performance_month_bars(df: pd.DataFrame, *, metric: str, label: str,
     if amount:
         import matplotlib.ticker
 
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     return ax
 
 

@@ -9,7 +9,6 @@ HTML with a plain-text form (:class:`crmlib.display.HTMLText`).
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import pandas as pd
@@ -18,8 +17,15 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
-from crmlib.plots.base import _short_number
-from crmlib.plots.funnel import _ax, _currency, _lang, _message, unavailable_text
+from crmlib.plots.funnel import unavailable_text
+from crmlib.plots.style import (
+    axes_or_new,
+    currency_of,
+    draw_message,
+    is_missing,
+    label_lang,
+    short_number,
+)
 
 __all__ = ["PIPELINE_COLUMN_LABELS", "pipeline_forecast_chart", "calibration_chart",
            "forecast_vs_target_chart", "forecast_vs_target_figure", "calibration_table", "forecast_totals_table",
@@ -48,12 +54,8 @@ _MONEY = {"amount", "weighted", "target", "actual", "expected_remaining", "expec
 _RATES = {"configured", "learned", "difference", "completion", "expected_completion"}
 
 
-def _isnan(v) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
-
 def _fmt(col: str, v, currency=None) -> str:
-    if _isnan(v):
+    if is_missing(v):
         return "—"
     if col in _RATES:
         return f"{v:+.1%}" if col == "difference" else f"{v:.1%}"
@@ -70,7 +72,7 @@ def _key_label(v, lang: str) -> str:
     """A month (``%Y-%m``; no date when NaT), a team, or unknown."""
     if isinstance(v, pd.Timestamp) or v is pd.NaT:
         return t("no_expected_close", lang) if v is pd.NaT else f"{v:%Y-%m}"
-    return t("unknown", lang) if _isnan(v) else str(v)
+    return t("unknown", lang) if is_missing(v) else str(v)
 
 
 def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = "amount",
@@ -78,10 +80,10 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
     """Stacked bars of :func:`crmlib.metrics.pipeline_forecast`: per month (or team), the
     ``value`` (``amount`` or ``weighted``) of commit, best-case and pipeline deals; months with
     overdue deals hatched, deals without a date last."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     key = "month" if "month" in df else "team"
     d = df.assign(_k=df[key].astype(str))  # NaT / None kept as groups of their own
     g = d.groupby("_k", sort=False)
@@ -102,7 +104,7 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
                 b.set_hatch("//")
         bottom += wide[cat].to_numpy()
     ax.set_xticks(x, names, rotation=45 if len(wide) > 8 else 0, fontsize="small")
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.set_ylabel(t("amount" if value == "amount" else "pipeline_weighted", lang))
     ax.set_xlabel(t("expected_close_month" if key == "month" else "team", lang))
     ax.legend(fontsize="small", title=t("pipeline_category", lang), title_fontsize="small")
@@ -114,10 +116,10 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
     """Configured vs learned probability per open stage (:func:`crmlib.metrics.
     stage_calibration`): the configured one as a bar, the learned one as a point with its
     Wilson interval, labelled with the number of closed deals behind it."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = df[df["pipeline"] == (pipeline or df["pipeline"].iloc[0])].reset_index(drop=True)
     x = np.arange(len(d))
     pal = sns.color_palette()
@@ -129,7 +131,7 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
     ax.errorbar(x, d["learned"], yerr=err, fmt="o", color=pal[3], capsize=4,
                 label=f"{t('pipeline_learned', lang)}, {t('pipeline_interval', lang, level=level)}")
     for xi, learned, n in zip(x, d["learned"], d["closed"], strict=True):
-        y = 0.02 if _isnan(learned) else learned
+        y = 0.02 if is_missing(learned) else learned
         ax.annotate(f"n={n:,}", (xi, y), textcoords="offset points", xytext=(8, 0),
                     fontsize="small", va="center", color="#4a5568")
     ax.set_xticks(x, [value_label("stage_name_", s, lang) for s in d["stage"]])
@@ -145,13 +147,13 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
     """One bar per team (or one for the scope) from :func:`crmlib.metrics.forecast_vs_target`:
     actual to date with the expected remaining stacked on it, the target as a line across the
     bar (no line and "no target" when there is none), labelled with the expected completion."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = df[(df["span"] == span) & (df["basis"] == basis)].reset_index(drop=True)
     if d.empty:
-        return _message(ax, t("no_data", lang))
+        return draw_message(ax, t("no_data", lang))
     names = ([_key_label(v, lang) for v in d["team"]] if "team" in d
              else [t(f"preset_{span}", lang)])
     x = np.arange(len(d))
@@ -161,7 +163,7 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
            color=pal[0], alpha=0.4, label=t("pipeline_expected_remaining", lang))
     first = True
     for xi, r in zip(x, d.itertuples(index=False), strict=True):
-        total = r.expected_total if not _isnan(r.expected_total) else r.actual
+        total = r.expected_total if not is_missing(r.expected_total) else r.actual
         if r.has_target:
             ax.hlines(r.target, xi - 0.4, xi + 0.4, color=pal[3], linewidth=2.5,
                       label=t("pipeline_target", lang) if first else None)
@@ -175,7 +177,7 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
                           d["target"].where(d["has_target"]).to_numpy(float), 0.0])
     ax.set_ylim(0, top * 1.2 if top > 0 else 1)
     ax.set_xticks(x, names)
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.set_title(f"{t(f'preset_{span}', lang)} · {t(f'pipeline_basis_{basis}', lang)}",
                  fontsize="medium")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -201,7 +203,7 @@ def forecast_vs_target_figure(df: pd.DataFrame, *, lang: str = "en"):
 
 # -- tables --------------------------------------------------------------------------------
 def _table(df: pd.DataFrame, ctx, columns: list[str], *, cell=None) -> HTMLText:
-    lang, currency = _lang(ctx), _currency(ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(df, lang)
     if msg:
         return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -219,12 +221,12 @@ def _table(df: pd.DataFrame, ctx, columns: list[str], *, cell=None) -> HTMLText:
 def calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
     """:func:`crmlib.metrics.stage_calibration` as a table: stage, configured and learned
     probability with the interval, the counts behind it, the difference."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
 
     def cell(col, v, r):
         if col == "stage":
             return value_label("stage_name_", v, lang)
-        if col == "learned" and not _isnan(v):
+        if col == "learned" and not is_missing(v):
             return f"{v:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}]"
         return None
 
@@ -234,7 +236,7 @@ def calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
 
 def forecast_totals_table(totals: pd.DataFrame, ctx) -> HTMLText:
     """:func:`crmlib.metrics.forecast_totals` (one row) as label / value rows."""
-    lang, currency = _lang(ctx), _currency(ctx)
+    lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(totals, lang)
     if msg:
         return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -252,7 +254,7 @@ def forecast_totals_table(totals: pd.DataFrame, ctx) -> HTMLText:
 def forecast_vs_target_table(df: pd.DataFrame, ctx, *, basis: str | None = None) -> HTMLText:
     """:func:`crmlib.metrics.forecast_vs_target` as a table (one ``basis``, or all); a span
     without a full target shows "no target" and how many months have one."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if basis is not None and "basis" in df:
         df = df[df["basis"] == basis]
 
@@ -261,7 +263,7 @@ def forecast_vs_target_table(df: pd.DataFrame, ctx, *, basis: str | None = None)
             return t(f"preset_{v}", lang)
         if col == "basis":
             return t(f"pipeline_basis_{v}", lang)
-        if col == "team" and _isnan(v):
+        if col == "team" and is_missing(v):
             return t("unknown", lang)
         if col == "target" and not r["has_target"]:
             if r["target_months"] and r["target_months"] < r["months"]:

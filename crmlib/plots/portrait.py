@@ -14,15 +14,12 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import label_lang
 
 __all__ = ["portrait_value_labels", "portrait_bars", "portrait_table"]
 
 # dimension -> catalogue prefix of its values' display names (values without a label show as is)
 _VALUE_PREFIX = {"level": "portrait_level_"}
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
 
 
 def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
@@ -81,7 +78,7 @@ def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
 
     Says "no data" when no customer is counted.
     """
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if df.empty:
         msg = t("no_data", lang)
         return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)

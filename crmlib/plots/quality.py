@@ -15,14 +15,11 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import CATALOGUE, t
+from crmlib.plots.style import label_lang, message
 from crmlib.privacy import mask_email, mask_phone
 
 __all__ = ["table_label", "rule_label", "score_bars", "scores_table", "issue_bars",
            "issues_table", "duplicates_table", "rejects_table"]
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
 
 
 def table_label(name: str, lang: str = "en") -> str:
@@ -53,10 +50,6 @@ def _labels(df: pd.DataFrame, lang: str) -> list[str]:
     if "table" in df.columns:
         return [table_label(n, lang) for n in df["table"]]
     return [_owner_label(r, lang) for _, r in df.iterrows()]
-
-
-def _message(text: str) -> HTMLText:
-    return HTMLText(f'<p class="crm-no-data"><i>{html.escape(text)}</i></p>', text)
 
 
 def _table(head: list[str], rows: list[list[str]], *, right=(), foot: str = "") -> HTMLText:
@@ -99,9 +92,9 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
 
 def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
     """Scores as a table: table (or owner), rows, rows with issues, score."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if df.empty:
-        return _message(t("no_data", lang))
+        return message(t("no_data", lang), "crm-no-data")
     shown = df.head(top) if top else df
     first = "quality_table" if "table" in df.columns else "quality_owner"
     head = [t(k, lang) for k in (first, "quality_rows", "quality_failing", "quality_score")]
@@ -148,14 +141,14 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
     Says "no issues found" when every rule found nothing, and how many rules found nothing.
     ``days`` names the stale threshold in the no-touch rule.
     """
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if df.attrs.get("available") is False:
-        return _message(t("not_available", lang, table="rejects"))
+        return message(t("not_available", lang, table="rejects"), "crm-no-data")
     found = df[df["rows"] > 0].sort_values(["rows", "table"], ascending=[False, True],
                                            kind="stable")
     clean = len(df) - len(found)
     if found.empty:
-        return _message(t("quality_no_issues", lang))
+        return message(t("quality_no_issues", lang), "crm-no-data")
     shown = found.head(top) if top else found
     head = [t(k, lang) for k in ("quality_table", "quality_column", "quality_rule",
                                  "quality_affected", "quality_share", "quality_sample")]
@@ -171,9 +164,9 @@ def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
     """Duplicate pairs (strongest first: most rules, then similarity): both records, the
     rules that matched, the name similarity and the shared phone / e-mail (masked unless
     ``mask`` is False)."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if pairs.empty:
-        return _message(t("quality_no_duplicates", lang))
+        return message(t("quality_no_duplicates", lang), "crm-no-data")
     p = pairs.assign(_n=pairs["rule"].str.count(r"\+"))
     p = p.sort_values(["_n", "score", "id_a", "id_b"], ascending=[False, False, True, True],
                       kind="stable")
@@ -201,9 +194,9 @@ def _text(v) -> str:
 def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
     """Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
     value (masked for phone and e-mail columns unless ``mask`` is False) and reason."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if sample.empty:
-        return _message(t("quality_no_rejects", lang))
+        return message(t("quality_no_rejects", lang), "crm-no-data")
     head = [t(k, lang) for k in ("quality_table", "quality_file_row", "quality_column",
                                  "quality_value", "quality_reason")]
     rows = []

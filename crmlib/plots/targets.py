@@ -9,7 +9,6 @@ metric's own table, named in ``missing_table``) are drawn as "not available". La
 from __future__ import annotations
 
 import html
-import math
 import textwrap
 
 import matplotlib
@@ -20,7 +19,7 @@ import seaborn as sns
 from matplotlib.patches import Wedge
 
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import is_missing, short_number
 
 __all__ = ["TARGET_METRIC_LABELS", "gauge", "completion_gauges", "target_bars",
            "monthly_targets", "completion_heatmaps", "TargetTable", "targets_table",
@@ -32,13 +31,9 @@ TARGET_METRIC_LABELS = {"contract_amount": "contract_amount", "payment_amount": 
 _COLOURS = {"done": "#2f855a", "near": "#d69e2e", "low": "#3182ce", "none": "#cbd5e0"}
 
 
-def _isnan(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
 def fmt_completion(value, no_target: str = "no target") -> str:
     """``92.1%``, or ``no_target`` when the completion is undefined."""
-    return no_target if _isnan(value) else f"{value:.1%}"
+    return no_target if is_missing(value) else f"{value:.1%}"
 
 
 def bucket_label(by: str, bucket, months: int | None = None) -> str:
@@ -63,7 +58,7 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
     """
     ax = plt.gca() if ax is None else ax
     ax.add_patch(Wedge((0, 0), 1, 0, 180, width=0.3, color=_COLOURS["none"]))
-    if _isnan(completion):
+    if is_missing(completion):
         text, colour = empty_text, "#4a5568"
     else:
         share = min(max(completion, 0.0), 1.0)
@@ -85,9 +80,9 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
 
 
 def _value(v, metric: str) -> str:
-    if _isnan(v):
+    if is_missing(v):
         return "—"
-    return _short_number(v) if metric != "new_customers" else f"{v:,.0f}"
+    return short_number(v) if metric != "new_customers" else f"{v:,.0f}"
 
 
 def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
@@ -146,7 +141,7 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.tick_params(axis="x", labelsize="small")
     if amount:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     if len(df):
         pad = pd.Timedelta(days=20)
         ax.set_xlim(df["bucket"].min() - pad, df["bucket"].max() + pad)
@@ -206,7 +201,7 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
         ax.set_facecolor("#edf2f7")
         ax.grid(False)
         if grid.size:
-            annot = grid.map(lambda v: "—" if _isnan(v) else f"{v:.0%}")
+            annot = grid.map(lambda v: "—" if is_missing(v) else f"{v:.0%}")
             sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=vmax, annot=annot, fmt="",
                         annot_kws={"fontsize": 7}, cbar=False, linewidths=0.5,
                         linecolor="white")
@@ -264,7 +259,7 @@ class TargetTable:
         return str(r.name if isinstance(r.name, str) else r.owner_id)
 
     def _fmt(self, v, metric) -> str:
-        if _isnan(v):
+        if is_missing(v):
             return "—"
         if metric == "new_customers":
             return f"{v:,.0f}"

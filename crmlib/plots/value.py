@@ -15,6 +15,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import label_lang, number, pct
 
 __all__ = ["segment_bars", "segment_table", "rfm_grid", "pareto_curve", "pareto_headline",
            "crosstab_heatmap", "stage_bars", "stage_table"]
@@ -22,18 +23,6 @@ __all__ = ["segment_bars", "segment_table", "rfm_grid", "pareto_curve", "pareto_
 
 _STAGE_COLOURS = {"potential": "#90cdf4", "new": "#9ae6b4", "active": "#38a169",
                   "dormant": "#ed8936", "churned": "#c53030"}
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _pct(v) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v:.1%}"
-
-
-def _num(v, digits: int = 1) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v:,.{digits}f}"
 
 
 def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None,
@@ -50,7 +39,7 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
     ax.grid(axis="y", visible=False)
     top = float(summary["customers"].max() or 1)
     for yi, c, r in zip(y, summary["customers"], summary["revenue_share"], strict=True):
-        ax.text(c + top * 0.01, yi, f"{c:,} · {_pct(r)} {t('value_of_revenue', lang)}",
+        ax.text(c + top * 0.01, yi, f"{c:,} · {pct(r)} {t('value_of_revenue', lang)}",
                 va="center", fontsize="small")
     ax.set_xlim(0, top * 1.45)
     ax.set_title(title or "")
@@ -60,14 +49,14 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
 
 def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
     """A segment summary as a table: segment, customers, shares, revenue and mean R, F, M."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
     heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
                                   "rfm_revenue", "rfm_revenue_share", "value_mean_recency",
                                   "value_mean_frequency", "value_mean_monetary")]
     rows = [[value_label("rfm_seg_", r.segment, lang), f"{r.customers:,}",
-             _pct(r.customer_share), fmt_value(r.revenue, "amount", currency),
-             _pct(r.revenue_share), _num(r.recency_days_mean, 0), _num(r.frequency_mean, 2),
+             pct(r.customer_share), fmt_value(r.revenue, "amount", currency),
+             pct(r.revenue_share), number(r.recency_days_mean, 0), number(r.frequency_mean, 2),
              fmt_value(r.monetary_mean, "amount")]
             for r in summary.itertuples(index=False)]
     return rows_table(heads, rows, css_class="crm-segments")
@@ -121,14 +110,14 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
 def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
     """The Pareto headline in words: the share of customers that makes the target share of
     revenue, and what the top share of customers makes."""
-    lang, a = _lang(ctx), curve.attrs
+    lang, a = label_lang(ctx), curve.attrs
     if not a.get("customers"):
         msg = t("no_data", lang)
         return HTMLText(f"<p><i>{msg}</i></p>", msg)
-    text = (t("rfm_pareto_headline", lang, share=_pct(a["customer_share_for_target"]),
+    text = (t("rfm_pareto_headline", lang, share=pct(a["customer_share_for_target"]),
               target=f"{a['target']:.0%}") + "; "
             + t("value_top_share", lang, top=f"{a['top']:.0%}",
-                share=_pct(a["top_revenue_share"]),
+                share=pct(a["top_revenue_share"]),
                 n=f"{a['top_customers']:,}", total=f"{a['customers']:,}"))
     return HTMLText(f"<p><b>{text}</b></p>", text)
 
@@ -160,7 +149,7 @@ def stage_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = N
            color=[_STAGE_COLOURS.get(s, "#718096") for s in summary["stage"]])
     top = float(summary["customers"].max() or 1)
     for i, (c, s) in enumerate(zip(summary["customers"], summary["share"], strict=True)):
-        ax.text(i, c + top * 0.01, f"{c:,}\n{_pct(s)}", ha="center", va="bottom",
+        ax.text(i, c + top * 0.01, f"{c:,}\n{pct(s)}", ha="center", va="bottom",
                 fontsize="small")
     ax.set_ylim(0, top * 1.2)
     ax.set_ylabel(t("rfm_customers", lang))
@@ -170,10 +159,10 @@ def stage_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = N
 
 def stage_table(summary: pd.DataFrame, ctx) -> HTMLText:
     """Lifecycle stages as a table: stage, customers, share, with a total row."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("lifecycle_stage", "rfm_customers", "rfm_customer_share")]
-    rows = [[value_label("lifecycle_stage_", r.stage, lang), f"{r.customers:,}", _pct(r.share)]
+    rows = [[value_label("lifecycle_stage_", r.stage, lang), f"{r.customers:,}", pct(r.share)]
             for r in summary.itertuples(index=False)]
     rows.append([t("portrait_total", lang), f"{int(summary['customers'].sum()):,}",
-                 _pct(1.0 if summary["customers"].sum() else np.nan)])
+                 pct(1.0 if summary["customers"].sum() else np.nan)])
     return rows_table(heads, rows, css_class="crm-lifecycle")
