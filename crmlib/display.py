@@ -14,7 +14,7 @@ from IPython.display import HTML, Markdown
 
 from crmlib.i18n import t
 
-__all__ = ["HTMLText", "rows_table", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
+__all__ = ["HTMLText", "label_lang", "currency_of", "rows_table", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
            "summary_table",
            "table"]
 
@@ -46,23 +46,51 @@ def rows_table(heads: list[str], rows: list[list[str]], *, css_class: str = "crm
                     text)
 
 
-def _lang(ctx_or_lang) -> str:
+def label_lang(ctx_or_lang) -> str:
+    """Return the language of a report context, or the language given as a string.
+
+    Parameters
+    ----------
+    ctx_or_lang : ReportContext or str or None
+        Anything with a ``lang`` attribute, or ``"en"`` / ``"zh"``.
+
+    Returns
+    -------
+    str
+        ``"en"`` when nothing is given.
+    """
     return getattr(ctx_or_lang, "lang", ctx_or_lang) or "en"
+
+
+def currency_of(ctx) -> str | None:
+    """Return the currency of a report context's parameters.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        A report context (a language string has no currency).
+
+    Returns
+    -------
+    str or None
+        ``ctx.params["currency"]``, or None.
+    """
+    return (getattr(ctx, "params", {}) or {}).get("currency")
 
 
 def title(key: str, ctx) -> Markdown:
     """The report's title (``# ...``) in the report's language."""
-    return Markdown(f"# {t(key, _lang(ctx))}")
+    return Markdown(f"# {t(key, label_lang(ctx))}")
 
 
 def heading(key: str, ctx, level: int = 2, **fmt) -> Markdown:
     """A section heading (``## ...``) in the report's language, formatted with ``fmt``."""
-    return Markdown(f"{'#' * level} {t(key, _lang(ctx), **fmt)}")
+    return Markdown(f"{'#' * level} {t(key, label_lang(ctx), **fmt)}")
 
 
 def note(key: str, ctx, **fmt) -> HTML:
     """A short "how this is counted" note under a section."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     return HTML(f'<div class="crm-note"><b>{html.escape(t("how_counted", lang))}:</b> '
                 f"{html.escape(t(key, lang, **fmt))}</div>")
 
@@ -118,13 +146,13 @@ class KPICards:
 
 
 def kpi_cards(brief: pd.DataFrame, ctx) -> KPICards:
-    return KPICards(brief, _lang(ctx), (getattr(ctx, "params", {}) or {}).get("currency"))
+    return KPICards(brief, label_lang(ctx), currency_of(ctx))
 
 
 def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
           index: bool = False) -> HTML:
     """A frame as an HTML table with localized column labels (catalogue keys -> labels)."""
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     cols = {c: t(labels.get(c, c), lang) if labels and c in labels else c for c in df.columns}
     return HTML(df.rename(columns=cols).to_html(index=index, border=0, na_rep="—",
                                                 float_format=lambda v: f"{v:,.2f}"))
@@ -133,8 +161,8 @@ def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
 def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
                   fmt: dict | None = None) -> HTML:
     """A ``metric``/``value`` frame as a two-column table of labels and formatted values."""
-    lang = _lang(ctx)
-    currency = (getattr(ctx, "params", {}) or {}).get("currency")
+    lang = label_lang(ctx)
+    currency = currency_of(ctx)
     kinds, fmt = kinds or {}, fmt or {}
     rows = "".join(
         f"<tr><td>{html.escape(t(m, lang, **fmt.get(m, {})))}</td>"

@@ -20,7 +20,7 @@ from crmlib.exceptions import ParamsError
 from crmlib.forecast import FallbackWarning, backtest, choose_model, predict, sales_series
 from crmlib.forecast.backtest import cutoff_positions, error_metrics, interval_coverage, mase_scale
 from crmlib.i18n import CATALOGUE
-from crmlib.plots import forecast as fplots
+from crmlib.plots import forecast_charts as fplots
 from crmlib.scope import resolve_scope
 
 SEED = 20240531
@@ -417,7 +417,7 @@ def test_a_scope_without_sales_gives_empty_frames_and_no_data_tables(tiny):
     e = backtest(s, horizon=3, windows=2)
     c, f = choose_model(e), forecast.forecast(s, horizon=3, errors=e)
     assert e.empty and c.empty and f.empty and list(f.columns)[:3] == ["unique_id", "model", "ds"]
-    assert fplots.forecast_plot(s, f) is None and fplots.backtest_bars(e) is None
+    assert fplots.is_not_available_figure(fplots.forecast_plot(s, f)) and fplots.is_not_available_figure(fplots.backtest_bars(e))
     assert repr(fplots.forecast_table(f, "zh")) == CATALOGUE["forecast_no_series"]["zh"]
 
 
@@ -438,7 +438,7 @@ def test_bad_inputs_say_what_to_do():
 
 
 def test_statsforecast_is_not_imported_with_crmlib():
-    code = ("import sys, crmlib, crmlib.forecast, crmlib.plots.forecast; "
+    code = ("import sys, crmlib, crmlib.forecast, crmlib.plots.forecast_charts; "
             "print('statsforecast' in sys.modules, 'sklearn.ensemble' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -467,7 +467,7 @@ def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path):
         warnings.simplefilter("error")  # a missing glyph fails
         fig = fplots.forecast_plot(s, f, lang="zh", history=12)
         fig.savefig(tmp_path / "f.png")
-        ax = fplots.backtest_bars(e, unique_id="total", chosen=c, lang="zh")
+        ax = fplots.backtest_bars(e, unique_id="total", chosen=c, lang="zh").axes[0]
         ax.figure.savefig(tmp_path / "b.png")
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     assert fig.axes[0].get_title().startswith("合计")
@@ -482,5 +482,5 @@ def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path):
     assert "(chosen)" in bt and bt.count("\n") == len(e)
     ft = repr(fplots.forecast_table(f, "en", chosen=c)).splitlines()
     assert len(ft) == 1 + len(f) and "80% interval coverage" in ft[0]
-    assert fplots.forecast_plot(s.iloc[:0]) is None
+    assert fplots.is_not_available_figure(fplots.forecast_plot(s.iloc[:0]))
     assert repr(fplots.chosen_table(c.iloc[:0], "en")) == CATALOGUE["forecast_no_series"]["en"]

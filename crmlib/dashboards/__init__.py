@@ -1,16 +1,16 @@
 """Voila dashboards for sales staff and managers: a sales overview and customer value.
 
 Each dashboard is a pure function from the viewer's selections to its output
-(:func:`sales_overview`, :func:`customer_value`), built from the same ``crmlib`` calls as the
+(:func:`sales_overview`, :func:`customer_value_dashboard`), built from the same ``crmlib`` calls as the
 reports; :mod:`crmlib.dashboards.app` wires it to ipywidgets and :mod:`crmlib.dashboards.serve`
 serves ``notebooks/dashboards/`` with Voila (``crm dashboard``, ``make dashboard``).
 """
 
 from crmlib.dashboards.common import Dashboard, Section, dashboard_context
 from crmlib.dashboards.overview import sales_overview
-from crmlib.dashboards.value import customer_value
+from crmlib.dashboards.value_dashboard import customer_value_dashboard
 
-__all__ = ["Dashboard", "Section", "dashboard_context", "sales_overview", "customer_value",
+__all__ = ["Dashboard", "Section", "dashboard_context", "sales_overview", "customer_value_dashboard",
            "sales_overview_app", "customer_value_app"]
 
 

@@ -1,7 +1,7 @@
 """The ipywidgets wiring of the dashboards: selection widgets -> a dashboard function -> HTML.
 
 The callbacks hold no data logic: they read the widgets, call a section generator of
-:mod:`crmlib.dashboards.overview` or :mod:`crmlib.dashboards.value` and put each section's HTML
+:mod:`crmlib.dashboards.overview` or :mod:`crmlib.dashboards.value_dashboard` and put each section's HTML
 into its widget as soon as it is ready. Viewers never see a traceback: an exception becomes a
 plain sentence on the page and its traceback goes to the server's log (the process's stderr).
 """
@@ -319,7 +319,7 @@ def sales_overview_app(source=None, *, workers: int | None = None, **selection) 
 
 def customer_value_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
     """The customer value dashboard, ready to display (arguments as :func:`sales_overview_app`)."""
-    from crmlib.dashboards.value import VALUE_GROUPS, VALUE_SECTIONS, value_section
+    from crmlib.dashboards.value_dashboard import VALUE_GROUPS, VALUE_SECTIONS, value_section
 
     return DashboardApp(connect_source(source), value_section, VALUE_SECTIONS, VALUE_GROUPS,
                         title_key="dash_value_title", source=source, workers=workers,

@@ -61,8 +61,8 @@ def _leaderboard(ctx) -> Section:
 def _forgotten(ctx) -> Section:
     days = metrics.todo_threshold(metrics.FORGOTTEN_DAYS)
     counts = metrics.forgotten_overview(ctx.crm, as_of=ctx.as_of, scope=ctx.scope)
-    ax = plots.forgotten_bars(counts, lang=ctx.lang)
-    items = [chart(ax, key="forgotten")] if ax is not None else []
+    fig = plots.forgotten_bars(counts, lang=ctx.lang)
+    items = [] if plots.is_not_available_figure(fig) else [chart(fig, key="forgotten")]
     data = {"forgotten": counts}
     if ctx.scope.kind == "company":  # every rep's list of a whole company is too long to read
         items.append(message(ctx.t("dash_pick_team_for_list")))

@@ -28,6 +28,7 @@ from crmlib.plots.style import (
     labelled_barh,
     message,
     not_available_note,
+    nothing_to_draw,
     pct,
     short_number,
 )
@@ -53,7 +54,7 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     Returns the Axes of the bars, or None when nothing was sold or returned in the period.
     """
     if df.empty or not ((df["sold_amount"] > 0).any() or (df["returned_amount"] > 0).any()):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(df))
@@ -95,7 +96,7 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def _reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
@@ -112,7 +113,7 @@ def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     The bars add up to the period's refund rate. Returns the Axes, or None without returns.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     rates = df["refund_rate"].astype("float64").fillna(0.0).tolist()
     texts = [f"{pct(r)} · {short_number(a)}" for r, a in zip(
         df["refund_rate"], df["returned_amount"], strict=True)]
@@ -120,7 +121,7 @@ def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None =
                color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
                xlim=max(rates, default=0.0) * 1.5 or 1.0)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    return ax
+    return ax.figure
 
 
 def _stats_line(df: pd.DataFrame, lang: str) -> str:
@@ -142,7 +143,7 @@ def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     their share; the mean and median delay in the corner. Returns the Axes, or None without
     returns."""
     if df.empty or not (df["returns"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     x = np.arange(len(df))
@@ -162,7 +163,7 @@ def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
             fontsize="small", color="#4a5568", wrap=True)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def _names(df: pd.DataFrame) -> list[str]:
@@ -182,7 +183,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     Returns the Axes, or None when the frame is empty.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 4.8))
     a = df.attrs
@@ -225,7 +226,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
             h.set_sizes([24])
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = None

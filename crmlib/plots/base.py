@@ -69,7 +69,7 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     ax.tick_params(axis="x", labelsize="small")
     if amount:
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
-    return ax
+    return ax.figure
 
 
 def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):

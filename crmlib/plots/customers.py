@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from crmlib.display import fmt_value
 from crmlib.i18n import t
 from crmlib.metrics.customers import OTHER
-from crmlib.plots.style import bar_width, label_lang
+from crmlib.plots.style import bar_width, label_lang, nothing_to_draw
 
 __all__ = ["group_label", "customer_trend", "pool_trend", "pool_age", "deal_cycle",
            "satisfaction", "CustomerTable", "customer_table", "customer_summary_view"]
@@ -92,12 +92,12 @@ def _paired_bars(df, cols, labels, ax):
     return buckets
 
 
-def customer_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
+def customer_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
     """New and dealt customers per bucket as paired bars, conversion rate as a line on the
     right axis. ``labels`` maps ``new_customers``, ``dealt`` and ``conversion`` to legend text.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
     buckets = _paired_bars(df, ["new_customers", "dealt"], labels, ax)
@@ -111,26 +111,26 @@ def customer_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize="small")
     ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def pool_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
+def pool_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
     """Customers put into and taken from the public pool per bucket, as paired bars.
     ``labels`` maps ``pool_in`` and ``pool_out`` to legend text; None when not available."""
     if df.empty or not df.attrs.get("available", True):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.2))
     _paired_bars(df, ["pool_in", "pool_out"], labels, ax)
     ax.legend(loc="upper left", fontsize="small")
     ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def pool_age(df: pd.DataFrame, *, label: str, xlabel: str = "", ax=None):
+def pool_age(df: pd.DataFrame, *, lang: str = "en", label: str, xlabel: str = "", ax=None):
     """Customers in the public pool by days spent there (one bar per age bucket)."""
     if df.empty or not df.attrs.get("available", True):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     x = range(len(df))
@@ -143,7 +143,7 @@ def pool_age(df: pd.DataFrame, *, label: str, xlabel: str = "", ax=None):
     ax.set_ylim(0, top * 1.12)
     ax.set_title(label)
     ax.set_xlabel(xlabel)
-    return ax
+    return ax.figure
 
 
 def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
@@ -156,7 +156,7 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     """
     labels = labels or {"mean_days": "mean", "median_days": "median"}
     if df.empty or not df.attrs.get("available", True) or df["dealt"].sum() == 0:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     palette = sns.color_palette()
     if by == "bucket":
         if ax is None:
@@ -168,7 +168,7 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
         _date_axis(ax, buckets.reset_index(drop=True))
         ax.legend(loc="upper right", fontsize="small")
         ax.set_title(label)
-        return ax
+        return ax.figure
     rows = df[df["dealt"] > 0].reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.2))
@@ -186,7 +186,7 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     ax.legend(loc="best", fontsize="small")
     ax.set_title(label)
     ax.set_xlabel("")
-    return ax
+    return ax.figure
 
 
 def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
@@ -194,10 +194,10 @@ def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     """The score distribution per group as 100 % stacked horizontal bars (score 1 red to 5
     green), the mean score written at the end of each bar. None when nothing to draw."""
     if df.empty or not df.attrs.get("available", True):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     rows = df[df["visits"] > 0].reset_index(drop=True)
     if rows.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.4 * len(rows) + 1.4))
     y = list(range(len(rows)))
@@ -217,7 +217,7 @@ def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize="small",
               frameon=False)
     ax.set_title(label)
-    return ax
+    return ax.figure
 
 
 class CustomerTable:

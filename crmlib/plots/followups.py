@@ -18,7 +18,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t, value_label
-from crmlib.plots.style import bar_width, label_lang, message, not_available_note
+from crmlib.plots.style import bar_width, label_lang, message, not_available_note, nothing_to_draw
 from crmlib.privacy import mask_pii
 
 __all__ = ["unavailable_note", "followup_summary_view", "followup_trend", "followup_employee_table",
@@ -87,7 +87,7 @@ def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
 
 # ---------------------------------------------------------------------------------- charts
 
-def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, ax=None):
+def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str | None = None, ax=None):
     """Follow-ups per bucket as bars, distinct customers followed up as a line.
 
     ``labels`` maps ``count`` and ``customers`` to the legend texts. Returns the Axes, or None
@@ -96,7 +96,7 @@ def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, 
     import matplotlib.dates as mdates
 
     if df.empty or not df.attrs.get("available", True):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.4))
     pal = sns.color_palette()
@@ -113,7 +113,7 @@ def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, 
     ax.legend(loc="upper left", fontsize="small")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
@@ -121,7 +121,7 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     each labelled with its count and share. Channel names go through the ``fu_channel_*``
     labels (an unlisted channel is shown as it is). Returns the Axes, or None when empty."""
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.45 * len(df) + 1.2))
     names = [value_label("fu_channel_", c, lang) for c in df["channel"]]
@@ -137,7 +137,7 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
@@ -145,7 +145,7 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
     (:func:`crmlib.metrics.forgotten_overview`) as bars, the overdue one in another colour.
     Returns the Axes, or None when the frame is empty (data not available)."""
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.2))
     names = [t("fu_days_over", lang, days=int(d)) if k == "forgotten"
@@ -163,7 +163,7 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 # ---------------------------------------------------------------------------------- tables

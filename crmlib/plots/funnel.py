@@ -27,10 +27,10 @@ from crmlib.plots.style import (
     label_lang,
     pct,
     short_number,
-    unavailable_message,
+    unavailable_text,
 )
 
-__all__ = ["unavailable_text", "funnel_chart", "snapshot_chart", "win_rate_chart",
+__all__ = ["funnel_chart", "snapshot_chart", "win_rate_chart",
            "new_opportunities_chart", "lost_reasons_chart", "time_in_stage_chart",
            "expected_revenue_chart", "FunnelKPIs", "funnel_kpis", "funnel_table",
            "coverage_table", "FUNNEL_COLUMN_LABELS"]
@@ -56,17 +56,6 @@ _MONEY = {"won_amount", "avg_deal_size", "open_amount", "velocity", "amount"}
 _DAYS = {"mean_days", "median_days", "avg_cycle_days"}
 
 
-def unavailable_text(df: pd.DataFrame, lang: str = "en") -> str | None:
-    """The message shown instead of a figure: not available (a table is absent), no data
-    (an empty frame), or None when there is something to show."""
-    msg = unavailable_message(df, lang)
-    if msg:
-        return msg
-    if df is None or len(df) == 0:
-        return t("no_data", lang)
-    return None
-
-
 def _first_pipeline(df: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
     if "pipeline" not in df or df.empty:
         return df
@@ -82,7 +71,7 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     y = list(range(len(d)))[::-1]
     top = float(d["reached"].max()) or 1.0
@@ -103,7 +92,7 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     ax.set_title(f"{t('reached', lang)} ({t('cumulative_conversion', lang)}), "
                  f"↓ {t('stage_conversion', lang)}", fontsize="medium")
     sns.despine(ax=ax, left=True, bottom=True)
-    return ax
+    return ax.figure
 
 
 def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
@@ -114,7 +103,7 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     pal = sns.color_palette()
     y = list(range(len(d)))[::-1]
@@ -132,7 +121,7 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     handles = [plt.Rectangle((0, 0), 1, 1, color=pal[i]) for i in _OUTCOME_COLOURS.values()]
     ax.legend(handles, [t(f"stage_{o}", lang) for o in _OUTCOME_COLOURS], loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    return ax
+    return ax.figure
 
 
 def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
@@ -143,7 +132,7 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     for col, marker in (("closed_win_rate", "o"), ("cohort_win_rate", "s")):
         ax.plot(df["bucket"], df[col], marker=marker, label=t(col, lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -154,7 +143,7 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.legend(fontsize="small")
     ax.set_title(t("win_rates", lang))
-    return ax
+    return ax.figure
 
 
 def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
@@ -163,7 +152,7 @@ def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     trend(df.assign(value=df["count"]), label=t("opportunity_trend", lang), ax=ax)
     ax.set_ylabel(t("count", lang))
     ax2 = ax.twinx()
@@ -173,7 +162,7 @@ def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax2.set_ylabel(t("amount", lang))
     ax2.grid(False)
     ax2.set_ylim(bottom=0)
-    return ax
+    return ax.figure
 
 
 def _hbars(df, value, labels, *, lang, ax, fmt, colour=0):
@@ -202,7 +191,7 @@ def lost_reasons_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax = _hbars(df, "count", labels, lang=lang, ax=ax, colour=3,
                 fmt=lambda v: f"{v:,.0f} ({pct(shares.get(v, math.nan))})")
     ax.set_xlabel(t("count", lang))
-    return ax
+    return ax.figure
 
 
 def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
@@ -215,7 +204,7 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
                 fmt=lambda v: ("—" if pd.isna(v) else
                                f"{v:.1f} ({t('funnel_median_days', lang)} {next(it):.1f})"))
     ax.set_xlabel(t("funnel_mean_days", lang))
-    return ax
+    return ax.figure
 
 
 def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
@@ -225,7 +214,7 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     d = df.reset_index(drop=True)
     names = [t("no_expected_close", lang) if pd.isna(m) else f"{m:%Y-%m}" for m in d["month"]]
     x = range(len(d))
@@ -241,7 +230,7 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.set_xlabel(t("expected_close_month", lang))
     ax.legend(fontsize="small")
-    return ax
+    return ax.figure
 
 
 # -- non-chart displays ----------------------------------------------------------------------

@@ -17,7 +17,14 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value
 from crmlib.i18n import t
-from crmlib.plots.style import label_lang, not_available_note, pct, short_number
+from crmlib.plots.style import (
+    currency_of,
+    label_lang,
+    not_available_note,
+    nothing_to_draw,
+    pct,
+    short_number,
+)
 
 __all__ = ["LEADERBOARD_LABELS", "shown_rows", "leaderboard", "leaderboard_table",
            "LeaderboardSummary", "leaderboard_summary_view"]
@@ -47,7 +54,7 @@ def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = No
     return head
 
 
-def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
+def leaderboard(board: pd.DataFrame, *, lang: str = "en", label: str, top: int = 10,
                 highlight: str | None = None, amount: bool = False, ax=None, **kwargs):
     """The top ``top`` employees of a board as horizontal bars, best on top, values written.
 
@@ -57,7 +64,7 @@ def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
     """
     rows = shown_rows(board, top=top, highlight=highlight)
     if rows.empty:
-        return None
+        return nothing_to_draw(board, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.42 * len(rows) + 1.1))
     base = kwargs.pop("color", sns.color_palette()[0])
@@ -77,7 +84,7 @@ def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
     ax.set_xlim(0, top_value * 1.15)
     if amount:
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
-    return ax
+    return ax.figure
 
 
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
@@ -174,5 +181,4 @@ class LeaderboardSummary:
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
                              employee_name: str | None = None) -> LeaderboardSummary:
     """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report."""
-    return LeaderboardSummary(summary, label_lang(ctx), (getattr(ctx, "params", {}) or {}).get(
-        "currency"), employee_name or summary.attrs.get("employee_name"))
+    return LeaderboardSummary(summary, label_lang(ctx), currency_of(ctx), employee_name or summary.attrs.get("employee_name"))

@@ -22,11 +22,19 @@ import seaborn as sns
 from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.engine import is_available
 from crmlib.i18n import t
-from crmlib.plots.style import currency_of, label_lang, message, not_available_note, number, pct
+from crmlib.plots.style import (
+    currency_of,
+    label_lang,
+    message,
+    not_available_note,
+    nothing_to_draw,
+    number,
+    pct,
+)
 
 __all__ = ["lead_row_labels", "leads_not_available", "leads_trend", "lead_conversion_bars",
            "lead_conversion_table", "days_to_convert_table", "lead_cost_table", "score_summary",
-           "calibration_plot", "calibration_table", "importance_bars"]
+           "lead_calibration_plot", "lead_calibration_table", "lead_importance_bars"]
 
 _FIRST = {"source": "leads_by_source", "owner": "leads_by_owner", "origin": "leads_by_origin"}
 
@@ -67,7 +75,7 @@ def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     """Leads per bucket of :func:`crmlib.metrics.leads.leads_by_period` as bars, the converted
     ones as a darker bar inside. Returns the Axes, or None when there is nothing to draw."""
     if df.empty or not (df["leads"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
     step = (df["bucket"].diff().dt.days.median() if len(df) > 1 else 1) or 1
@@ -83,7 +91,7 @@ def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if step > 20 else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
     ax.legend(loc="upper left", frameon=False, fontsize="small")
-    return ax
+    return ax.figure
 
 
 def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
@@ -92,7 +100,7 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
     their confidence interval as a line, in the frame's order (best lower bound on top), each
     labelled "rate (converted / leads)". Returns the Axes, or None for an empty frame."""
     if df.empty or not (df["leads"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.42 * len(df) + 1.3))
     y = list(range(len(df)))
@@ -114,7 +122,7 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -> HTMLText:
@@ -214,13 +222,13 @@ def score_summary(scorer, ctx) -> HTMLText:
     return HTMLText(f'<p class="crm-score">{html.escape(text)}</p>', text)
 
 
-def calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+def lead_calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None, **kwargs):
     """Mean predicted against realised conversion per decile of the test leads
     (:attr:`crmlib.scoring.LeadScorer.calibration_`), with the diagonal. Returns the Axes, or
     None for an empty table."""
     if calibration is None or calibration.empty:
-        return None
+        return nothing_to_draw(calibration, lang, ax=ax)
     ax = plt.subplots(figsize=(4.8, 4.4))[1] if ax is None else ax
     ax.plot([0, 1], [0, 1], color="#a0aec0", linestyle="--", linewidth=1)
     ax.plot(calibration["predicted"], calibration["realised"], "o-",
@@ -237,10 +245,10 @@ def calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str 
         axis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def calibration_table(scorer, ctx) -> HTMLText:
+def lead_calibration_table(scorer, ctx) -> HTMLText:
     """The calibration table of a fitted scorer: decile, leads, converted, predicted and
     realised conversion, predicted range."""
     lang = label_lang(ctx)
@@ -258,12 +266,12 @@ def calibration_table(scorer, ctx) -> HTMLText:
     return rows_table(heads, rows, css_class="crm-leads-calibration")
 
 
-def importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+def lead_importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                     ax=None, **kwargs):
     """Permutation importance (:attr:`crmlib.scoring.LeadScorer.importance_`) as horizontal
     bars with their standard deviation, most important on top. Returns the Axes, or None."""
     if importance is None or importance.empty:
-        return None
+        return nothing_to_draw(importance, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.38 * len(importance) + 1.2))
     y = list(range(len(importance)))
@@ -276,4 +284,4 @@ def importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | 
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure

@@ -53,7 +53,7 @@ def performance_month_bars(df: pd.DataFrame, *, metric: str, label: str,
         import matplotlib.ticker
 
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
-    return ax
+    return ax.figure
 
 
 def performance_months(df: pd.DataFrame, *, labels: dict[str, str], year_ago_label: str,

@@ -17,7 +17,6 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
-from crmlib.plots.funnel import unavailable_text
 from crmlib.plots.style import (
     axes_or_new,
     currency_of,
@@ -25,10 +24,11 @@ from crmlib.plots.style import (
     is_missing,
     label_lang,
     short_number,
+    unavailable_text,
 )
 
 __all__ = ["PIPELINE_COLUMN_LABELS", "pipeline_forecast_chart", "calibration_chart",
-           "forecast_vs_target_chart", "forecast_vs_target_figure", "calibration_table", "forecast_totals_table",
+           "forecast_vs_target_chart", "forecast_vs_target_figure", "stage_calibration_table", "forecast_totals_table",
            "forecast_vs_target_table"]
 
 _CATEGORIES = ("commit", "best_case", "pipeline")
@@ -83,7 +83,7 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     key = "month" if "month" in df else "team"
     d = df.assign(_k=df[key].astype(str))  # NaT / None kept as groups of their own
     g = d.groupby("_k", sort=False)
@@ -108,7 +108,7 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
     ax.set_ylabel(t("amount" if value == "amount" else "pipeline_weighted", lang))
     ax.set_xlabel(t("expected_close_month" if key == "month" else "team", lang))
     ax.legend(fontsize="small", title=t("pipeline_category", lang), title_fontsize="small")
-    return ax
+    return ax.figure
 
 
 def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
@@ -119,7 +119,7 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     d = df[df["pipeline"] == (pipeline or df["pipeline"].iloc[0])].reset_index(drop=True)
     x = np.arange(len(d))
     pal = sns.color_palette()
@@ -139,7 +139,7 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(t("pipeline_probability", lang))
     ax.legend(fontsize="small", loc="upper left")
-    return ax
+    return ax.figure
 
 
 def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = "this_quarter",
@@ -150,10 +150,10 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return draw_message(ax, msg)
+        return draw_message(ax, msg).figure
     d = df[(df["span"] == span) & (df["basis"] == basis)].reset_index(drop=True)
     if d.empty:
-        return draw_message(ax, t("no_data", lang))
+        return draw_message(ax, t("no_data", lang)).figure
     names = ([_key_label(v, lang) for v in d["team"]] if "team" in d
              else [t(f"preset_{span}", lang)])
     x = np.arange(len(d))
@@ -181,7 +181,7 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
     ax.set_title(f"{t(f'preset_{span}', lang)} · {t(f'pipeline_basis_{basis}', lang)}",
                  fontsize="medium")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    return ax
+    return ax.figure
 
 
 def forecast_vs_target_figure(df: pd.DataFrame, *, lang: str = "en"):
@@ -218,7 +218,7 @@ def _table(df: pd.DataFrame, ctx, columns: list[str], *, cell=None) -> HTMLText:
     return HTMLText(f"<table><tr>{th}</tr>{trs}</table>", text)
 
 
-def calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
+def stage_calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
     """:func:`crmlib.metrics.stage_calibration` as a table: stage, configured and learned
     probability with the interval, the counts behind it, the difference."""
     lang = label_lang(ctx)

@@ -14,7 +14,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import t, value_label
-from crmlib.plots.style import label_lang
+from crmlib.plots.style import label_lang, nothing_to_draw
 
 __all__ = ["portrait_value_labels", "portrait_bars", "portrait_table"]
 
@@ -46,7 +46,7 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     "customers · dealt (rate)". Returns the Axes, or None (nothing drawn) for an empty frame.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.4 * len(df) + 1.3))
     palette = sns.color_palette()
@@ -67,7 +67,7 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     ax.set_xlim(0, top * 1.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False,
               fontsize="small")  # below the axes: never over a bar
-    return ax
+    return ax.figure
 
 
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)

@@ -25,6 +25,7 @@ from crmlib.plots.style import (
     label_lang,
     labelled_barh,
     not_available_note,
+    nothing_to_draw,
     pct,
     short_number,
 )
@@ -71,11 +72,12 @@ def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     the Axes, or None (nothing drawn) for an empty frame or one without sales.
     """
     if df.empty or not (df["amount"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     texts = [f"{short_number(a)} ({s:.1%})" for a, s in zip(df["amount"], df["share"],
                                                              strict=True)]
-    return labelled_barh(df, df["amount"].tolist(), product_row_labels(df, lang), texts, title=title,
-                 amount=True, color=kwargs.pop("color", sns.color_palette()[0]), ax=ax)
+    return labelled_barh(df, df["amount"].tolist(), product_row_labels(df, lang), texts,
+                         title=title, amount=True,
+                         color=kwargs.pop("color", sns.color_palette()[0]), ax=ax).figure
 
 
 def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None,
@@ -87,7 +89,7 @@ def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None 
     grey tones). Returns the Axes, or None when the frame is empty or has no sales.
     """
     if mix.empty or not (mix["amount"] > 0).any():
-        return None
+        return nothing_to_draw(mix, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     first = mix[mix["bucket"] == mix["bucket"].iloc[0]]
@@ -113,7 +115,7 @@ def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None 
     ax.tick_params(axis="x", labelsize="small")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
-    return ax
+    return ax.figure
 
 
 def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
@@ -130,7 +132,7 @@ def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     Axes, or None when the frame is empty or has no returns.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     rates = df["return_rate"].astype("float64").tolist()
     texts = [("—" if math.isnan(r) else f"{r:.1%}") + f" · {short_number(ret)} / "
              f"{short_number(sold)}" for r, ret, sold in zip(
@@ -140,7 +142,7 @@ def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
                color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
                xlim=max(finite, default=0.0) * 1.6 or 1.0)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    return ax
+    return ax.figure
 
 
 def _table(heads, rows, css) -> _HTMLText:

@@ -15,7 +15,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import CATALOGUE, t
-from crmlib.plots.style import label_lang, message
+from crmlib.plots.style import label_lang, message, nothing_to_draw
 from crmlib.privacy import mask_email, mask_phone
 
 __all__ = ["table_label", "rule_label", "score_bars", "scores_table", "issue_bars",
@@ -73,7 +73,7 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
     df = df[df["score"].notna()]
     df = df.head(top) if top else df
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
     y = list(range(len(df)))
@@ -87,7 +87,7 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
     ax.set_xlabel(t("quality_score", lang))
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
@@ -115,7 +115,7 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     df = df[df["rows"] > 0].sort_values(["share", "rows"], ascending=False, kind="stable")
     df = df.head(top) if top else df
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
     y = list(range(len(df)))
@@ -131,7 +131,7 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     ax.set_xlabel(f"{t('quality_share', lang)} (%)")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,

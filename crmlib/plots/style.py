@@ -16,45 +16,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, currency_of, label_lang
 from crmlib.engine import is_available, missing_table_of
 from crmlib.i18n import t
 
 __all__ = ["label_lang", "currency_of", "is_missing", "pct", "number", "short_number",
            "bar_width", "axes_or_new", "draw_message", "unavailable_message", "message",
-           "not_available_note", "not_available_figure", "labelled_barh", "figure_of"]
-
-
-def label_lang(ctx_or_lang) -> str:
-    """Return the language of a report context, or the language given as a string.
-
-    Parameters
-    ----------
-    ctx_or_lang : ReportContext or str or None
-        Anything with a ``lang`` attribute, or ``"en"`` / ``"zh"``.
-
-    Returns
-    -------
-    str
-        ``"en"`` when nothing is given.
-    """
-    return getattr(ctx_or_lang, "lang", ctx_or_lang) or "en"
-
-
-def currency_of(ctx) -> str | None:
-    """Return the currency of a report context's parameters.
-
-    Parameters
-    ----------
-    ctx : ReportContext or str
-        A report context (a language string has no currency).
-
-    Returns
-    -------
-    str or None
-        ``ctx.params["currency"]``, or None.
-    """
-    return (getattr(ctx, "params", {}) or {}).get("currency")
+           "not_available_note", "not_available_figure", "labelled_barh", "figure_of",
+           "unavailable_text", "nothing_to_draw", "is_not_available_figure"]
 
 
 def is_missing(v) -> bool:
@@ -339,3 +308,67 @@ def labelled_barh(df, values, labels, texts, *, title, amount, color, ax, xlim=N
     if amount:
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     return ax
+
+
+def unavailable_text(df, lang: str = "en") -> str | None:
+    """Return the message shown instead of a chart, or None when there is something to show.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or None
+        A metric function's result.
+    lang : str, default="en"
+        Language of the message.
+
+    Returns
+    -------
+    str or None
+        "Not available: ..." for an unavailable frame (:mod:`crmlib.engine.frames`), "No data
+        for this period." for None or an empty frame, else None.
+    """
+    msg = unavailable_message(df, lang)
+    if msg:
+        return msg
+    if df is None or len(df) == 0:
+        return t("no_data", lang)
+    return None
+
+
+def nothing_to_draw(df, lang: str = "en", *, ax=None) -> Figure:
+    """Return the "not available" figure of a chart whose frame has nothing to draw.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or None
+        The chart's frame (unavailable, empty, or with nothing to show).
+    lang : str, default="en"
+        Language of the message.
+    ax : matplotlib.axes.Axes, optional
+        The axes the chart was asked to draw on: the message is written there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of ``ax`` with the message, or :func:`not_available_figure` when no ``ax``
+        was given.
+    """
+    text = unavailable_text(df, lang) or t("no_data", lang)
+    if ax is not None:
+        return draw_message(ax, text).figure
+    return not_available_figure(text)
+
+
+def is_not_available_figure(fig) -> bool:
+    """Return whether a chart's result is a :func:`not_available_figure` (nothing drawn).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or None
+        What a chart function returned.
+
+    Returns
+    -------
+    bool
+        True for a figure made by :func:`not_available_figure`.
+    """
+    return bool(getattr(fig, "crm_not_available", False))

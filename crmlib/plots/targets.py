@@ -76,7 +76,7 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
     ax.set_ylim(-0.35, 1.1)
     ax.set_aspect("equal")
     ax.axis("off")
-    return ax
+    return ax.figure
 
 
 def _value(v, metric: str) -> str:
@@ -152,7 +152,7 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
                 va="top", fontsize=8, color="#4a5568")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize="small", ncol=2,
               frameon=False)
-    return ax
+    return ax.figure
 
 
 def monthly_targets(df: pd.DataFrame, *, lang: str = "en"):

@@ -15,11 +15,11 @@ from crmlib.i18n import t, value_label
 from crmlib.plots.style import label_lang, message, pct
 
 __all__ = ["model_table", "holdout_chart", "clv_table", "k_selection_chart", "profile_table",
-           "risk_table", "churn_metrics_table", "churn_calibration_chart", "importance_bars",
-           "value_class_table", "unavailable"]
+           "risk_table", "churn_metrics_table", "churn_calibration_chart", "churn_importance_bars",
+           "value_class_table", "not_enough_data_note"]
 
 
-def unavailable(ctx) -> HTMLText:
+def not_enough_data_note(ctx) -> HTMLText:
     """"Not enough data for this model" in the report's language."""
     return message(t("clv_not_enough_data", label_lang(ctx)), None)
 
@@ -44,7 +44,7 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.set_xlabel(t("clv_calibration_purchases", lang))
     ax.set_ylabel(t("clv_holdout_purchases", lang))
     ax.legend(frameon=False)
-    return ax
+    return ax.figure
 
 
 def clv_table(v: pd.DataFrame, ctx, *, top: int = 10) -> HTMLText:
@@ -68,7 +68,7 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
            color=[pal[3] if c else pal[0] for c in selection["chosen"]])
     ax.set_xlabel("k")
     ax.set_ylabel(t("clv_silhouette", lang))
-    return ax
+    return ax.figure
 
 
 def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
@@ -115,17 +115,17 @@ def churn_calibration_chart(cal: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.plot(cal["predicted"], cal["realised"], "o-")
     ax.set_xlabel(t("clv_predicted", lang))
     ax.set_ylabel(t("clv_realised", lang))
-    return ax
+    return ax.figure
 
 
-def importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None):
+def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None):
     """Permutation importance (drop of test ROC AUC) per feature."""
     ax = plt.gca() if ax is None else ax
     ax.barh([value_label("clv_feature_", f, lang) for f in importance["feature"]],
             importance["importance"], color=sns.color_palette()[0])
     ax.invert_yaxis()
     ax.set_xlabel(t("clv_importance", lang))
-    return ax
+    return ax.figure
 
 
 def value_class_table(summary: pd.DataFrame, ctx) -> HTMLText:

@@ -19,7 +19,7 @@ import seaborn as sns
 
 from crmlib.display import HTMLText
 from crmlib.i18n import CATALOGUE, t
-from crmlib.plots.style import label_lang, number, pct, short_number
+from crmlib.plots.style import label_lang, nothing_to_draw, number, pct, short_number
 
 __all__ = ["series_label", "model_label", "forecast_plot", "backtest_bars", "backtest_table",
            "chosen_table", "forecast_table"]
@@ -58,7 +58,7 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
     None (nothing drawn) when ``series`` is empty.
     """
     if series.empty:
-        return None
+        return nothing_to_draw(series, lang)
     ids = _ids(series)
     n = len(ids)
     ncols = max(1, min(ncols, n))
@@ -114,7 +114,7 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
     Axes, or None for an empty frame.
     """
     if errors.empty:
-        return None
+        return nothing_to_draw(errors, lang, ax=ax)
     uid = unique_id if unique_id is not None else _ids(errors)[0]
     e = errors[errors["unique_id"].astype(str) == str(uid)]
     e = e.iloc[sorted(range(len(e)), key=lambda i: _MODEL_ORDER.index(e["model"].iloc[i])
@@ -149,7 +149,7 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
     ax.set_xlabel("")
     ax.set_title(title if title is not None else
                  f"{series_label(uid, lang)} · {t(f'forecast_{metric}', lang)}")
-    return ax
+    return ax.figure
 
 
 # -- tables -------------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t, value_label
-from crmlib.plots.style import label_lang, number, pct
+from crmlib.plots.style import label_lang, nothing_to_draw, number, pct
 
 __all__ = ["segment_bars", "segment_table", "rfm_grid", "pareto_curve", "pareto_headline",
-           "crosstab_heatmap", "stage_bars", "stage_table"]
+           "crosstab_heatmap", "lifecycle_bars", "lifecycle_table"]
 
 
 _STAGE_COLOURS = {"potential": "#90cdf4", "new": "#9ae6b4", "active": "#38a169",
@@ -44,7 +44,7 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
     ax.set_xlim(0, top * 1.45)
     ax.set_title(title or "")
     ax.set_xlabel(t("rfm_customers", lang))
-    return ax
+    return ax.figure
 
 
 def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
@@ -66,7 +66,7 @@ def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = N
     """Customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap,
     coloured by the cell's mean monetary value. Returns None (nothing drawn) when empty."""
     if rfm_frame.empty:
-        return None
+        return nothing_to_draw(rfm_frame, lang, ax=ax)
     ax = plt.gca() if ax is None else ax
     g = rfm_frame.groupby(["r_score", "f_score"])
     idx = pd.Index(range(5, 0, -1), name="r_score")
@@ -79,7 +79,7 @@ def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = N
     ax.set_xlabel(t("rfm_f_score", lang))
     ax.set_ylabel(t("rfm_r_score", lang))
     ax.set_title(title or "")
-    return ax
+    return ax.figure
 
 
 def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
@@ -104,7 +104,7 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
     ax.set_xlabel(t("rfm_customer_share", lang))
     ax.set_ylabel(t("rfm_revenue_share", lang))
     ax.set_title(title or t("rfm_pareto", lang))
-    return ax
+    return ax.figure
 
 
 def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
@@ -137,10 +137,10 @@ def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
     ax.set_title(title or "")
     ax.tick_params(axis="x", labelrotation=45, labelsize="small")
     ax.tick_params(axis="y", labelsize="small")
-    return ax
+    return ax.figure
 
 
-def stage_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
+def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
     """Customers per lifecycle stage (a :func:`crmlib.metrics.lifecycle_summary` frame), in
     stage order, each bar labelled with its count and share."""
     ax = plt.gca() if ax is None else ax
@@ -154,10 +154,10 @@ def stage_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = N
     ax.set_ylim(0, top * 1.2)
     ax.set_ylabel(t("rfm_customers", lang))
     ax.set_title(title or "")
-    return ax
+    return ax.figure
 
 
-def stage_table(summary: pd.DataFrame, ctx) -> HTMLText:
+def lifecycle_table(summary: pd.DataFrame, ctx) -> HTMLText:
     """Lifecycle stages as a table: stage, customers, share, with a total row."""
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("lifecycle_stage", "rfm_customers", "rfm_customer_share")]

@@ -14,14 +14,12 @@ import threading
 
 import pandas as pd
 
-from crmlib import clv, metrics, segment
+from crmlib import clv, metrics, plots, segment
 from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, in_order
 from crmlib.engine import parse_day
-from crmlib.plots import clv as cplots
-from crmlib.plots import value as vplots
 
 __all__ = ["VALUE_SECTIONS", "VALUE_GROUPS", "value_as_of", "company_value", "scoped_value",
-           "value_section", "value_sections", "customer_value"]
+           "value_section", "value_sections", "customer_value_dashboard"]
 
 CLV_TOP = 10
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -89,28 +87,28 @@ def _value(ctx) -> pd.DataFrame:
 def _segments(ctx) -> Section:
     seg = metrics.segment_summary(_rfm(ctx), scheme="rfm11")
     return Section("segments", ctx.t("value_segments_rfm11"),
-                   [chart(vplots.segment_bars(seg, lang=ctx.lang), key="segments"),
-                    vplots.segment_table(seg, ctx)], {"segments": seg})
+                   [chart(plots.segment_bars(seg, lang=ctx.lang), key="segments"),
+                    plots.segment_table(seg, ctx)], {"segments": seg})
 
 
 def _pareto(ctx) -> Section:
     curve = metrics.pareto(_rfm(ctx))
     return Section("pareto", ctx.t("value_pareto"),
-                   [vplots.pareto_headline(curve, ctx),
-                    chart(vplots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
+                   [plots.pareto_headline(curve, ctx),
+                    chart(plots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
                    {"pareto": curve})
 
 
 def _top_clv(ctx) -> Section:
     value = _value(ctx)
-    return Section("clv", ctx.t("clv_top_heading"), [cplots.clv_table(value, ctx, top=CLV_TOP)],
+    return Section("clv", ctx.t("clv_top_heading"), [plots.clv_table(value, ctx, top=CLV_TOP)],
                    {"value": value})
 
 
 def _risk(ctx) -> Section:
     value = _value(ctx)
     risk = segment.churn_risk(value[["customer_id", "p_alive"]])
-    return Section("risk", ctx.t("clv_risk_heading"), [cplots.risk_table(risk, ctx)],
+    return Section("risk", ctx.t("clv_risk_heading"), [plots.risk_table(risk, ctx)],
                    {"risk": risk})
 
 
@@ -122,16 +120,16 @@ VALUE_GROUPS = (("segments", "pareto"), ("clv", "risk"))
 
 
 def value_section(ctx, key: str) -> Section:
-    """The section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value`."""
+    """The section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`."""
     return _SECTIONS[key](ctx)
 
 
 def value_sections(ctx):
-    """The sections of :func:`customer_value` one after the other (:func:`in_order`)."""
+    """The sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`)."""
     return in_order(value_section, VALUE_SECTIONS, ctx)
 
 
-def customer_value(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
+def customer_value_dashboard(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
     """The customer value dashboard of a selection (see
     :func:`~crmlib.dashboards.dashboard_context`), as of the period's last day.
@@ -144,7 +142,7 @@ def customer_value(crm, *, team=None, employee=None, period="last_month", start=
     Examples
     --------
     >>> import crmlib
-    >>> d = customer_value(crmlib.connect(), team="east", period="this_month")
+    >>> d = customer_value_dashboard(crmlib.connect(), team="east", period="this_month")
     >>> [s.key for s in d.sections]
     ['segments', 'pareto', 'clv', 'risk']
     """
