@@ -26,16 +26,35 @@ class HTMLText:
         self._html, self._text = html_text, text
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         return self._html
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return self._text
 
 
 def rows_table(heads: list[str], rows: list[list[str]], *, css_class: str = "crm-table"
                ) -> HTMLText:
-    """A table of already formatted cells (first column left, the others right-aligned), as
-    HTML with a plain-text form (``head | head`` lines) that nbval can compare."""
+    """Return a table of already formatted cells.
+
+    A table of already formatted cells (first column left, the others right-aligned), as
+    HTML with a plain-text form (``head | head`` lines) that nbval can compare.
+
+    Parameters
+    ----------
+    heads : list of str
+        Column headers.
+    rows : list[list of str]
+        Formatted cells, one list per row.
+    css_class : str, default='crm-table'
+        Class of the HTML element.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     text = "\n".join(" | ".join(r) for r in [heads, *rows])
     right = '<td style="text-align:right">'
     body = "".join("<tr><td>" + html.escape(str(r[0])) + "</td>"
@@ -79,24 +98,86 @@ def currency_of(ctx) -> str | None:
 
 
 def title(key: str, ctx) -> Markdown:
-    """The report's title (``# ...``) in the report's language."""
+    """Return the report's title (``# ...``) in the report's language.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    Markdown
+        The title.
+    """
     return Markdown(f"# {t(key, label_lang(ctx))}")
 
 
 def heading(key: str, ctx, level: int = 2, **fmt) -> Markdown:
-    """A section heading (``## ...``) in the report's language, formatted with ``fmt``."""
+    """Return a section heading (``## ...``) in the report's language, formatted with ``fmt``.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    level : int, default=2
+        Heading level (number of ``#``).
+    **fmt
+        Passed on.
+
+    Returns
+    -------
+    Markdown
+        The heading.
+    """
     return Markdown(f"{'#' * level} {t(key, label_lang(ctx), **fmt)}")
 
 
 def note(key: str, ctx, **fmt) -> HTML:
-    """A short "how this is counted" note under a section."""
+    """Return a short "how this is counted" note under a section.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    **fmt
+        Passed on.
+
+    Returns
+    -------
+    HTML
+        The note.
+    """
     lang = label_lang(ctx)
     return HTML(f'<div class="crm-note"><b>{html.escape(t("how_counted", lang))}:</b> '
                 f"{html.escape(t(key, lang, **fmt))}</div>")
 
 
 def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
-    """``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined."""
+    """Return the fmt value.
+
+    ``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined.
+
+    Parameters
+    ----------
+    value : object
+        The value.
+    kind : str, default='count'
+        ``"count"``, ``"amount"`` or another format kind.
+    currency : str, optional
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kind == "amount":
@@ -105,7 +186,20 @@ def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
 
 
 def fmt_change(ratio) -> str:
-    """``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0)."""
+    """Return the fmt change.
+
+    ``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0).
+
+    Parameters
+    ----------
+    ratio : float or None
+        The ratio (None or NaN when undefined).
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return "—"
     return f"{ratio:+.1%}"
@@ -123,11 +217,13 @@ class KPICards:
                    fmt_change(r.change_previous), fmt_change(r.change_year_ago), r)
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
         return "\n".join(f"{label}: {value} ({vs_p} {cp}, {vs_y} {cy})"
                          for label, value, cp, cy, _ in self._rows())
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
         cards = []
         for label, value, cp, cy, r in self._rows():
@@ -146,12 +242,43 @@ class KPICards:
 
 
 def kpi_cards(brief: pd.DataFrame, ctx) -> KPICards:
+    """Return the kpi cards.
+
+    Parameters
+    ----------
+    brief : pandas.DataFrame
+        A :func:`crmlib.metrics.sales_brief` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    KPICards
+        The kpi cards.
+    """
     return KPICards(brief, label_lang(ctx), currency_of(ctx))
 
 
 def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
           index: bool = False) -> HTML:
-    """A frame as an HTML table with localized column labels (catalogue keys -> labels)."""
+    """Return a frame as an HTML table with localized column labels (catalogue keys -> labels).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    labels : dict[str, str], optional
+        Labels by column or metric key.
+    index : bool, default=False
+        Whether to show the frame's index.
+
+    Returns
+    -------
+    HTML
+        The table.
+    """
     lang = label_lang(ctx)
     cols = {c: t(labels.get(c, c), lang) if labels and c in labels else c for c in df.columns}
     return HTML(df.rename(columns=cols).to_html(index=index, border=0, na_rep="—",
@@ -160,7 +287,24 @@ def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
 
 def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
                   fmt: dict | None = None) -> HTML:
-    """A ``metric``/``value`` frame as a two-column table of labels and formatted values."""
+    """Return a ``metric``/``value`` frame as a two-column table of labels and formatted values.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    kinds : dict, optional
+        Format kind per metric (default ``count``).
+    fmt : dict, optional
+        Values formatted into the label.
+
+    Returns
+    -------
+    HTML
+        The summary table.
+    """
     lang = label_lang(ctx)
     currency = currency_of(ctx)
     kinds, fmt = kinds or {}, fmt or {}

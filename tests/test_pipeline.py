@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import crmlib
+from crmlib import plots as pp
 from crmlib.data import store
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE, t
 from crmlib.metrics import pipeline as pl
-from crmlib.plots import pipeline as pp
 from crmlib.scope import resolve_scope
 
 AS_OF = "2024-03-31"

@@ -15,15 +15,43 @@ __all__ = ["Dashboard", "Section", "dashboard_context", "sales_overview", "custo
 
 
 def sales_overview_app(source=None, **selection):
-    """The sales overview wired to widgets (see :func:`crmlib.dashboards.app.sales_overview_app`)."""
+    """Return the sales overview wired to widgets (see :func:`crmlib.dashboards.app.sales_overview_app`).
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    object
+        The sales overview app.
+    """
     from crmlib.dashboards import app
 
     return app.sales_overview_app(source, **selection)
 
 
 def customer_value_app(source=None, **selection):
-    """The customer value dashboard wired to widgets (see
-    :func:`crmlib.dashboards.app.customer_value_app`)."""
+    """Return the customer value dashboard wired to widgets.
+
+    The customer value dashboard wired to widgets (see
+    :func:`crmlib.dashboards.app.customer_value_app`).
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    object
+        The customer value app.
+    """
     from crmlib.dashboards import app
 
     return app.customer_value_app(source, **selection)

@@ -124,7 +124,7 @@ class DashboardApp:
             log.info("warmed up in 0.00 s (no worker processes)")
 
     def _selection(self, team, employee, period, start, end, lang) -> dict:
-        """The keyword arguments of :func:`dashboard_context` for one selection."""
+        """Return the keyword arguments of :func:`dashboard_context` for one selection."""
         return dict(team=team, employee=employee, period=period, start=start, end=end,
                     lang=lang, as_of=self.as_of, currency=self.currency)
 
@@ -199,7 +199,27 @@ class DashboardApp:
 
     def refresh(self, team=None, employee=None, period="last_month", start=None, end=None,
                 lang="en") -> None:
-        """Render the dashboard for a selection (what the widgets call); never raises."""
+        """Render the dashboard for a selection (what the widgets call); never raises.
+
+        Parameters
+        ----------
+        team : str, optional
+            A team id (None: the whole company).
+        employee : str, optional
+            An employee id; wins over ``team`` (with subordinates).
+        period : str, default='last_month'
+            A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+        start : date-like, optional
+            First day of a ``custom`` period.
+        end : date-like, optional
+            Last day (included) of a ``custom`` period.
+        lang : str, default='en'
+            Language of the labels, ``"en"`` or ``"zh"``.
+
+        Returns
+        -------
+        None
+        """
         custom = period == "custom"
         key = (team or None, employee or None, period, start if custom else None,
                end if custom else None, lang)
@@ -249,8 +269,10 @@ class DashboardApp:
             self._status("error", text)
 
     def _render(self, ctx, selection: dict) -> dict[str, str]:
-        """Each section's HTML for ``ctx`` (``selection``: its arguments, for the workers),
-        put on the page as soon as it is ready."""
+        """Return each section's HTML for ``ctx``, put on the page as soon as it is ready.
+
+        ``selection`` holds its arguments, for the workers.
+        """
         shown: dict[str, str] = {}
         if self.pool is not None:
             futures: dict = {}
@@ -273,14 +295,19 @@ class DashboardApp:
         return shown
 
     def close(self) -> None:
-        """Stop the worker processes (they also stop when the kernel ends)."""
+        """Stop the worker processes (they also stop when the kernel ends).
+
+        Returns
+        -------
+        None
+        """
         if self.pool is not None:
             self.pool.close()
             self.pool = None
 
 
 def _optional_day(value, name: str):
-    """A date widget's value as a report day (None stays None)."""
+    """Return a date widget's value as a report day (None stays None)."""
     return None if value is None else parse_day(value, name)
 
 
@@ -289,8 +316,10 @@ def _scope_name(ctx) -> str:
 
 
 def _reopenable(source) -> bool:
-    """Whether worker processes can open ``source`` themselves: a path or URL (or the default),
-    but not a Spark master (each process would start a Spark application of its own)."""
+    """Return whether worker processes can open ``source`` themselves.
+
+    A path or URL (or the default) can, but not a Spark master (each process would start a Spark application of its own).
+    """
     if source is not None and not isinstance(source, (str, Path)):
         return False  # an open backend or CRM
     resolved = str(source or os.environ.get(SOURCE_ENV) or "")
@@ -306,10 +335,27 @@ def _log_warnings(caught) -> None:
 
 
 def sales_overview_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
+    """Return the sales overview dashboard.
+
+    The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
     default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``workers``: processes that render
     the sections (default :func:`~crmlib.dashboards.workers.default_workers`); ``selection``
-    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``."""
+    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``.
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    workers : int, optional
+        Worker processes rendering the sections (None: the default).
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    DashboardApp
+        The sales overview app.
+    """
     from crmlib.dashboards.overview import OVERVIEW_GROUPS, OVERVIEW_SECTIONS, overview_section
 
     return DashboardApp(connect_source(source), overview_section, OVERVIEW_SECTIONS,
@@ -318,7 +364,22 @@ def sales_overview_app(source=None, *, workers: int | None = None, **selection) 
 
 
 def customer_value_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """The customer value dashboard, ready to display (arguments as :func:`sales_overview_app`)."""
+    """Return the customer value dashboard, ready to display (arguments as :func:`sales_overview_app`).
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    workers : int, optional
+        Worker processes rendering the sections (None: the default).
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    DashboardApp
+        The customer value app.
+    """
     from crmlib.dashboards.value_dashboard import VALUE_GROUPS, VALUE_SECTIONS, value_section
 
     return DashboardApp(connect_source(source), value_section, VALUE_SECTIONS, VALUE_GROUPS,

@@ -1,5 +1,6 @@
-"""The customer value dashboard: RFM segments, Pareto, top customers by CLV and churn risk, for
-one selection (team / employee, period, language).
+"""The customer value dashboard: RFM segments, Pareto, top customers by CLV, churn risk.
+
+One dashboard per selection (team / employee, period, language).
 
 The figures are "as of" figures: they are computed as of the period's last day (capped at the
 data's last event date). The calls are those of the reports ``100_rfm`` and ``120_clv_churn``.
@@ -27,13 +28,41 @@ _LOCK = threading.Lock()
 
 
 def value_as_of(ctx) -> pd.Timestamp:
-    """The day value figures are computed as of: the period's last day, at most ``as_of``."""
+    """Return the day value figures are computed.
+
+    The day value figures are computed as of: the period's last day, at most ``as_of``.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The value as of.
+    """
     return min(ctx.period.last_day, ctx.as_of.normalize())
 
 
 def company_value(crm, *, as_of) -> pd.DataFrame:
-    """:func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
-    (source, day) in this process (the fit takes seconds on a million contract lines)."""
+    """Return :func:`crmlib.clv.customer_value` of the whole company.
+
+    :func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
+    (source, day) in this process (the fit takes seconds on a million contract lines).
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The company value.
+    """
     key = (crm.description, id(crm.backend), parse_day(as_of))
     with _LOCK:
         if key not in _CACHE:
@@ -42,9 +71,24 @@ def company_value(crm, *, as_of) -> pd.DataFrame:
 
 
 def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
-    """The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
+    """Return the scoped value.
+
+    The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
     (the scope's buyers, e.g. the ``customer_id`` of :func:`crmlib.metrics.rfm` for the scope);
-    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company."""
+    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company.
+
+    Parameters
+    ----------
+    value : pandas.DataFrame
+        The value.
+    customer_ids : object
+        The customer ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scoped value.
+    """
     out = value[value["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
     out.attrs = dict(value.attrs)
     return out
@@ -55,8 +99,10 @@ _KEEP = 8
 
 
 def _kept(ctx, what: str, compute) -> pd.DataFrame:
-    """``compute()`` for the selection's scope and :func:`value_as_of` day, kept for the last
-    :data:`_KEEP` (two sections of a selection need each frame)."""
+    """Return ``compute()`` for the selection's scope and :func:`value_as_of` day.
+
+    Kept for the last :data:`_KEEP` selections (two sections of a selection need each frame).
+    """
     # the key holds the CRM itself, so that its id cannot be reused by another connection
     key = (what, ctx.crm, ctx.scope.employee_ids, value_as_of(ctx))
     with _LOCK:
@@ -77,7 +123,7 @@ def _rfm(ctx) -> pd.DataFrame:
 
 
 def _value(ctx) -> pd.DataFrame:
-    """The selection's rows of :func:`company_value` as of :func:`value_as_of`."""
+    """Return the selection's rows of :func:`company_value` as of :func:`value_as_of`."""
     every = company_value(ctx.crm, as_of=value_as_of(ctx))
     if ctx.scope.employee_ids is None:
         return every
@@ -120,24 +166,76 @@ VALUE_GROUPS = (("segments", "pareto"), ("clv", "risk"))
 
 
 def value_section(ctx, key: str) -> Section:
-    """The section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`."""
+    """Return the section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    key : str
+        The section's key.
+
+    Returns
+    -------
+    Section
+        The value section.
+    """
     return _SECTIONS[key](ctx)
 
 
 def value_sections(ctx):
-    """The sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`)."""
+    """Return the sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`).
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    object
+        The value sections.
+    """
     return in_order(value_section, VALUE_SECTIONS, ctx)
 
 
 def customer_value_dashboard(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
-    """The customer value dashboard of a selection (see
+    """Return the customer value dashboard of a selection.
+
+    The customer value dashboard of a selection (see
     :func:`~crmlib.dashboards.dashboard_context`), as of the period's last day.
 
     Sections, in order: ``segments`` (customers, revenue and mean R/F/M per segment of the
     11-segment RFM scheme), ``pareto`` (the share of customers that makes 80 % of revenue, and
     the curve), ``clv`` (the top customers by lifetime value over 365 days, 10 % a year
     discount) and ``risk`` (customers per churn-risk band, 1 - P(alive)).
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    team : str, optional
+        A team id (None: the whole company).
+    employee : str, optional
+        An employee id; wins over ``team`` (with subordinates).
+    period : str, default='last_month'
+        A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+    start : date-like, optional
+        First day of a ``custom`` period.
+    end : date-like, optional
+        Last day (included) of a ``custom`` period.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+    currency : str, default='CNY'
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    Dashboard
+        The customer value dashboard.
 
     Examples
     --------

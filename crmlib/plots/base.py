@@ -22,7 +22,13 @@ CJK_FONT = "Noto Sans CJK SC"
 
 
 def cjk_font_available() -> bool:
-    """Whether matplotlib finds the CJK font (rebuilding its font cache once if needed)."""
+    """Return whether matplotlib finds the CJK font (rebuilding its font cache once if needed).
+
+    Returns
+    -------
+    bool
+        The answer.
+    """
     def found():
         return any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist)
 
@@ -34,10 +40,21 @@ def cjk_font_available() -> bool:
 
 
 def set_theme(lang: str = "en") -> None:
-    """Seaborn theme for reports; CJK-capable fonts for ``lang="zh"`` (and for ``en``, harmlessly).
+    """Set the seaborn theme for reports, with CJK-capable fonts.
+
+    CJK-capable fonts for ``lang="zh"`` (and for ``en``, harmlessly).
 
     Warns when the CJK font is missing: Chinese text would then be drawn as boxes. Install it
     with ``make system-deps`` (Debian package ``fonts-noto-cjk``).
+
+    Parameters
+    ----------
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    None
     """
     has_cjk = cjk_font_available()
     if lang == "zh" and not has_cjk:
@@ -53,7 +70,27 @@ def set_theme(lang: str = "en") -> None:
 
 
 def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
-    """One series per bucket (columns ``bucket``, ``value``) as bars; returns the Axes."""
+    """Draw one series per bucket (columns ``bucket``, ``value``) as bars.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    label : str
+        Title of the chart (the metric's label).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    amount : bool, default=False
+        Whether the values are amounts (short numbers on the axis).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     import matplotlib.dates as mdates
 
     ax = plt.gca() if ax is None else ax
@@ -73,7 +110,25 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
 
 
 def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
-    """Small multiples of :func:`trend`, one per entry of ``frames``; returns the Figure."""
+    """Draw small multiples of :func:`trend`, one per entry of ``frames``.
+
+    Parameters
+    ----------
+    frames : dict
+        The frames.
+    labels : dict
+        Labels by column or metric key.
+    amounts : object, default=()
+        The amounts.
+    ncols : int, default=3
+        The ncols.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     n = len(frames)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)

@@ -20,12 +20,38 @@ __all__ = ["model_table", "holdout_chart", "clv_table", "k_selection_chart", "pr
 
 
 def not_enough_data_note(ctx) -> HTMLText:
-    """"Not enough data for this model" in the report's language."""
+    """Return the not enough data note.
+
+    "Not enough data for this model" in the report's language.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     return message(t("clv_not_enough_data", label_lang(ctx)), None)
 
 
 def model_table(v: pd.DataFrame, ctx) -> HTMLText:
-    """The fitted BG/NBD and Gamma-Gamma parameters of a :func:`crmlib.clv.customer_value` frame."""
+    """Return the fitted BG/NBD and Gamma-Gamma parameters of a :func:`crmlib.clv.customer_value` frame.
+
+    Parameters
+    ----------
+    v : pandas.DataFrame
+        The value.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang, a = label_lang(ctx), v.attrs
     rows = [["BG/NBD", k, f"{x:.4g}"] for k, x in a["bgnbd"].items()]
     rows += [["Gamma-Gamma", k, f"{x:.4g}"] for k, x in a["gamma_gamma"].items()]
@@ -34,7 +60,23 @@ def model_table(v: pd.DataFrame, ctx) -> HTMLText:
 
 
 def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Mean actual vs predicted holdout purchases per calibration frequency group."""
+    """Draw mean actual vs predicted holdout purchases per calibration frequency group.
+
+    Parameters
+    ----------
+    h : pandas.DataFrame
+        The h.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     g = h[h["group"] != "all"]
     x = np.arange(len(g))
@@ -48,8 +90,25 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def clv_table(v: pd.DataFrame, ctx, *, top: int = 10) -> HTMLText:
-    """The ``top`` customers by CLV: name, repeat purchases, P(alive), expected purchases,
-    expected spend and CLV."""
+    """Return the ``top`` customers by CLV.
+
+    The ``top`` customers by CLV: name, repeat purchases, P(alive), expected purchases,
+    expected spend and CLV.
+
+    Parameters
+    ----------
+    v : pandas.DataFrame
+        The value.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
     heads = [t(k, lang) for k in ("rfm_customer", "clv_repeat_purchases", "clv_p_alive",
@@ -61,7 +120,23 @@ def clv_table(v: pd.DataFrame, ctx, *, top: int = 10) -> HTMLText:
 
 
 def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Mean silhouette per k (bars), the chosen k highlighted."""
+    """Draw mean silhouette per k (bars), the chosen k highlighted.
+
+    Parameters
+    ----------
+    selection : pandas.DataFrame
+        The viewer's selection (keyword arguments of :func:`dashboard_context`).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     pal = sns.color_palette()
     ax.bar(selection["k"].astype(str), selection["silhouette"],
@@ -72,7 +147,22 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
-    """Segment profile: customers, share, median recency, frequency, monetary (and CLV)."""
+    """Return segment profile.
+
+    Segment profile: customers, share, median recency, frequency, monetary (and CLV).
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        The profile.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
                                   "rfm_recency_days", "rfm_frequency", "rfm_monetary")]
@@ -90,7 +180,20 @@ def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
 
 
 def risk_table(risk: pd.DataFrame, ctx) -> HTMLText:
-    """Customers per churn-risk band (from :func:`crmlib.segment.churn_risk`)."""
+    """Return customers per churn-risk band (from :func:`crmlib.segment.churn_risk`).
+
+    Parameters
+    ----------
+    risk : pandas.DataFrame
+        The risk.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     counts = risk["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
     n = max(int(counts.sum()), 1)
@@ -100,7 +203,20 @@ def risk_table(risk: pd.DataFrame, ctx) -> HTMLText:
 
 
 def churn_metrics_table(model, ctx) -> HTMLText:
-    """Held-out metrics of a :class:`crmlib.segment.ChurnModel`."""
+    """Return held-out metrics of a :class:`crmlib.segment.ChurnModel`.
+
+    Parameters
+    ----------
+    model : object
+        The fitted model.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang, m = label_lang(ctx), model.metrics_
     rows = [[t(f"clv_metric_{k}", lang), f"{m[k]:,}" if k.startswith("n_") else f"{m[k]:.3f}"]
             for k in ("roc_auc", "p_alive_auc", "average_precision", "brier", "base_rate",
@@ -109,7 +225,23 @@ def churn_metrics_table(model, ctx) -> HTMLText:
 
 
 def churn_calibration_chart(cal: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Predicted vs realised churn per decile of predicted probability, with the diagonal."""
+    """Draw predicted vs realised churn per decile of predicted probability, with the diagonal.
+
+    Parameters
+    ----------
+    cal : pandas.DataFrame
+        The cal.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     ax.plot([0, 1], [0, 1], color="grey", ls=":")
     ax.plot(cal["predicted"], cal["realised"], "o-")
@@ -119,7 +251,23 @@ def churn_calibration_chart(cal: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Permutation importance (drop of test ROC AUC) per feature."""
+    """Draw permutation importance (drop of test ROC AUC) per feature.
+
+    Parameters
+    ----------
+    importance : pandas.DataFrame
+        The importance.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     ax.barh([value_label("clv_feature_", f, lang) for f in importance["feature"]],
             importance["importance"], color=sns.color_palette()[0])
@@ -129,7 +277,20 @@ def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None
 
 
 def value_class_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """Value classes with their customers, CLV share and what the team should do."""
+    """Return value classes with their customers, CLV share and what the team should do.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("clv_value_class", "rfm_customers", "rfm_customer_share",
                                   "clv_clv_share", "clv_action")]

@@ -1,7 +1,7 @@
 """Charts and report tables of the follow-ups topic (65_followups).
 
-Charts take a frame of :mod:`crmlib.metrics.followups` and return the Axes (None, nothing
-drawn, when the frame is empty or the data lacked the table it needs). The table helpers return
+Charts take a frame of :mod:`crmlib.metrics.followups` and return a Figure (a "not
+available" figure when the frame is empty or the data lacked the table it needs). The table helpers return
 objects that render as HTML in reports and as plain text (``repr``, what nbval compares); they
 say "not available" when the data lacks a table. Phone numbers and e-mail addresses are masked
 here, in the display layer (:mod:`crmlib.privacy`), unless ``mask=False``.
@@ -31,9 +31,24 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 
 def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
-    """"Not available: the data has no `...` table." when a metric frame says so
+    """Return the unavailable note.
+
+    "Not available: the data has no `...` table." when a metric frame says so
     (``attrs["available"]`` False), "No data for this period." when it is empty, else None (a
-    notebook cell then shows nothing: the chart above says it all)."""
+    notebook cell then shows nothing: the chart above says it all).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText or None
+        HTML for reports with a plain-text form (what nbval compares). None when there is nothing to say.
+    """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
     if na is None and df.empty:
@@ -43,7 +58,7 @@ def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
 
 def _table(head: list[str], rows: list[list[str]], *, right=(), cls: str = "crm-followups",
            groups: dict[int, str] | None = None) -> _HTMLText:
-    """An HTML table (with a text form); ``groups`` maps a row index to a header row above it."""
+    """Return an HTML table (with a text form); ``groups`` maps a row index to a header row above it."""
     groups = groups or {}
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body, lines = [], [" | ".join(head)]
@@ -76,7 +91,20 @@ _SUMMARY_LABELS = {"followups": "followups", "customers_followed_up": "customers
 
 
 def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
-    """The :func:`crmlib.metrics.followup_summary` figures as a two-column table."""
+    """Return the :func:`crmlib.metrics.followup_summary` figures as a two-column table.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     days = summary.attrs.get("days", 30)
     rows = [[t(_SUMMARY_LABELS.get(m, m), lang, days=days) if m == "forgotten"
@@ -88,10 +116,28 @@ def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
 # ---------------------------------------------------------------------------------- charts
 
 def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str | None = None, ax=None):
-    """Follow-ups per bucket as bars, distinct customers followed up as a line.
+    """Draw follow-ups per bucket as bars, distinct customers followed up as a line.
 
-    ``labels`` maps ``count`` and ``customers`` to the legend texts. Returns the Axes, or None
-    when the data lacked the ``activities`` table.
+    ``labels`` maps ``count`` and ``customers`` to the legend texts. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    labels : dict
+        Labels by column or metric key.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     import matplotlib.dates as mdates
 
@@ -117,9 +163,29 @@ def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
 
 
 def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
+    """Draw follow-ups by channel.
+
+    Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
     each labelled with its count and share. Channel names go through the ``fu_channel_*``
-    labels (an unlisted channel is shown as it is). Returns the Axes, or None when empty."""
+    labels (an unlisted channel is shown as it is). Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
@@ -141,9 +207,29 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
 
 
 def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Forgotten customers at each threshold and the overdue planned contacts
+    """Draw forgotten customers at each threshold and the overdue planned contacts.
+
+    Forgotten customers at each threshold and the overdue planned contacts
     (:func:`crmlib.metrics.forgotten_overview`) as bars, the overdue one in another colour.
-    Returns the Axes, or None when the frame is empty (data not available)."""
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
@@ -169,8 +255,25 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
 # ---------------------------------------------------------------------------------- tables
 
 def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> _HTMLText:
-    """Follow-ups and customers followed up per employee, with the scope's total
-    (customers counted once however many employees followed them up)."""
+    """Return follow-ups and customers followed up per employee.
+
+    Follow-ups and customers followed up per employee, with the scope's total
+    (customers counted once however many employees followed them up).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
     if na is not None:
@@ -189,8 +292,27 @@ def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) ->
 
 def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True
                         ) -> _HTMLText:
-    """The first ``top`` new customers not yet followed up (oldest first), with the total;
-    phone and e-mail masked unless ``mask`` is False."""
+    """Return the first ``top`` new customers not yet followed up.
+
+    The first ``top`` new customers not yet followed up (oldest first), with the total;
+    phone and e-mail masked unless ``mask`` is False.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
     if na is not None:
@@ -209,9 +331,28 @@ def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
 
 
 def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _HTMLText:
-    """Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
+    """Return each rep's "to do this week".
+
+    Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
     their totals, then their first ``top`` customers (overdue planned contacts first, then the
-    longest forgotten); phone and e-mail masked unless ``mask`` is False."""
+    longest forgotten); phone and e-mail masked unless ``mask`` is False.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
     if na is not None:

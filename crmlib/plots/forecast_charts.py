@@ -1,5 +1,6 @@
-"""Charts and tables of the forecast topic (130_forecast): history with the forecast and its
-intervals per series, back-test error by model, and the back-test / choice / forecast tables.
+"""Charts and tables of the forecast topic (130_forecast).
+
+History with the forecast and its intervals per series, back-test error by model, and the back-test / choice / forecast tables.
 
 The frames come from :mod:`crmlib.forecast` (``sales_series``, ``backtest``, ``choose_model``,
 ``forecast``); nothing here computes a figure. Tables have an HTML form for reports and a
@@ -28,8 +29,23 @@ _MODEL_ORDER = ("naive", "seasonal_naive", "theta", "ets", "arima", "gbm", "ense
 
 
 def series_label(unique_id, lang: str = "en") -> str:
-    """What a series is called: "Total" / "合计", "unknown" / "未知", else its id (team,
-    category)."""
+    """Return what a series is called.
+
+    What a series is called: "Total" / "合计", "unknown" / "未知", else its id (team,
+    category).
+
+    Parameters
+    ----------
+    unique_id : object
+        The unique id.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if unique_id == "total":
         return t("forecast_series_total", lang)
     if unique_id == "unknown":
@@ -38,7 +54,20 @@ def series_label(unique_id, lang: str = "en") -> str:
 
 
 def model_label(model: str, lang: str = "en") -> str:
-    """A model's display name from the catalogue (a custom model's name as it is)."""
+    """Return a model's display name from the catalogue (a custom model's name as it is).
+
+    Parameters
+    ----------
+    model : str
+        The fitted model.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     entry = CATALOGUE.get(f"forecast_model_{model}")
     return entry[lang] if entry else str(model)
 
@@ -50,12 +79,32 @@ def _ids(series: pd.DataFrame) -> list[str]:
 
 def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang: str = "en",
                   history: int | None = None, ncols: int = 3, title: str | None = None):
-    """History (line) and forecast (dashed, with shaded intervals) per series, small multiples.
+    """Draw history (line) and forecast (dashed, with shaded intervals) per series, small multiples.
 
     ``series`` is a ``sales_series`` frame; ``fc`` a ``forecast`` frame (None draws the history
     only). ``history`` keeps the last N periods of each series. The wider interval is shaded
-    lighter; each panel is titled with the series and the model used. Returns the Figure, or
-    None (nothing drawn) when ``series`` is empty.
+    lighter; each panel is titled with the series and the model used. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        A :func:`crmlib.forecast.sales_series` frame.
+    fc : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.forecast` frame (None: history only).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    history : int, optional
+        The history.
+    ncols : int, default=3
+        The ncols.
+    title : str, optional
+        Title of the chart (None: no title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if series.empty:
         return nothing_to_draw(series, lang)
@@ -106,12 +155,36 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
 def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
                   chosen: pd.DataFrame | None = None, metric: str = "mase", lang: str = "en",
                   title: str | None = None, ax=None, **kwargs):
-    """Back-test error (MASE by default) per model for one series as horizontal bars.
+    """Draw back-test error (MASE by default) per model for one series as horizontal bars.
 
     ``unique_id`` picks the series (default: the only one, else the first). The model chosen
     in ``chosen`` (a ``choose_model`` frame) is drawn dark and labelled; for MASE a dashed
-    line marks 1 (the in-sample seasonal naive error). A NaN error is written "—". Returns the
-    Axes, or None for an empty frame.
+    line marks 1 (the in-sample seasonal naive error). A NaN error is written "—". Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        A :func:`crmlib.forecast.backtest` frame.
+    unique_id : str, optional
+        The unique id.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+    metric : str, default='mase'
+        The metric.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if errors.empty:
         return nothing_to_draw(errors, lang, ax=ax)
@@ -176,8 +249,25 @@ def _levels(frame: pd.DataFrame, prefix: str) -> list[str]:
 
 
 def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
-    sMAPE, interval coverage per level and windows; the chosen model's row in bold."""
+    """Return back-test errors per model.
+
+    Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
+    sMAPE, interval coverage per level and windows; the chosen model's row in bold.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        A :func:`crmlib.forecast.backtest` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if errors.empty:
         return _empty(lang)
@@ -205,8 +295,23 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
 
 
 def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
-    """Per series: the chosen model, its back-test error beside the seasonal naive one, and
-    the back-test coverage of its intervals."""
+    """Return the chosen model per series with its back-test errors.
+
+    Per series: the chosen model, its back-test error beside the seasonal naive one, and
+    the back-test coverage of its intervals.
+
+    Parameters
+    ----------
+    chosen : pandas.DataFrame
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if chosen.empty:
         return _empty(lang)
@@ -228,8 +333,25 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """The forecast per series and period: model, forecast and interval per level, with the
-    back-test coverage of each interval (from ``chosen``) when given."""
+    """Return the forecast per series and period.
+
+    The forecast per series and period: model, forecast and interval per level, with the
+    back-test coverage of each interval (from ``chosen``) when given.
+
+    Parameters
+    ----------
+    fc : pandas.DataFrame
+        A :func:`crmlib.forecast.forecast` frame (None: history only).
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if fc.empty:
         return _empty(lang)

@@ -47,7 +47,22 @@ _RIGHT = '<td style="text-align:right">'
 
 def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = None
                ) -> pd.DataFrame:
-    """The first ``top`` rows of a board, plus the ``highlight`` employee's row when lower."""
+    """Return the first ``top`` rows of a board, plus the ``highlight`` employee's row when lower.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shown rows.
+    """
     head = board.head(top)
     if highlight is not None and highlight not in set(head["employee_id"]):
         head = pd.concat([head, board[board["employee_id"] == highlight]])
@@ -56,11 +71,35 @@ def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = No
 
 def leaderboard(board: pd.DataFrame, *, lang: str = "en", label: str, top: int = 10,
                 highlight: str | None = None, amount: bool = False, ax=None, **kwargs):
-    """The top ``top`` employees of a board as horizontal bars, best on top, values written.
+    """Draw the top ``top`` employees of a board as horizontal bars, best on top, values written.
 
     ``highlight`` (an employee id) draws that employee's bar in another colour; when they are
-    ranked below ``top`` their row is added at the bottom. Returns the Axes, or None (nothing
-    drawn) when the board is empty, e.g. when the data lacks the table it needs.
+    ranked below ``top`` their row is added at the bottom. Nothing to draw gives a "not available" figure.g. when the data lacks the table it needs.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    label : str
+        Title of the chart (the metric's label).
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+    amount : bool, default=False
+        Whether the values are amounts (short numbers on the axis).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     rows = shown_rows(board, top=top, highlight=highlight)
     if rows.empty:
@@ -92,10 +131,28 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
                       highlight: str | None = None):
-    """The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
+    """Return the rows :func:`leaderboard` draws.
+
+    The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
     and completion when anyone on the board has a target ("no target" for the others).
 
     Says "not available" when the data lacks the board's table and "no data" when it is empty.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+
+    Returns
+    -------
+    object
+        The leaderboard table.
     """
     lang = label_lang(ctx)
     na = not_available_note(board, lang)
@@ -169,9 +226,11 @@ class LeaderboardSummary:
         return out
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return "\n".join(" | ".join(row) for row in [self._header(), *self._rows()])
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         th = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                        for row in self._rows())
@@ -180,5 +239,20 @@ class LeaderboardSummary:
 
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
                              employee_name: str | None = None) -> LeaderboardSummary:
-    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report."""
+    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    employee_name : str, optional
+        The employee name.
+
+    Returns
+    -------
+    LeaderboardSummary
+        The leaderboard summary view.
+    """
     return LeaderboardSummary(summary, label_lang(ctx), currency_of(ctx), employee_name or summary.attrs.get("employee_name"))

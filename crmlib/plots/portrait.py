@@ -1,5 +1,6 @@
-"""Charts and tables of the customer portrait: sorted horizontal bars of customers with the dealt
-ones drawn inside, readable with many values (top N plus "other", unknown kept apart).
+"""Charts and tables of the customer portrait (70_customer_portrait).
+
+Sorted horizontal bars of customers with the dealt ones drawn inside, readable with many values (top N plus "other", unknown kept apart).
 
 The frames come from :func:`crmlib.metrics.customer_portrait`; nothing here computes a figure.
 """
@@ -23,8 +24,23 @@ _VALUE_PREFIX = {"level": "portrait_level_"}
 
 
 def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """What each row of a portrait is called: its value (a level's display name when the
-    catalogue has one), "unknown" / "未知", or "other (N values)" / "其他（N 项）"."""
+    """Return what each row of a portrait is called.
+
+    What each row of a portrait is called: its value (a level's display name when the
+    catalogue has one), "unknown" / "未知", or "other (N values)" / "其他（N 项）".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list[str]
+        The portrait value labels.
+    """
     prefix = _VALUE_PREFIX.get(df.attrs.get("dimension"), "")
     out = []
     for value, kind, n in zip(df["value"], df["kind"], df["values"], strict=True):
@@ -39,11 +55,30 @@ def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
 
 def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None,
                   **kwargs):
-    """Customers per value as horizontal bars, the dealt ones as a darker bar inside.
+    """Draw customers per value as horizontal bars, the dealt ones as a darker bar inside.
 
     Rows keep the frame's order (most customers on top, then other, then unknown), so pass a
     frame made with ``top`` for many values: it draws ``len(df)`` bars. Each bar is labelled
-    "customers · dealt (rate)". Returns the Axes, or None (nothing drawn) for an empty frame.
+    "customers · dealt (rate)". Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
@@ -74,9 +109,23 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 
 def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """A portrait as a table: value, customers, dealt, dealt rate, share; a total row last.
+    """Return a portrait.
+
+    A portrait as a table: value, customers, dealt, dealt rate, share; a total row last.
 
     Says "no data" when no customer is counted.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if df.empty:

@@ -1,5 +1,6 @@
-"""Charts and tables of the products topic: top N products or categories as bars (plus "other",
-unknown kept apart), the category mix over time as stacked bars, return rates as bars.
+"""Charts and tables of the products topic (80_products).
+
+Top N products or categories as bars (plus "other", unknown kept apart), the category mix over time as stacked bars, return rates as bars.
 
 The frames come from :func:`crmlib.metrics.product_sales`, :func:`crmlib.metrics.category_mix`
 and :func:`crmlib.metrics.product_returns`; nothing here computes a figure. Tables render as
@@ -44,8 +45,23 @@ def _key(df: pd.DataFrame) -> str:
 
 
 def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """What each row is called: the product's name (its id when it has none), the category or
-    series, "other (N)" / "其他（N 项）", or "unknown" / "未知"."""
+    """Return what each row is called.
+
+    What each row is called: the product's name (its id when it has none), the category or
+    series, "other (N)" / "其他（N 项）", or "unknown" / "未知".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list[str]
+        The product row labels.
+    """
     key = _key(df)
     names = df["name"] if "name" in df.columns else df[key]
     n = df["values"] if "values" in df.columns else [1] * len(df)
@@ -65,11 +81,31 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                  ax=None, **kwargs):
-    """Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
+    """Draw amount per row of :func:`crmlib.metrics.product_sales`.
+
+    Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
     top, each labelled "amount (share)"; other and unknown in grey.
 
-    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Returns
-    the Axes, or None (nothing drawn) for an empty frame or one without sales.
+    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not (df["amount"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -82,11 +118,32 @@ def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
 
 def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, **kwargs):
-    """The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
+    """Draw the category mix of :func:`crmlib.metrics.category_mix`.
+
+    The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
     (amounts), one colour per category in the frame's order, the legend beside the axes.
 
     Readable with many categories when the frame was made with ``top`` (other and unknown are
-    grey tones). Returns the Axes, or None when the frame is empty or has no sales.
+    grey tones). Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        A :func:`crmlib.metrics.category_mix` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if mix.empty or not (mix["amount"] > 0).any():
         return nothing_to_draw(mix, lang, ax=ax)
@@ -125,11 +182,31 @@ def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
 
 def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None, **kwargs):
-    """Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
+    """Draw the return rate bars.
+
+    Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
     labelled "rate · returned / sold"; a row without sales shows "—" and no bar.
 
-    Keeps the frame's order (most returned first); pass a frame made with ``top``. Returns the
-    Axes, or None when the frame is empty or has no returns.
+    Keeps the frame's order (most returned first); pass a frame made with ``top``. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -155,10 +232,24 @@ def _table(heads, rows, css) -> _HTMLText:
 
 
 def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
+    """Return rows of :func:`crmlib.metrics.product_sales`.
+
+    Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
     contracts, quantity, amount, share; a total row last (contracts distinct over all rows).
 
     Says "not available" when the data lacks a table and "no data" when the frame is empty.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = not_available_note(df, ctx)
@@ -183,10 +274,24 @@ def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
 
 
 def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
+    """Return rows of :func:`crmlib.metrics.product_returns`.
+
+    Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
     returns, returned quantity, returned amount, return rate; a total row last.
 
     Says "not available" when the data lacks a table and "no data" when the frame is empty.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = not_available_note(df, ctx)

@@ -23,13 +23,43 @@ __all__ = ["table_label", "rule_label", "score_bars", "scores_table", "issue_bar
 
 
 def table_label(name: str, lang: str = "en") -> str:
-    """A table's display name (``quality_table_<name>``), else the name as it is."""
+    """Return a table's display name (``quality_table_<name>``), else the name as it is.
+
+    Parameters
+    ----------
+    name : str
+        The name.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     key = f"quality_table_{name}"
     return t(key, lang) if key in CATALOGUE else str(name)
 
 
 def rule_label(rule: str, lang: str = "en", *, days: int | None = None) -> str:
-    """A rule's display name: ``unknown_customers`` -> "no such row in customers" ..."""
+    """Return a rule's display name.
+
+    A rule's display name: ``unknown_customers`` -> "no such row in customers" ...
+
+    Parameters
+    ----------
+    rule : str
+        The rule.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    days : int, optional
+        The days.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if rule.startswith("unknown_") and f"quality_rule_{rule}" not in CATALOGUE:
         return t("quality_rule_unknown", lang, table=table_label(rule[len("unknown_"):], lang))
     if rule == "no_touch":
@@ -64,11 +94,32 @@ def _table(head: list[str], rows: list[list[str]], *, right=(), foot: str = "") 
 
 def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, top=None,
                ax=None, **kwargs):
-    """Scores (0..100) as horizontal bars, one per table or owner, in the frame's order.
+    """Draw scores (0..100) as horizontal bars, one per table or owner, in the frame's order.
 
     ``df`` comes from :func:`crmlib.quality.quality_scores` (``by="table"`` or ``"owner"``);
     ``top`` draws the first ``top`` rows only. Rows without a score (no rows) are left out.
-    Returns the Axes, or None for an empty frame.
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    top : int, optional
+        How many rows to show (None: all).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     df = df[df["score"].notna()]
     df = df.head(top) if top else df
@@ -91,7 +142,24 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
 
 
 def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
-    """Scores as a table: table (or owner), rows, rows with issues, score."""
+    """Return the scores table.
+
+    Scores as a table: table (or owner), rows, rows with issues, score.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if df.empty:
         return message(t("no_data", lang), "crm-no-data")
@@ -110,8 +178,32 @@ def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
 
 def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                top: int | None = 15, ax=None, **kwargs):
-    """Share of rows affected per (table, column, rule), largest first; rules that found
-    nothing are left out. Returns the Axes, or None when nothing was found."""
+    """Draw share of rows affected per.
+
+    Share of rows affected per (table, column, rule), largest first; rules that found
+    nothing are left out. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    top : int, default=15
+        How many rows to show (None: all).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     df = df[df["rows"] > 0].sort_values(["share", "rows"], ascending=False, kind="stable")
     df = df.head(top) if top else df
     if df.empty:
@@ -136,10 +228,28 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
 
 def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
                  days: int | None = None) -> HTMLText:
-    """Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
+    """Return issues found.
+
+    Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
 
     Says "no issues found" when every rule found nothing, and how many rules found nothing.
     ``days`` names the stale threshold in the no-touch rule.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+    days : int, optional
+        The days.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if df.attrs.get("available") is False:
@@ -161,9 +271,28 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
 
 
 def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> HTMLText:
-    """Duplicate pairs (strongest first: most rules, then similarity): both records, the
+    """Return duplicate pairs.
+
+    Duplicate pairs (strongest first: most rules, then similarity): both records, the
     rules that matched, the name similarity and the shared phone / e-mail (masked unless
-    ``mask`` is False)."""
+    ``mask`` is False).
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The pairs.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if pairs.empty:
         return message(t("quality_no_duplicates", lang), "crm-no-data")
@@ -192,8 +321,25 @@ def _text(v) -> str:
 
 
 def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
-    """Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
-    value (masked for phone and e-mail columns unless ``mask`` is False) and reason."""
+    """Return rejected rows.
+
+    Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
+    value (masked for phone and e-mail columns unless ``mask`` is False) and reason.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        The sample.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     if sample.empty:
         return message(t("quality_no_rejects", lang), "crm-no-data")

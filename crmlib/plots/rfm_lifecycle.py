@@ -1,5 +1,4 @@
-"""Charts and tables of customer value: RFM segments, the RFM grid, the Pareto curve, segment
-migration and lifecycle stages.
+"""Charts and tables of customer value: RFM segments and grid, Pareto, migration, lifecycle.
 
 The frames come from :mod:`crmlib.metrics.rfm_scores`, :mod:`crmlib.metrics.value` and
 :mod:`crmlib.metrics.lifecycle_stages`; nothing here computes a figure. Segment ids and stages
@@ -27,8 +26,28 @@ _STAGE_COLOURS = {"potential": "#90cdf4", "new": "#9ae6b4", "active": "#38a169",
 
 def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                  ax=None):
-    """Customers per segment (a :func:`crmlib.metrics.segment_summary` frame) as horizontal
-    bars in the frame's order, each labelled "customers · share of revenue"."""
+    """Draw customers per segment.
+
+    Customers per segment (a :func:`crmlib.metrics.segment_summary` frame) as horizontal
+    bars in the frame's order, each labelled "customers · share of revenue".
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.38 * len(summary) + 1.2))
     names = [value_label("rfm_seg_", s, lang) for s in summary["segment"]]
@@ -48,7 +67,22 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
 
 
 def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """A segment summary as a table: segment, customers, shares, revenue and mean R, F, M."""
+    """Return a segment summary.
+
+    A segment summary as a table: segment, customers, shares, revenue and mean R, F, M.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
     heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
@@ -63,8 +97,28 @@ def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
 
 
 def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap,
-    coloured by the cell's mean monetary value. Returns None (nothing drawn) when empty."""
+    """Draw customers by R score.
+
+    Customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap,
+    coloured by the cell's mean monetary value. An empty frame gives a "not available" figure.
+
+    Parameters
+    ----------
+    rfm_frame : pandas.DataFrame
+        The rfm frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if rfm_frame.empty:
         return nothing_to_draw(rfm_frame, lang, ax=ax)
     ax = plt.gca() if ax is None else ax
@@ -83,8 +137,28 @@ def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = N
 
 
 def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """The Pareto curve (a :func:`crmlib.metrics.pareto` frame): cumulative share of revenue
-    against the share of customers, most valuable first, with the headline point marked."""
+    """Draw the Pareto curve.
+
+    The Pareto curve (a :func:`crmlib.metrics.pareto` frame): cumulative share of revenue
+    against the share of customers, most valuable first, with the headline point marked.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        A :func:`crmlib.metrics.pareto` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     x = np.r_[0, curve["customer_share"].to_numpy()]
     y = np.r_[0, curve["revenue_share"].to_numpy()]
@@ -108,8 +182,23 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
 
 
 def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
-    """The Pareto headline in words: the share of customers that makes the target share of
-    revenue, and what the top share of customers makes."""
+    """Return the Pareto headline in words.
+
+    The Pareto headline in words: the share of customers that makes the target share of
+    revenue, and what the top share of customers makes.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        A :func:`crmlib.metrics.pareto` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang, a = label_lang(ctx), curve.attrs
     if not a.get("customers"):
         msg = t("no_data", lang)
@@ -124,8 +213,34 @@ def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
 
 def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
                      title: str | None = None, xlabel: str = "", ylabel: str = "", ax=None):
-    """A from x to crosstab of customer counts (a migration or transitions frame) as an
-    annotated heatmap; rows and columns named through the catalogue ``prefix``."""
+    """Draw a from x to crosstab of customer counts.
+
+    A from x to crosstab of customer counts (a migration or transitions frame) as an
+    annotated heatmap; rows and columns named through the catalogue ``prefix``.
+
+    Parameters
+    ----------
+    wide : pandas.DataFrame
+        The wide.
+    prefix : str
+        The prefix.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    xlabel : str, default=''
+        The xlabel.
+    ylabel : str, default=''
+        The ylabel.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(0.75 * wide.shape[1] + 3, 0.45 * wide.shape[0] + 1.5))
     data = wide.rename(index=lambda v: value_label(prefix, v, lang),
@@ -141,8 +256,28 @@ def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
 
 
 def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Customers per lifecycle stage (a :func:`crmlib.metrics.lifecycle_summary` frame), in
-    stage order, each bar labelled with its count and share."""
+    """Draw customers per lifecycle stage.
+
+    Customers per lifecycle stage (a :func:`crmlib.metrics.lifecycle_summary` frame), in
+    stage order, each bar labelled with its count and share.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     ax = plt.gca() if ax is None else ax
     names = [value_label("lifecycle_stage_", s, lang) for s in summary["stage"]]
     ax.bar(names, summary["customers"],
@@ -158,7 +293,22 @@ def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None
 
 
 def lifecycle_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """Lifecycle stages as a table: stage, customers, share, with a total row."""
+    """Return lifecycle stages.
+
+    Lifecycle stages as a table: stage, customers, share, with a total row.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("lifecycle_stage", "rfm_customers", "rfm_customer_share")]
     rows = [[value_label("lifecycle_stage_", r.stage, lang), f"{r.customers:,}", pct(r.share)]

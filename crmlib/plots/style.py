@@ -37,9 +37,11 @@ def is_missing(v) -> bool:
     Returns
     -------
     bool
-        True for None, NaT and a float NaN.
+        True for None, NaT, NA and NaN (any scalar pandas calls missing).
     """
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return True
+    return not isinstance(v, str) and pd.api.types.is_scalar(v) and bool(pd.isna(v))
 
 
 def pct(v, digits: int = 1) -> str:
@@ -79,7 +81,9 @@ def number(v, digits: int = 1) -> str:
 
 
 def short_number(v, _pos=None) -> str:
-    """Return an axis tick label: 1.5M, 250k, 80.
+    """Return the short number.
+
+    Return an axis tick label: 1.5M, 250k, 80.
 
     Parameters
     ----------
@@ -100,7 +104,9 @@ def short_number(v, _pos=None) -> str:
 
 
 def bar_width(buckets) -> float:
-    """Return the width of bars on a date axis: 0.8 of the typical step between buckets.
+    """Return the bar width.
+
+    Return the width of bars on a date axis: 0.8 of the typical step between buckets.
 
     Parameters
     ----------
