@@ -34,35 +34,72 @@ class HTMLText:
         return self._text
 
 
-def rows_table(heads: list[str], rows: list[list[str]], *, css_class: str = "crm-table"
-               ) -> HTMLText:
-    """Return a table of already formatted cells.
+def rows_table(heads: list[str] | None, rows: list[list[str]], *,
+               css_class: str | None = "crm-table", right=None, first_left: bool = False,
+               groups: dict[int, str] | None = None, bold: list[bool] | None = None,
+               row_styles: dict[int, str] | None = None, foot: str = "",
+               sep: str = " | ") -> HTMLText:
+    """Return a table of already formatted cells, as HTML with a plain-text form.
 
-    A table of already formatted cells (first column left, the others right-aligned), as
-    HTML with a plain-text form (``head | head`` lines) that nbval can compare.
+    The one table builder of reports and dashboards: every table of :mod:`crmlib.plots` is
+    made here. By default the first column is left-aligned and the others right-aligned; the
+    plain-text form has one ``head | head`` line per row (what nbval compares).
 
     Parameters
     ----------
-    heads : list of str
-        Column headers.
-    rows : list[list of str]
+    heads : list of str or None
+        Column headers (None: no header row, e.g. label / value rows).
+    rows : list of list of str
         Formatted cells, one list per row.
-    css_class : str, default='crm-table'
-        Class of the HTML element.
+    css_class : str or None, default="crm-table"
+        Class of the ``<table>`` element (None: no class).
+    right : iterable of int, optional
+        The right-aligned columns (default: every column but the first).
+    first_left : bool, default=False
+        Give the left-aligned cells an explicit ``text-align:left`` style.
+    groups : dict of int to str, optional
+        A header row (spanning the table) above the row of that index; ``== text`` in the
+        plain-text form.
+    bold : list of bool, optional
+        Which rows are bold.
+    row_styles : dict of int to str, optional
+        A ``style`` attribute for the row of that index (e.g. a highlighted employee).
+    foot : str, default=""
+        A note in italics below the table (and as the last line of the plain-text form).
+    sep : str, default=" | "
+        Cell separator of the plain-text form.
 
     Returns
     -------
     crmlib.display.HTMLText
         HTML for reports with a plain-text form (what nbval compares).
     """
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = "".join("<tr><td>" + html.escape(str(r[0])) + "</td>"
-                   + "".join(f"{right}{html.escape(str(v))}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return HTMLText(f'<table class="{html.escape(css_class)}"><tr>{head}</tr>{body}</table>',
-                    text)
+    groups, row_styles = groups or {}, row_styles or {}
+    width = len(heads) if heads is not None else max((len(r) for r in rows), default=0)
+    body, lines = [], [] if heads is None else [sep.join(heads)]
+    for i, cells in enumerate(rows):
+        if i in groups:
+            body.append(f'<tr><td colspan="{width}" style="font-weight:600;'
+                        f'background:#edf2f7">{html.escape(groups[i])}</td></tr>')
+            lines.append(f"== {groups[i]}")
+        b0, b1 = ("<b>", "</b>") if bold and bold[i] else ("", "")
+        tds = "".join(_cell_open(j, right, first_left) + b0 + html.escape(str(c)) + b1 + "</td>"
+                      for j, c in enumerate(cells))
+        style = f' style="{row_styles[i]}"' if i in row_styles else ""
+        body.append(f"<tr{style}>{tds}</tr>")
+        lines.append(sep.join(str(c) for c in cells))
+    head = "" if heads is None else (
+        "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr>")
+    cls = "" if css_class is None else f' class="{html.escape(css_class)}"'
+    extra = f"<p><i>{html.escape(foot)}</i></p>" if foot else ""
+    text = "\n".join(lines) + (f"\n{foot}" if foot else "")
+    return HTMLText(f"<table{cls}>{head}{''.join(body)}</table>{extra}", text)
+
+
+def _cell_open(j: int, right, first_left: bool) -> str:
+    if (j > 0) if right is None else (j in right):
+        return '<td style="text-align:right">'
+    return '<td style="text-align:left">' if first_left else "<td>"
 
 
 def label_lang(ctx_or_lang) -> str:
@@ -308,10 +345,7 @@ def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
     lang = label_lang(ctx)
     currency = currency_of(ctx)
     kinds, fmt = kinds or {}, fmt or {}
-    rows = "".join(
-        f"<tr><td>{html.escape(t(m, lang, **fmt.get(m, {})))}</td>"
-        f'<td style="text-align:right">'
-        f"{html.escape(fmt_value(v, kinds.get(m, 'count'), currency))}</td></tr>"
-        for m, v in zip(summary["metric"], summary["value"], strict=True))
-    return HTML(f"<table><tr><th>{html.escape(t('metric', lang))}</th>"
-                f"<th>{html.escape(t('value', lang))}</th></tr>{rows}</table>")
+    rows = [[t(m, lang, **fmt.get(m, {})), fmt_value(v, kinds.get(m, "count"), currency)]
+            for m, v in zip(summary["metric"], summary["value"], strict=True)]
+    return HTML(rows_table([t("metric", lang), t("value", lang)], rows,
+                           css_class=None)._repr_html_())

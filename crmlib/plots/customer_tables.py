@@ -10,7 +10,7 @@ import html
 
 import pandas as pd
 
-from crmlib.display import fmt_value
+from crmlib.display import fmt_value, rows_table
 from crmlib.i18n import t
 from crmlib.plots.customers import group_label
 from crmlib.plots.style import is_missing, label_lang
@@ -53,12 +53,7 @@ class CustomerTable:
         """Return the HTML form."""
         if self.message:
             return f'<p class="crm-not-available"><i>{html.escape(self.message)}</i></p>'
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join(
-            "<tr>" + "".join((("<td>" if i == 0 else '<td style="text-align:right">')
-                              + html.escape(c) + "</td>") for i, c in enumerate(r)) + "</tr>"
-            for r in self.rows)
-        return f'<table class="crm-customers"><tr>{th}</tr>{body}</table>'
+        return rows_table(self.header, self.rows, css_class="crm-customers")._repr_html_()
 
 
 def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | None = None

@@ -9,14 +9,13 @@ here, in the display layer (:mod:`crmlib.privacy`), unless ``mask=False``.
 
 from __future__ import annotations
 
-import html
 import math
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t, value_label
 from crmlib.plots.style import bar_width, label_lang, message, not_available_note, nothing_to_draw
 from crmlib.privacy import mask_pii
@@ -56,25 +55,6 @@ def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
     return na
 
 
-def _table(head: list[str], rows: list[list[str]], *, right=(), cls: str = "crm-followups",
-           groups: dict[int, str] | None = None) -> _HTMLText:
-    """Return an HTML table (with a text form); ``groups`` maps a row index to a header row above it."""
-    groups = groups or {}
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body, lines = [], [" | ".join(head)]
-    for i, cells in enumerate(rows):
-        if i in groups:
-            body.append(f'<tr><td colspan="{len(head)}" style="font-weight:600;'
-                        f'background:#edf2f7">{html.escape(groups[i])}</td></tr>')
-            lines.append(f"== {groups[i]}")
-        tds = "".join(('<td style="text-align:right">' if j in right else "<td>")
-                      + f"{html.escape(c)}</td>" for j, c in enumerate(cells))
-        body.append(f"<tr>{tds}</tr>")
-        lines.append(" | ".join(cells))
-    return _HTMLText(f'<table class="{cls}"><tr>{th}</tr>{"".join(body)}</table>',
-                     "\n".join(lines))
-
-
 def _date(v) -> str:
     return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
 
@@ -110,7 +90,8 @@ def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
     rows = [[t(_SUMMARY_LABELS.get(m, m), lang, days=days) if m == "forgotten"
              else t(_SUMMARY_LABELS.get(m, m), lang), fmt_value(v)]
             for m, v in zip(summary["metric"], summary["value"], strict=True)]
-    return _table([t("metric", lang), t("value", lang)], rows, right=(1,))
+    return rows_table([t("metric", lang), t("value", lang)], rows, right=(1,),
+                      css_class="crm-followups")
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -286,8 +267,9 @@ def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) ->
     total = df.attrs.get("total") or {}
     rows.append([t("fu_total", lang), "", fmt_value(total.get("count", math.nan)),
                  fmt_value(total.get("customers", math.nan))])
-    return _table([t("employee", lang), t("team", lang), t("followups", lang),
-                   t("customers_followed_up", lang)], rows, right=(2, 3))
+    return rows_table([t("employee", lang), t("team", lang), t("followups", lang),
+                       t("customers_followed_up", lang)], rows, right=(2, 3),
+                      css_class="crm-followups")
 
 
 def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True
@@ -323,11 +305,10 @@ def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
     rows = [[_text(r.name), _text(r.owner_name) if isinstance(r.owner_id, str)
              else t("fu_public_pool", lang), _date(r.created_at), fmt_value(r.days_waiting),
              _text(r.phone), _text(r.email)] for r in shown.itertuples(index=False)]
-    out = _table([t("fu_customer", lang), t("fu_owner", lang), t("fu_created", lang),
-                  t("fu_days_waiting", lang), t("fu_phone", lang), t("fu_email", lang)],
-                 rows, right=(3,))
     more = t("fu_shown_of", lang, shown=len(shown), total=len(df))
-    return _HTMLText(out._html + f"<p><i>{html.escape(more)}</i></p>", f"{out._text}\n{more}")
+    return rows_table([t("fu_customer", lang), t("fu_owner", lang), t("fu_created", lang),
+                       t("fu_days_waiting", lang), t("fu_phone", lang), t("fu_email", lang)],
+                      rows, right=(3,), css_class="crm-followups", foot=more)
 
 
 def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _HTMLText:
@@ -376,7 +357,7 @@ def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _H
         last = t("fu_never", lang) if pd.isna(r.last_followup_at) else _date(r.last_followup_at)
         rows.append([str(int(r.position)), _text(r.name), _text(r.owner_name), last,
                      fmt_value(r.days_since), nxt, _text(r.phone), _text(r.email)])
-    return _table(["#", t("fu_customer", lang), t("fu_owner", lang),
+    return rows_table(["#", t("fu_customer", lang), t("fu_owner", lang),
                    t("fu_last_followup", lang), t("fu_days_since", lang),
                    t("fu_next_contact", lang), t("fu_phone", lang), t("fu_email", lang)],
-                  rows, right=(0, 4), groups=groups, cls="crm-followups crm-todo")
+                  rows, right=(0, 4), groups=groups, css_class="crm-followups crm-todo")

@@ -18,7 +18,7 @@ import matplotlib.ticker
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import CATALOGUE, t
 from crmlib.plots.style import label_lang, nothing_to_draw, number, pct, short_number
 
@@ -226,19 +226,6 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
 
 
 # -- tables -------------------------------------------------------------------------------------
-def _html_table(heads: list[str], rows: list[list[str]], cls: str,
-                bold: list[bool] | None = None) -> HTMLText:
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = ""
-    for i, r in enumerate(rows):
-        w = ("<b>", "</b>") if bold and bold[i] else ("", "")
-        body += ("<tr><td>" + w[0] + html.escape(r[0]) + w[1] + "</td>"
-                 + "".join(f"{right}{w[0]}{html.escape(v)}{w[1]}</td>" for v in r[1:]) + "</tr>")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return HTMLText(f'<table class="{cls}"><tr>{head}</tr>{body}</table>', text)
-
-
 def _empty(lang: str) -> HTMLText:
     msg = t("forecast_no_series", lang)
     return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -287,11 +274,11 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
             name = model_label(r.model, lang) + (t("forecast_chosen", lang) if mark
                                                  else "")
             rows.append(([series_label(uid, lang)] if several else []) + [
-                name, number(r.mase), number(r.mae, 0), number(r.rmse, 0), pct(r.mape, 0),
+                name, number(r.mase, 2), number(r.mae, 0), number(r.rmse, 0), pct(r.mape, 0),
                 pct(r.smape, 0)] + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels]
                 + [str(r.windows)])
             bold.append(mark)
-    return _html_table(heads, rows, "crm-forecast-backtest", bold)
+    return rows_table(heads, rows, css_class="crm-forecast-backtest", bold=bold)
 
 
 def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
@@ -329,7 +316,7 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
         rows.append([series_label(str(r.unique_id), lang), model_label(r.model, lang),
                      fmt(r.error), fmt(r.seasonal_naive_error)]
                     + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels])
-    return _html_table(heads, rows, "crm-forecast-chosen")
+    return rows_table(heads, rows, css_class="crm-forecast-chosen")
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
@@ -374,4 +361,4 @@ def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None)
                     c = cov.loc[uid, f"coverage_{lv}"] if uid in cov.index else math.nan
                     row.append(pct(c, 0))
             rows.append(row)
-    return _html_table(heads, rows, "crm-forecast-table")
+    return rows_table(heads, rows, css_class="crm-forecast-table")

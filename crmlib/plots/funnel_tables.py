@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import t, value_label
 from crmlib.plots.style import (
     currency_of,
@@ -171,12 +171,7 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
                 v = t("unknown", lang)
             cells.append(_fmt(c, v, currency))
         body.append(cells)
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(
-        f'<td style="text-align:{"left" if i == 0 else "right"}">{html.escape(c)}</td>'
-        for i, c in enumerate(row)) + "</tr>" for row in body)
-    text = "\n".join([" | ".join(head)] + [" | ".join(row) for row in body])
-    return _Table(f"<table><tr>{th}</tr>{trs}</table>", text)
+    return rows_table(head, body, css_class=None, first_left=True)
 
 
 def coverage_table(df: pd.DataFrame, ctx) -> _Table:
@@ -219,6 +214,4 @@ def coverage_table(df: pd.DataFrame, ctx) -> _Table:
         else:
             text = _fmt("amount", float(v), currency)
         out.append((t(key, lang), text))
-    trs = "".join(f'<tr><td>{html.escape(a)}</td><td style="text-align:right">'
-                  f"{html.escape(b)}</td></tr>" for a, b in out)
-    return _Table(f"<table>{trs}</table>", "\n".join(f"{a}: {b}" for a, b in out))
+    return rows_table(None, [list(r) for r in out], css_class=None, sep=": ")

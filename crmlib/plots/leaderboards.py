@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t
 from crmlib.plots.style import (
     currency_of,
@@ -42,7 +42,6 @@ LEADERBOARD_LABELS = {
 }
 
 HIGHLIGHT = "#dd6b20"
-_RIGHT = '<td style="text-align:right">'
 
 
 def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = None
@@ -168,7 +167,7 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
     head = [t("lb_rank", lang), t("employee", lang), t("team", lang), t("value", lang)]
     if with_target:
         head += [t("lb_target", lang), t("lb_completion", lang)]
-    body, lines = [], []
+    body, styles = [], {}
     for r in rows.itertuples(index=False):
         cells = [str(r.rank), str(r.name), "" if pd.isna(r.team) else str(r.team),
                  fmt_value(r.value, kind, currency)]
@@ -176,15 +175,11 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
             no = pd.isna(r.target)
             cells += [t("no_target", lang) if no else fmt_value(r.target, kind, currency),
                       t("no_target", lang) if no else pct(r.completion)]
-        style = ' style="font-weight:600;background:#fdebd8"' if r.employee_id == highlight \
-            else ""
-        tds = "".join((_RIGHT if i >= 3 else "<td>") + f"{html.escape(c)}</td>"
-                      for i, c in enumerate(cells))
-        body.append(f"<tr{style}>{tds}</tr>")
-        lines.append(" | ".join(cells))
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    return _HTMLText(f'<table class="crm-leaderboard"><tr>{th}</tr>{"".join(body)}</table>',
-                     "\n".join([" | ".join(head), *lines]))
+        if r.employee_id == highlight:
+            styles[len(body)] = "font-weight:600;background:#fdebd8"
+        body.append(cells)
+    return rows_table(head, body, css_class="crm-leaderboard", right=range(3, len(head)),
+                      row_styles=styles)
 
 
 class LeaderboardSummary:
@@ -231,10 +226,8 @@ class LeaderboardSummary:
 
     def _repr_html_(self) -> str:
         """Return the HTML form."""
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                       for row in self._rows())
-        return f'<table class="crm-leaderboard-summary"><tr>{th}</tr>{body}</table>'
+        return rows_table(self._header(), self._rows(), css_class="crm-leaderboard-summary",
+                          right=())._repr_html_()
 
 
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,

@@ -11,7 +11,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import t, value_label
 from crmlib.plots.style import (
     currency_of,
@@ -65,12 +65,7 @@ def _table(df: pd.DataFrame, ctx, columns: list[str], *, cell=None) -> HTMLText:
     head = [t(PIPELINE_COLUMN_LABELS.get(c, c), lang) for c in columns]
     body = [[(cell(c, r[c], r) if cell else None) or _fmt(c, r[c], currency) for c in columns]
             for _, r in df.iterrows()]
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(
-        f'<td style="text-align:{"left" if i == 0 else "right"}">{html.escape(c)}</td>'
-        for i, c in enumerate(row)) + "</tr>" for row in body)
-    text = "\n".join([" | ".join(head)] + [" | ".join(row) for row in body])
-    return HTMLText(f"<table><tr>{th}</tr>{trs}</table>", text)
+    return rows_table(head, body, css_class=None, first_left=True)
 
 
 def stage_calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
@@ -131,9 +126,7 @@ def forecast_totals_table(totals: pd.DataFrame, ctx) -> HTMLText:
     rows += [(t(key, lang), f"{int(r[c]):,}") for c, key in (
         ("count", "pipeline_total_count"), ("missing_amount", "pipeline_missing_amount"),
         ("overdue", "pipeline_overdue"), ("no_close_date", "pipeline_no_close_date"))]
-    trs = "".join(f'<tr><td>{html.escape(a)}</td><td style="text-align:right">'
-                  f"{html.escape(b)}</td></tr>" for a, b in rows)
-    return HTMLText(f"<table>{trs}</table>", "\n".join(f"{a}: {b}" for a, b in rows))
+    return rows_table(None, [list(r) for r in rows], css_class=None, sep=": ")
 
 
 def forecast_vs_target_table(df: pd.DataFrame, ctx, *, basis: str | None = None) -> HTMLText:

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import t, value_label
 from crmlib.plots.style import label_lang, nothing_to_draw
 
@@ -139,10 +139,4 @@ def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
     total, dealt = int(df["customers"].sum()), int(df["dealt"].sum())
     rows.append([t("portrait_total", lang), f"{total:,}", f"{dealt:,}",
                  f"{dealt / total:.1%}", f"{1:.1%}"])
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = "".join("<tr><td>" + html.escape(r[0]) + "</td>"
-                   + "".join(f"{right}{html.escape(v)}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return _HTMLText(f'<table class="crm-portrait"><tr>{head}</tr>{body}</table>', text)
+    return rows_table(heads, rows, css_class="crm-portrait")

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t
 from crmlib.plots.style import (
     currency_of,
@@ -34,7 +34,6 @@ from crmlib.plots.style import (
 __all__ = ["product_row_labels", "product_bars", "category_mix_bars", "return_rate_bars",
            "product_table", "returns_table"]
 
-_RIGHT = '<td style="text-align:right">'
 
 
 def _key(df: pd.DataFrame) -> str:
@@ -222,15 +221,6 @@ def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     return ax.figure
 
 
-def _table(heads, rows, css) -> _HTMLText:
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    body = "".join("<tr><td>" + html.escape(r[0]) + "</td>"
-                   + "".join(f"{_RIGHT}{html.escape(v)}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return _HTMLText(f'<table class="{css}"><tr>{head}</tr>{body}</table>', text)
-
-
 def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
     """Return rows of :func:`crmlib.metrics.product_sales`.
 
@@ -270,7 +260,7 @@ def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
     rows.append([t("prod_total", lang), f"{int(df.attrs.get('contracts', 0)):,}",
                  f"{df['quantity'].sum():,.0f}", fmt_value(total, "amount", currency),
                  pct(1.0 if total else math.nan)])
-    return _table(heads, rows, "crm-products")
+    return rows_table(heads, rows, css_class="crm-products")
 
 
 def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
@@ -316,4 +306,4 @@ def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
                  f"{int(df['returns'].sum()):,}", f"{df['returned_quantity'].sum():,.0f}",
                  fmt_value(df.attrs.get("returned_amount"), "amount", currency),
                  pct(df.attrs.get("return_rate"))])
-    return _table(heads, rows, "crm-product-returns")
+    return rows_table(heads, rows, css_class="crm-product-returns")

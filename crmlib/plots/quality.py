@@ -7,13 +7,11 @@ unless ``mask=False``.
 
 from __future__ import annotations
 
-import html
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import CATALOGUE, t
 from crmlib.plots.style import label_lang, message, nothing_to_draw
 from crmlib.privacy import mask_email, mask_phone
@@ -80,16 +78,6 @@ def _labels(df: pd.DataFrame, lang: str) -> list[str]:
     if "table" in df.columns:
         return [table_label(n, lang) for n in df["table"]]
     return [_owner_label(r, lang) for _, r in df.iterrows()]
-
-
-def _table(head: list[str], rows: list[list[str]], *, right=(), foot: str = "") -> HTMLText:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(('<td style="text-align:right">' if j in right else "<td>")
-                                    + f"{html.escape(c)}</td>" for j, c in enumerate(r))
-                   + "</tr>" for r in rows)
-    text = "\n".join(" | ".join(r) for r in [head, *rows]) + (f"\n{foot}" if foot else "")
-    extra = f"<p><i>{html.escape(foot)}</i></p>" if foot else ""
-    return HTMLText(f'<table class="crm-quality"><tr>{th}</tr>{body}</table>{extra}', text)
 
 
 def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, top=None,
@@ -168,7 +156,7 @@ def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
     head = [t(k, lang) for k in (first, "quality_rows", "quality_failing", "quality_score")]
     rows = [[n, f"{r:,}", f"{f:,}", "—" if pd.isna(s) else f"{s:.1f}"] for n, r, f, s in zip(
         _labels(shown, lang), shown["rows"], shown["failing"], shown["score"], strict=True)]
-    return _table(head, rows, right=(1, 2, 3))
+    return rows_table(head, rows, css_class="crm-quality", right=(1, 2, 3))
 
 
 def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
@@ -267,7 +255,7 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
         shown["table"], shown["column"], shown["rule"], shown["rows"], shown["share"],
         shown["sample_ids"], strict=True)]
     foot = t("quality_checks_clean", lang, n=clean) if clean else ""
-    return _table(head, rows, right=(3, 4), foot=foot)
+    return rows_table(head, rows, css_class="crm-quality", right=(3, 4), foot=foot)
 
 
 def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> HTMLText:
@@ -312,8 +300,8 @@ def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
                 shown["table"], shown["id_a"], shown["name_a"], shown["id_b"], shown["name_b"],
                 shown["rule"], shown["score"], shown["phone"], shown["email"], strict=True)]
     more = len(p) - len(shown)
-    return _table(head, rows, right=(4,), foot=t("quality_more_pairs", lang, n=more)
-                  if more else "")
+    return rows_table(head, rows, css_class="crm-quality", right=(4,),
+                      foot=t("quality_more_pairs", lang, n=more) if more else "")
 
 
 def _text(v) -> str:
@@ -355,4 +343,4 @@ def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
             value = mask_email(value)
         rows.append([table_label(r.table_name, lang), f"{r.source_file}:{r.row_number}",
                      _text(r.column_name), _text(value), _text(r.reason)])
-    return _table(head, rows)
+    return rows_table(head, rows, css_class="crm-quality", right=())
