@@ -1,7 +1,7 @@
 """Chart theme and the generic charts (trends), with Chinese text rendered as glyphs.
 
-Every plotting function takes a pandas frame from a metric function and returns the matplotlib
-``Axes``; nothing here computes a figure or shows a plot. :func:`set_theme` configures fonts once
+Every chart takes a pandas frame from a metric function and returns the matplotlib ``Figure``;
+nothing here computes a figure or shows a plot. :func:`set_theme` configures fonts once
 for both languages: Noto Sans CJK SC (Debian's ``fonts-noto-cjk``) carries Latin and Chinese.
 """
 

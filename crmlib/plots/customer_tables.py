@@ -11,6 +11,7 @@ import html
 import pandas as pd
 
 from crmlib.display import fmt_value, rows_table
+from crmlib.engine import is_available, missing_table_of
 from crmlib.i18n import t
 from crmlib.plots.customers import group_label
 from crmlib.plots.style import is_missing, label_lang
@@ -85,9 +86,9 @@ def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | 
         The customer table.
     """
     lang = label_lang(ctx)
-    if not df.attrs.get("available", True):
+    if not is_available(df):
         return CustomerTable([], [], t("not_available", lang,
-                                       table=df.attrs.get("missing_table")))
+                                       table=missing_table_of(df)))
     if df.empty:
         return CustomerTable([], [], t("no_data", lang))
     head_key = {"employee": "employee", "province": "cust_province", "city": "cust_city",

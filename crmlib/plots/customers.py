@@ -14,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
+from crmlib.engine import is_available
 from crmlib.i18n import t
 from crmlib.metrics.customers import OTHER
 from crmlib.plots.style import bar_width, is_missing, nothing_to_draw
@@ -150,7 +151,7 @@ def pool_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str =
         The chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
-    if df.empty or not df.attrs.get("available", True):
+    if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.2))
@@ -182,7 +183,7 @@ def pool_age(df: pd.DataFrame, *, lang: str = "en", label: str, xlabel: str = ""
         The chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
-    if df.empty or not df.attrs.get("available", True):
+    if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
@@ -229,7 +230,7 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
         figure when there is nothing to draw.
     """
     labels = labels or {"mean_days": "mean", "median_days": "median"}
-    if df.empty or not df.attrs.get("available", True) or df["dealt"].sum() == 0:
+    if df.empty or not is_available(df) or df["dealt"].sum() == 0:
         return nothing_to_draw(df, lang, ax=ax)
     palette = sns.color_palette()
     if by == "bucket":
@@ -291,7 +292,7 @@ def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
         The chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
-    if df.empty or not df.attrs.get("available", True):
+    if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
     rows = df[df["visits"] > 0].reset_index(drop=True)
     if rows.empty:

@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmlib.display import HTMLText, fmt_value, rows_table
+from crmlib.engine import is_available
 from crmlib.i18n import t, value_label
 from crmlib.plots.style import bar_width, label_lang, message, not_available_note, nothing_to_draw
 from crmlib.privacy import mask_pii
@@ -33,7 +34,7 @@ def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
     """Return the unavailable note.
 
     "Not available: the data has no `...` table." when a metric frame says so
-    (``attrs["available"]`` False), "No data for this period." when it is empty, else None (a
+    (:func:`crmlib.engine.is_available` False), "No data for this period." when it is empty, else None (a
     notebook cell then shows nothing: the chart above says it all).
 
     Parameters
@@ -122,7 +123,7 @@ def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
     """
     import matplotlib.dates as mdates
 
-    if df.empty or not df.attrs.get("available", True):
+    if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.4))

@@ -1,10 +1,10 @@
-"""Charts and small displays of the funnel topic (30_sales_funnel).
+"""Charts of the funnel topic (30_sales_funnel).
 
-Charts take a frame from :mod:`crmlib.metrics.funnel` and return the matplotlib ``Axes``; their
-text comes from the label catalogue in ``lang``. A frame that is empty, or marked
-``attrs["not_available"]`` by the metric (an optional table is absent), is drawn as a one-line
-message instead of a chart. :class:`FunnelKPIs` and :func:`funnel_table` are the topic's
-non-chart outputs (HTML with a plain-text form that nbval can compare).
+Charts take a frame from :mod:`crmlib.metrics.funnel` and return the matplotlib ``Figure``; their
+text comes from the label catalogue in ``lang``. A frame that is empty, or not available
+(:func:`crmlib.engine.is_available`: an optional table is absent), is drawn as a one-line
+message instead of a chart. The tables and headline cards are in
+:mod:`crmlib.plots.funnel_tables`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Charts and tables of the pipeline forecast (:mod:`crmlib.metrics.pipeline`).
+"""Charts of the pipeline forecast (:mod:`crmlib.metrics.pipeline`).
 
-Charts take the metric's frame and return the matplotlib ``Axes``; text comes from the label
+Charts take the metric's frame and return the matplotlib ``Figure``; text comes from the label
 catalogue in ``lang`` and stage names go through :func:`crmlib.i18n.value_label`. A frame that
-is empty or marked ``attrs["not_available"]`` is drawn as a one-line message. The tables are
-HTML with a plain-text form (:class:`crmlib.display.HTMLText`).
+is empty or not available (:func:`crmlib.engine.is_available`) is drawn as a one-line message.
+The tables are in :mod:`crmlib.plots.pipeline_tables`.
 """
 
 from __future__ import annotations

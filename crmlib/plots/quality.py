@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmlib.display import HTMLText, rows_table
+from crmlib.engine import is_available
 from crmlib.i18n import CATALOGUE, t
 from crmlib.plots.style import label_lang, message, nothing_to_draw
 from crmlib.privacy import mask_email, mask_phone
@@ -240,7 +241,7 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
         HTML for reports with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
-    if df.attrs.get("available") is False:
+    if not is_available(df):
         return message(t("not_available", lang, table="rejects"), "crm-no-data")
     found = df[df["rows"] > 0].sort_values(["rows", "table"], ascending=[False, True],
                                            kind="stable")
