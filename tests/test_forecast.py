@@ -15,12 +15,12 @@ import pytest
 
 import crmlib
 from crmlib import forecast
+from crmlib import plots as fplots
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.forecast import FallbackWarning, backtest, choose_model, predict, sales_series
 from crmlib.forecast.backtest import cutoff_positions, error_metrics, interval_coverage, mase_scale
 from crmlib.i18n import CATALOGUE
-from crmlib.plots import forecast_charts as fplots
 from crmlib.scope import resolve_scope
 
 SEED = 20240531
