@@ -14,7 +14,7 @@ from IPython.display import HTML, Markdown
 
 from crmlib.i18n import t
 
-__all__ = ["HTMLText", "rows_table", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
+__all__ = ["HTMLText", "label_lang", "currency_of", "rows_table", "title", "heading", "note", "fmt_value", "fmt_change", "KPICards", "kpi_cards",
            "summary_table",
            "table"]
 
@@ -26,49 +26,195 @@ class HTMLText:
         self._html, self._text = html_text, text
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         return self._html
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return self._text
 
 
-def rows_table(heads: list[str], rows: list[list[str]], *, css_class: str = "crm-table"
-               ) -> HTMLText:
-    """A table of already formatted cells (first column left, the others right-aligned), as
-    HTML with a plain-text form (``head | head`` lines) that nbval can compare."""
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = "".join("<tr><td>" + html.escape(str(r[0])) + "</td>"
-                   + "".join(f"{right}{html.escape(str(v))}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return HTMLText(f'<table class="{html.escape(css_class)}"><tr>{head}</tr>{body}</table>',
-                    text)
+def rows_table(heads: list[str] | None, rows: list[list[str]], *,
+               css_class: str | None = "crm-table", right=None, first_left: bool = False,
+               groups: dict[int, str] | None = None, bold: list[bool] | None = None,
+               row_styles: dict[int, str] | None = None, foot: str = "",
+               sep: str = " | ") -> HTMLText:
+    """Return a table of already formatted cells, as HTML with a plain-text form.
+
+    The one table builder of reports and dashboards: every table of :mod:`crmlib.plots` is
+    made here. By default the first column is left-aligned and the others right-aligned; the
+    plain-text form has one ``head | head`` line per row (what nbval compares).
+
+    Parameters
+    ----------
+    heads : list of str or None
+        Column headers (None: no header row, e.g. label / value rows).
+    rows : list of list of str
+        Formatted cells, one list per row.
+    css_class : str or None, default="crm-table"
+        Class of the ``<table>`` element (None: no class).
+    right : iterable of int, optional
+        The right-aligned columns (default: every column but the first).
+    first_left : bool, default=False
+        Give the left-aligned cells an explicit ``text-align:left`` style.
+    groups : dict of int to str, optional
+        A header row (spanning the table) above the row of that index; ``== text`` in the
+        plain-text form.
+    bold : list of bool, optional
+        Which rows are bold.
+    row_styles : dict of int to str, optional
+        A ``style`` attribute for the row of that index (e.g. a highlighted employee).
+    foot : str, default=""
+        A note in italics below the table (and as the last line of the plain-text form).
+    sep : str, default=" | "
+        Cell separator of the plain-text form.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    groups, row_styles = groups or {}, row_styles or {}
+    width = len(heads) if heads is not None else max((len(r) for r in rows), default=0)
+    body, lines = [], [] if heads is None else [sep.join(heads)]
+    for i, cells in enumerate(rows):
+        if i in groups:
+            body.append(f'<tr><td colspan="{width}" style="font-weight:600;'
+                        f'background:#edf2f7">{html.escape(groups[i])}</td></tr>')
+            lines.append(f"== {groups[i]}")
+        b0, b1 = ("<b>", "</b>") if bold and bold[i] else ("", "")
+        tds = "".join(_cell_open(j, right, first_left) + b0 + html.escape(str(c)) + b1 + "</td>"
+                      for j, c in enumerate(cells))
+        style = f' style="{row_styles[i]}"' if i in row_styles else ""
+        body.append(f"<tr{style}>{tds}</tr>")
+        lines.append(sep.join(str(c) for c in cells))
+    head = "" if heads is None else (
+        "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr>")
+    cls = "" if css_class is None else f' class="{html.escape(css_class)}"'
+    extra = f"<p><i>{html.escape(foot)}</i></p>" if foot else ""
+    text = "\n".join(lines) + (f"\n{foot}" if foot else "")
+    return HTMLText(f"<table{cls}>{head}{''.join(body)}</table>{extra}", text)
 
 
-def _lang(ctx_or_lang) -> str:
+def _cell_open(j: int, right, first_left: bool) -> str:
+    if (j > 0) if right is None else (j in right):
+        return '<td style="text-align:right">'
+    return '<td style="text-align:left">' if first_left else "<td>"
+
+
+def label_lang(ctx_or_lang) -> str:
+    """Return the language of a report context, or the language given as a string.
+
+    Parameters
+    ----------
+    ctx_or_lang : ReportContext or str or None
+        Anything with a ``lang`` attribute, or ``"en"`` / ``"zh"``.
+
+    Returns
+    -------
+    str
+        ``"en"`` when nothing is given.
+    """
     return getattr(ctx_or_lang, "lang", ctx_or_lang) or "en"
 
 
+def currency_of(ctx) -> str | None:
+    """Return the currency of a report context's parameters.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        A report context (a language string has no currency).
+
+    Returns
+    -------
+    str or None
+        ``ctx.params["currency"]``, or None.
+    """
+    return (getattr(ctx, "params", {}) or {}).get("currency")
+
+
 def title(key: str, ctx) -> Markdown:
-    """The report's title (``# ...``) in the report's language."""
-    return Markdown(f"# {t(key, _lang(ctx))}")
+    """Return the report's title (``# ...``) in the report's language.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    Markdown
+        The title.
+    """
+    return Markdown(f"# {t(key, label_lang(ctx))}")
 
 
 def heading(key: str, ctx, level: int = 2, **fmt) -> Markdown:
-    """A section heading (``## ...``) in the report's language, formatted with ``fmt``."""
-    return Markdown(f"{'#' * level} {t(key, _lang(ctx), **fmt)}")
+    """Return a section heading (``## ...``) in the report's language, formatted with ``fmt``.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    level : int, default=2
+        Heading level (number of ``#``).
+    **fmt
+        Passed on.
+
+    Returns
+    -------
+    Markdown
+        The heading.
+    """
+    return Markdown(f"{'#' * level} {t(key, label_lang(ctx), **fmt)}")
 
 
 def note(key: str, ctx, **fmt) -> HTML:
-    """A short "how this is counted" note under a section."""
-    lang = _lang(ctx)
+    """Return a short "how this is counted" note under a section.
+
+    Parameters
+    ----------
+    key : str
+        The section's key.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    **fmt
+        Passed on.
+
+    Returns
+    -------
+    HTML
+        The note.
+    """
+    lang = label_lang(ctx)
     return HTML(f'<div class="crm-note"><b>{html.escape(t("how_counted", lang))}:</b> '
                 f"{html.escape(t(key, lang, **fmt))}</div>")
 
 
 def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
-    """``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined."""
+    """Return the fmt value.
+
+    ``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined.
+
+    Parameters
+    ----------
+    value : object
+        The value.
+    kind : str, default='count'
+        ``"count"``, ``"amount"`` or another format kind.
+    currency : str, optional
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kind == "amount":
@@ -77,7 +223,20 @@ def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
 
 
 def fmt_change(ratio) -> str:
-    """``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0)."""
+    """Return the fmt change.
+
+    ``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0).
+
+    Parameters
+    ----------
+    ratio : float or None
+        The ratio (None or NaN when undefined).
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return "—"
     return f"{ratio:+.1%}"
@@ -95,11 +254,13 @@ class KPICards:
                    fmt_change(r.change_previous), fmt_change(r.change_year_ago), r)
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
         return "\n".join(f"{label}: {value} ({vs_p} {cp}, {vs_y} {cy})"
                          for label, value, cp, cy, _ in self._rows())
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         vs_p, vs_y = t("change_vs_previous", self.lang), t("change_vs_year_ago", self.lang)
         cards = []
         for label, value, cp, cy, r in self._rows():
@@ -118,13 +279,44 @@ class KPICards:
 
 
 def kpi_cards(brief: pd.DataFrame, ctx) -> KPICards:
-    return KPICards(brief, _lang(ctx), (getattr(ctx, "params", {}) or {}).get("currency"))
+    """Return the kpi cards.
+
+    Parameters
+    ----------
+    brief : pandas.DataFrame
+        A :func:`crmlib.metrics.sales_brief` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    KPICards
+        The kpi cards.
+    """
+    return KPICards(brief, label_lang(ctx), currency_of(ctx))
 
 
 def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
           index: bool = False) -> HTML:
-    """A frame as an HTML table with localized column labels (catalogue keys -> labels)."""
-    lang = _lang(ctx)
+    """Return a frame as an HTML table with localized column labels (catalogue keys -> labels).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    labels : dict[str, str], optional
+        Labels by column or metric key.
+    index : bool, default=False
+        Whether to show the frame's index.
+
+    Returns
+    -------
+    HTML
+        The table.
+    """
+    lang = label_lang(ctx)
     cols = {c: t(labels.get(c, c), lang) if labels and c in labels else c for c in df.columns}
     return HTML(df.rename(columns=cols).to_html(index=index, border=0, na_rep="—",
                                                 float_format=lambda v: f"{v:,.2f}"))
@@ -132,14 +324,28 @@ def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
 
 def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
                   fmt: dict | None = None) -> HTML:
-    """A ``metric``/``value`` frame as a two-column table of labels and formatted values."""
-    lang = _lang(ctx)
-    currency = (getattr(ctx, "params", {}) or {}).get("currency")
+    """Return a ``metric``/``value`` frame as a two-column table of labels and formatted values.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    kinds : dict, optional
+        Format kind per metric (default ``count``).
+    fmt : dict, optional
+        Values formatted into the label.
+
+    Returns
+    -------
+    HTML
+        The summary table.
+    """
+    lang = label_lang(ctx)
+    currency = currency_of(ctx)
     kinds, fmt = kinds or {}, fmt or {}
-    rows = "".join(
-        f"<tr><td>{html.escape(t(m, lang, **fmt.get(m, {})))}</td>"
-        f'<td style="text-align:right">'
-        f"{html.escape(fmt_value(v, kinds.get(m, 'count'), currency))}</td></tr>"
-        for m, v in zip(summary["metric"], summary["value"], strict=True))
-    return HTML(f"<table><tr><th>{html.escape(t('metric', lang))}</th>"
-                f"<th>{html.escape(t('value', lang))}</th></tr>{rows}</table>")
+    rows = [[t(m, lang, **fmt.get(m, {})), fmt_value(v, kinds.get(m, "count"), currency)]
+            for m, v in zip(summary["metric"], summary["value"], strict=True)]
+    return HTML(rows_table([t("metric", lang), t("value", lang)], rows,
+                           css_class=None)._repr_html_())

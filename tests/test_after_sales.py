@@ -318,13 +318,13 @@ def test_plots_in_both_languages_without_missing_glyphs(duck, tmp_path):
                 fig = ax.figure if hasattr(ax, "figure") else ax
                 fig.savefig(tmp_path / f"{lang}{i}.png")
         plt.close("all")
-    ax = plots.after_orders_chart(spike, lang="en")
+    ax = plots.after_orders_chart(spike, lang="en").axes[0]
     rate_ax = [a for a in ax.figure.axes if a is not ax][0]
     # the axis is capped at 4 x the period rate 0.23 = 0.92 (+25 % headroom)
     assert rate_ax.get_ylim()[1] == pytest.approx(0.92 * 1.25)
     assert [t.get_text() for t in rate_ax.texts] == ["▲ 300%"]
     # flagged points are labelled with their names
-    ax = plots.after_funnel_plot(cust, lang="en")
+    ax = plots.after_funnel_plot(cust, lang="en").axes[0]
     texts = {t.get_text() for t in ax.texts}
     assert {"U-One", "U-Four"} <= texts and "U-Two" not in texts
     # tables: plain-text form, headers in the language, a total row
@@ -341,8 +341,8 @@ def test_plots_in_both_languages_without_missing_glyphs(duck, tmp_path):
     assert "U-One" in flagged[2]
     assert repr(plots.after_unusual_table(cust.iloc[:0], "en")) != ""
     # an empty or missing frame draws nothing
-    assert plots.after_reason_bars(reasons.iloc[:0], lang="en") is None
-    assert plots.after_funnel_plot(cust.iloc[:0], lang="en") is None
+    assert plots.is_not_available_figure(plots.after_reason_bars(reasons.iloc[:0], lang="en"))
+    assert plots.is_not_available_figure(plots.after_funnel_plot(cust.iloc[:0], lang="en"))
 
 
 def test_demo_against_plain_pandas():

@@ -352,25 +352,25 @@ def test_bad_period(crm):
 # -- plots and tables ------------------------------------------------------------------------
 def test_charts_draw_and_skip_when_not_available(crm, bare):
     trend = metrics.customer_trend(crm, period=MARCH, as_of=AS_OF)
-    assert plots.customer_trend(trend, labels={"new_customers": "n", "dealt": "d",
-                                               "conversion": "c"}) is not None
+    assert not plots.is_not_available_figure(plots.customer_trend(trend, labels={"new_customers": "n", "dealt": "d",
+                                               "conversion": "c"}))
     pool = metrics.pool_trend(crm, period=MARCH)
-    assert plots.pool_trend(pool, labels={"pool_in": "i", "pool_out": "o"}) is not None
-    assert plots.pool_trend(metrics.pool_trend(bare, period=MARCH), labels={}) is None
-    assert plots.pool_age(metrics.pool_age(crm, as_of=AS_OF), label="x") is not None
-    assert plots.pool_age(metrics.pool_age(bare, as_of=AS_OF), label="x") is None
+    assert not plots.is_not_available_figure(plots.pool_trend(pool, labels={"pool_in": "i", "pool_out": "o"}))
+    assert plots.is_not_available_figure(plots.pool_trend(metrics.pool_trend(bare, period=MARCH), labels={}))
+    assert not plots.is_not_available_figure(plots.pool_age(metrics.pool_age(crm, as_of=AS_OF), label="x"))
+    assert plots.is_not_available_figure(plots.pool_age(metrics.pool_age(bare, as_of=AS_OF), label="x"))
     for by in ("employee", "province", "bucket", "product"):
         cyc = metrics.deal_cycle(crm, period=MARCH, as_of=AS_OF, by=by, top_n=1
                                  if by != "employee" else None)
-        assert plots.deal_cycle(cyc, by=by, label="x") is not None
+        assert not plots.is_not_available_figure(plots.deal_cycle(cyc, by=by, label="x"))
     ax = plots.deal_cycle(metrics.deal_cycle(crm, period=MARCH, by="province", top_n=1,
-                                             as_of=AS_OF), by="province", label="x", lang="zh")
+                                             as_of=AS_OF), by="province", label="x", lang="zh").axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["江苏省", "未知", "其他"]
     sat = metrics.satisfaction(crm, period=MARCH, by="product")
-    ax = plots.satisfaction(sat, by="product", label="x")
+    ax = plots.satisfaction(sat, by="product", label="x").axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Alpha", "Beta", "unknown"]
-    assert plots.satisfaction(metrics.satisfaction(bare, period=MARCH), by="employee",
-                              label="x") is None
+    assert plots.is_not_available_figure(plots.satisfaction(metrics.satisfaction(bare, period=MARCH), by="employee",
+                              label="x"))
 
 
 def test_tables_text(crm, bare):

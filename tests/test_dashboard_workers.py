@@ -10,9 +10,15 @@ import signal
 
 import pytest
 
-from crmlib.dashboards import overview, value
+import crmlib
+from crmlib.dashboards import overview, value_dashboard
 from crmlib.dashboards.common import dashboard_context
 from crmlib.dashboards.workers import SectionError, SectionPool, default_workers
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlib.connect()
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +49,13 @@ def test_workers_render_what_the_kernel_renders(crm, pool, team, lang):
 
 
 def test_value_sections_in_workers(crm):
-    p = SectionPool(None, value.value_section, value.VALUE_GROUPS, 2)
+    p = SectionPool(None, value_dashboard.value_section, value_dashboard.VALUE_GROUPS, 2)
     try:
         sel = _selection(crm, team="north", period="this_year")
         ctx = dashboard_context(crm, **sel)
-        for key in value.VALUE_SECTIONS:
+        for key in value_dashboard.VALUE_SECTIONS:
             assert p.submit(key, sel).result(timeout=180)[0] == \
-                value.value_section(ctx, key)._repr_html_(), key
+                value_dashboard.value_section(ctx, key)._repr_html_(), key
     finally:
         p.close()
 

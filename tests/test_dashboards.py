@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from crmlib import clv, metrics, segment
-from crmlib.dashboards import customer_value, sales_overview
+from crmlib.dashboards import customer_value_dashboard, sales_overview
 from crmlib.dashboards.overview import TODO_TOP
 from crmlib.dashboards.serve import voila_command
-from crmlib.dashboards.value import value_as_of
+from crmlib.dashboards.value_dashboard import value_as_of
 from crmlib.display import fmt_value
 from crmlib.i18n import t
 from crmlib.period import resolve_period
@@ -92,7 +92,7 @@ def test_overview_in_chinese_renders_glyphs(crm):
 
 
 def test_value_figures_equal_crmlib(crm):
-    d = customer_value(crm, team="north", period="last_month")
+    d = customer_value_dashboard(crm, team="north", period="last_month")
     period, scope, _ = _sel(crm, "north")
     as_of = period.last_day
     assert value_as_of(d.ctx) == as_of
@@ -111,7 +111,7 @@ def test_value_figures_equal_crmlib(crm):
 
 
 def test_value_as_of_is_capped_and_chinese(crm):
-    d = customer_value(crm, period="this_year", lang="zh")
+    d = customer_value_dashboard(crm, period="this_year", lang="zh")
     assert value_as_of(d.ctx) == crm.last_event_date()
     assert HAN.search(repr(d["segments"].items[0])) and t("clv_top_heading", "zh") in repr(d)
 

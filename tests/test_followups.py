@@ -359,14 +359,14 @@ def test_report_tables_and_charts(fu):
     assert plots.unavailable_note(emp, "en") is None
     empty = followups_by_channel(fu, period=("2023-01-01", "2023-01-31"))
     assert repr(plots.unavailable_note(empty, "en")) == "No data for this period."
-    assert plots.channel_bars(empty) is None
-    ax = plots.channel_bars(followups_by_channel(fu, period=MARCH), lang="zh")
+    assert plots.is_not_available_figure(plots.channel_bars(empty))
+    ax = plots.channel_bars(followups_by_channel(fu, period=MARCH), lang="zh").axes[0]
     assert [x.get_text() for x in ax.get_yticklabels()] == ["电话", "拜访", "微信", "未知"]
     assert ax.texts[0].get_text() == "3 (42.9%)"
-    ax = plots.forgotten_bars(forgotten_overview(fu, as_of="2024-03-31"), lang="en")
+    ax = plots.forgotten_bars(forgotten_overview(fu, as_of="2024-03-31"), lang="en").axes[0]
     assert [x.get_text() for x in ax.get_xticklabels()][-2:] == ["> 180 days", "Overdue"]
-    assert plots.followup_trend(followup_activity(fu, period=MARCH),
-                                labels={"count": "n", "customers": "c"}) is not None
+    assert not plots.is_not_available_figure(plots.followup_trend(followup_activity(fu, period=MARCH),
+                                labels={"count": "n", "customers": "c"}))
     plt.close("all")
 
 
@@ -381,9 +381,9 @@ def test_not_available_display():
     assert repr(plots.todo_table(todo, "en")) == \
         "Not available: the data has no `activities` table."
     assert "无法统计" in repr(plots.unavailable_note(todo, "zh"))
-    assert plots.forgotten_bars(forgotten_overview(bare, as_of="2024-03-31")) is None
-    assert plots.followup_trend(followup_activity(bare, period=MARCH),
-                                labels={"count": "n", "customers": "c"}) is None
+    assert plots.is_not_available_figure(plots.forgotten_bars(forgotten_overview(bare, as_of="2024-03-31")))
+    assert plots.is_not_available_figure(plots.followup_trend(followup_activity(bare, period=MARCH),
+                                labels={"count": "n", "customers": "c"}))
 
 
 def test_new_functions_same_on_postgres(fu, pg_url):

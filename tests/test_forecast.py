@@ -8,29 +8,29 @@ import subprocess
 import sys
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 import crmlib
 from crmlib import forecast
+from crmlib import plots as fplots
+from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.forecast import (
-    FallbackWarning,
-    backtest,
-    choose_model,
-    cutoff_positions,
-    error_metrics,
-    interval_coverage,
-    mase_scale,
-    predict,
-    sales_series,
-)
+from crmlib.forecast import FallbackWarning, backtest, choose_model, predict, sales_series
+from crmlib.forecast.backtest import cutoff_positions, error_metrics, interval_coverage, mase_scale
 from crmlib.i18n import CATALOGUE
-from crmlib.plots import forecast as fplots
 from crmlib.scope import resolve_scope
 
+SEED = 20240531
 ALL = list(forecast.MODEL_NAMES)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 def monthly(values, start="2021-01-01", uid="s"):
@@ -84,9 +84,8 @@ def frames():
 
 
 @pytest.fixture(scope="module")
-def tiny(crm):
-    """This module's ``frames()`` as a CRM (conftest's ``crm``)."""
-    return crm
+def tiny():
+    return from_frames(frames())
 
 
 def as_dict(s):
@@ -304,7 +303,8 @@ def test_series_of_one_or_two_points_do_not_crash(n):
         assert e.loc[0, "windows"] == 1 and math.isnan(e.loc[0, "mase"])  # 1 training point
 
 
-def test_gbm_learns_a_seasonal_pattern_recursively(rng):
+def test_gbm_learns_a_seasonal_pattern_recursively():
+    rng = np.random.default_rng(SEED)
     y = np.tile(PATTERN, 5) * 10 + rng.normal(0, 1, 60)
     f = predict(monthly(y), model="gbm", horizon=12)
     err = np.abs(f["yhat"].to_numpy() - PATTERN * 10)
@@ -312,7 +312,8 @@ def test_gbm_learns_a_seasonal_pattern_recursively(rng):
     assert (f["lo_80"] < f["yhat"]).all() and (f["hi_95"] > f["hi_80"]).all()
 
 
-def test_ensemble_is_the_mean_of_its_members(rng):
+def test_ensemble_is_the_mean_of_its_members():
+    rng = np.random.default_rng(SEED)
     s = monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36))
     parts = [predict(s, model=m, horizon=3) for m in ("ets", "arima", "theta")]
     ens = predict(s, model="ensemble", horizon=3)
@@ -357,7 +358,8 @@ def test_cutoffs_and_no_training_point_after_its_cutoff():
     assert (e.set_index("model").loc["spy", "mae"] == e.set_index("model").loc["naive", "mae"])
 
 
-def test_backtest_matches_refits_on_each_training_slice(rng):
+def test_backtest_matches_refits_on_each_training_slice():
+    rng = np.random.default_rng(SEED)
     s = monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36))
     _, p = backtest(s, horizon=2, windows=2, models=["ets", "gbm"], return_predictions=True)
     for (model, cut), w in p.groupby(["model", "cutoff"]):
@@ -394,7 +396,8 @@ def test_choose_model_lowest_error_baseline_and_mae_when_nan():
         choose_model(errors, metric="r2")
 
 
-def test_forecast_uses_the_chosen_model_per_series(rng):
+def test_forecast_uses_the_chosen_model_per_series():
+    rng = np.random.default_rng(SEED)
     seasonal = monthly(np.tile(PATTERN, 3), uid="seasonal")
     walk = monthly(50 + np.cumsum(rng.normal(0, 1, 36)), uid="walk")
     s = pd.concat([seasonal, walk], ignore_index=True)
@@ -414,7 +417,7 @@ def test_a_scope_without_sales_gives_empty_frames_and_no_data_tables(tiny):
     e = backtest(s, horizon=3, windows=2)
     c, f = choose_model(e), forecast.forecast(s, horizon=3, errors=e)
     assert e.empty and c.empty and f.empty and list(f.columns)[:3] == ["unique_id", "model", "ds"]
-    assert fplots.forecast_plot(s, f) is None and fplots.backtest_bars(e) is None
+    assert fplots.is_not_available_figure(fplots.forecast_plot(s, f)) and fplots.is_not_available_figure(fplots.backtest_bars(e))
     assert repr(fplots.forecast_table(f, "zh")) == CATALOGUE["forecast_no_series"]["zh"]
 
 
@@ -435,7 +438,7 @@ def test_bad_inputs_say_what_to_do():
 
 
 def test_statsforecast_is_not_imported_with_crmlib():
-    code = ("import sys, crmlib, crmlib.forecast, crmlib.plots.forecast; "
+    code = ("import sys, crmlib, crmlib.forecast, crmlib.plots.forecast_charts; "
             "print('statsforecast' in sys.modules, 'sklearn.ensemble' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -450,9 +453,10 @@ def test_labels_have_both_languages():
     assert all(f"forecast_model_{m}" in CATALOGUE for m in ALL)
 
 
-def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path, rng):
+def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path):
     from crmlib import plots
 
+    rng = np.random.default_rng(SEED)
     s = pd.concat([monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36), uid="total"),
                    monthly(np.tile(PATTERN, 3), uid="unknown")], ignore_index=True)
     e = backtest(s, horizon=3, windows=3, models=["naive", "seasonal_naive", "theta"])
@@ -463,7 +467,7 @@ def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path, rng):
         warnings.simplefilter("error")  # a missing glyph fails
         fig = fplots.forecast_plot(s, f, lang="zh", history=12)
         fig.savefig(tmp_path / "f.png")
-        ax = fplots.backtest_bars(e, unique_id="total", chosen=c, lang="zh")
+        ax = fplots.backtest_bars(e, unique_id="total", chosen=c, lang="zh").axes[0]
         ax.figure.savefig(tmp_path / "b.png")
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     assert fig.axes[0].get_title().startswith("合计")
@@ -478,5 +482,5 @@ def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path, rng):
     assert "(chosen)" in bt and bt.count("\n") == len(e)
     ft = repr(fplots.forecast_table(f, "en", chosen=c)).splitlines()
     assert len(ft) == 1 + len(f) and "80% interval coverage" in ft[0]
-    assert fplots.forecast_plot(s.iloc[:0]) is None
+    assert fplots.is_not_available_figure(fplots.forecast_plot(s.iloc[:0]))
     assert repr(fplots.chosen_table(c.iloc[:0], "en")) == CATALOGUE["forecast_no_series"]["en"]

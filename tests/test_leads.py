@@ -14,12 +14,12 @@ import pytest
 
 import crmlib
 from crmlib import metrics
+from crmlib import plots as lplots
 from crmlib.config import SHARED_DATASETS
 from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE
 from crmlib.metrics.leads import wilson_interval
-from crmlib.plots import leads as lplots
 from crmlib.scope import resolve_scope
 
 PERIOD = ("2024-03-01", "2024-03-31")

@@ -13,12 +13,12 @@ import pytest
 
 import crmlib
 from crmlib import metrics as pl
+from crmlib import plots as pp
 from crmlib.data import store
 from crmlib.data.connect import from_frames
 from crmlib.engine import missing_table_of
 from crmlib.exceptions import ParamsError
 from crmlib.i18n import CATALOGUE, t
-from crmlib.plots import pipeline as pp
 from crmlib.scope import resolve_scope
 
 AS_OF = "2024-03-31"
@@ -461,7 +461,8 @@ def test_charts_and_tables_render(crm, lang, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph fails
         fig, axes = plt.subplots(2, 3, figsize=(15, 8))
-        ax = pp.pipeline_forecast_chart(fc, lang=lang, ax=axes[0, 0])
+        pp.pipeline_forecast_chart(fc, lang=lang, ax=axes[0, 0])
+        ax = axes[0, 0]
         assert [x.get_text() for x in ax.get_xticklabels()][-1] == t("no_expected_close", lang)
         # the stacked heights of April: commit 1000 + best case 80
         assert sum(p.get_height() for p in ax.patches if p.get_x() < 2.5 < p.get_x() + 1) == (
@@ -469,16 +470,19 @@ def test_charts_and_tables_render(crm, lang, tmp_path):
         assert any(p.get_hatch() == "//" for p in ax.patches)  # February is overdue
         pp.pipeline_forecast_chart(pl.pipeline_forecast(crm, as_of=AS_OF, by="team"),
                                    lang=lang, value="weighted", ax=axes[0, 1])
-        ax = pp.calibration_chart(cal, lang=lang, ax=axes[0, 2])
+        pp.calibration_chart(cal, lang=lang, ax=axes[0, 2])
+        ax = axes[0, 2]
         assert ax.get_xticklabels()[0].get_text() == t("stage_name_qualify", lang)
-        ax = pp.forecast_vs_target_chart(fvt, lang=lang, ax=axes[1, 0])
+        pp.forecast_vs_target_chart(fvt, lang=lang, ax=axes[1, 0])
+        ax = axes[1, 0]
         assert t("no_target", lang) in [x.get_text() for x in ax.texts]  # west
         pp.forecast_vs_target_chart(fvt, lang=lang, span="this_year", basis="statistical",
                                     ax=axes[1, 1])
-        ax = pp.calibration_chart(bare, lang=lang, ax=axes[1, 2])
+        pp.calibration_chart(bare, lang=lang, ax=axes[1, 2])
+        ax = axes[1, 2]
         assert ax.texts[0].get_text() == t("not_available", lang, table="opportunities")
         fig.savefig(tmp_path / "pipeline.png")
-    tab = pp.calibration_table(cal, lang)
+    tab = pp.stage_calibration_table(cal, lang)
     assert "50.0% [15.0%, 85.0%]" in repr(tab) and "<table>" in tab._repr_html_()
     tot = pp.forecast_totals_table(pl.forecast_totals(fc), lang)
     assert f"{t('pipeline_total_commit', lang)}: 1,400.00" in repr(tot)

@@ -140,7 +140,7 @@ def test_no_customer_counted(crm):
     df = metrics.customer_portrait(crm, dimension="industry", period=("2023-01-01",
                                                                        "2023-01-31"))
     assert df.empty and list(df.columns) == COLS
-    assert plots.portrait_bars(df) is None
+    assert plots.is_not_available_figure(plots.portrait_bars(df))
     assert repr(plots.portrait_table(df, "en")) == "No data for this period."
 
 
@@ -177,7 +177,7 @@ def test_35_categories_top_n_plus_other():
     # other = cities 10..34 with 25, 24, ..., 1 customers = 25 * 26 / 2 = 325; 25 dealt
     assert df.iloc[10][["kind", "customers", "dealt", "values"]].tolist() == [
         "other", 325, 25, 25]
-    ax = plots.portrait_bars(df, lang="en", title="Customers by city")
+    ax = plots.portrait_bars(df, lang="en", title="Customers by city").axes[0]
     labels = [x.get_text() for x in ax.get_yticklabels()]
     assert len(labels) == 11  # top_n + 1 bars
     assert labels[0] == "city00" and labels[-1] == "other (25 values)"
@@ -194,7 +194,7 @@ def test_labels_in_both_languages(crm):
     assert text[0] == "Value | Customers | Dealt customers | Dealt rate | Share of customers"
     # total 7 customers, 3 dealt = 42.9%
     assert text[-1] == "Total | 7 | 3 | 42.9% | 100.0%"
-    zh = plots.portrait_bars(df, lang="zh", title="客户级别分析")
+    zh = plots.portrait_bars(df, lang="zh", title="客户级别分析").axes[0]
     assert [x.get_text() for x in zh.get_yticklabels()][-1] == "未知"
     for key in ("portrait_title", "portrait_other", "note_portrait_base", "note_portrait_new",
                 *(f"note_portrait_{d}" for d in metrics.PORTRAIT_DIMENSIONS),

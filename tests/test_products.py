@@ -208,7 +208,7 @@ def test_missing_tables_say_not_available():
     for df in (metrics.product_sales(no_products, period=MARCH),
                metrics.category_mix(no_products, period=MARCH)):
         assert df.empty and df.attrs["missing_table"] == "products"
-    assert plots.product_bars(metrics.product_sales(no_products, period=MARCH)) is None
+    assert plots.is_not_available_figure(plots.product_bars(metrics.product_sales(no_products, period=MARCH)))
     assert "products" in repr(plots.product_table(
         metrics.product_sales(no_products, period=MARCH), "zh"))
 
@@ -226,7 +226,7 @@ def test_bad_input(crm):
 
 def test_plots_and_tables(crm):
     df = metrics.product_sales(crm, period=MARCH, top=2)
-    ax = plots.product_bars(df, title="Top")
+    ax = plots.product_bars(df, title="Top").axes[0]
     assert [tl.get_text() for tl in ax.get_yticklabels()] == ["Alpha", "Beta", "other (4)",
                                                               "unknown"]
     assert len(ax.patches) == 4
@@ -240,18 +240,18 @@ def test_plots_and_tables(crm):
     cat = metrics.product_sales(crm, period=MARCH, by="category")
     assert repr(plots.product_table(cat, "zh")).splitlines()[-1] == "合计 | 3 | 12 | 315.00 | 100.0%"
     mix = metrics.category_mix(crm, period=("2024-01-01", "2024-03-31"), top=1)
-    ax = plots.category_mix_bars(mix, title="Mix")
+    ax = plots.category_mix_bars(mix, title="Mix").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["HW", "other (2)",
                                                                    "unknown"]
     assert len(ax.patches) == 3 * mix["bucket"].nunique()
     ret = metrics.product_returns(crm, period=MARCH)
-    ax = plots.return_rate_bars(ret, lang="zh", title="退货率")
+    ax = plots.return_rate_bars(ret, lang="zh", title="退货率").axes[0]
     assert ax.get_yticklabels()[-1].get_text() == "未知"
     lines = repr(plots.returns_table(ret, "en")).splitlines()
     assert lines[2] == "Gamma | 0.00 | 1 | 1 | 35.00 | —"
     assert lines[-1] == "Total | 315.00 | 4 | 4 | 120.00 | 38.1%"
     nothing = metrics.product_sales(crm, period=("2025-01-01", "2025-01-31"))
-    assert plots.product_bars(nothing) is None
+    assert plots.is_not_available_figure(plots.product_bars(nothing))
 
 
 def test_labels_exist_in_both_languages():

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from crmlib import metrics, plots
-from crmlib.plots import value as vplots
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +25,12 @@ def test_value_charts_in_chinese(demo, tmp_path):
     plots.set_theme("zh")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph is a failure
-        for draw in (lambda: vplots.rfm_grid(rfm, lang="zh"),
-                     lambda: vplots.segment_bars(metrics.segment_summary(rfm, scheme="cn8"),
+        for draw in (lambda: plots.rfm_grid(rfm, lang="zh"),
+                     lambda: plots.segment_bars(metrics.segment_summary(rfm, scheme="cn8"),
                                                  lang="zh"),
-                     lambda: vplots.pareto_curve(metrics.pareto(rfm), lang="zh"),
-                     lambda: vplots.crosstab_heatmap(moves, prefix="rfm_seg_", lang="zh"),
-                     lambda: vplots.stage_bars(stages, lang="zh")):
+                     lambda: plots.pareto_curve(metrics.pareto(rfm), lang="zh"),
+                     lambda: plots.crosstab_heatmap(moves, prefix="rfm_seg_", lang="zh"),
+                     lambda: plots.lifecycle_bars(stages, lang="zh")):
             ax = draw()
             ax.figure.savefig(tmp_path / "chart.png")
             plt.close("all")
@@ -40,14 +39,14 @@ def test_value_charts_in_chinese(demo, tmp_path):
 def test_value_tables_show_the_numbers(demo):
     rfm = metrics.rfm(demo, as_of="2026-10-31")
     s = metrics.segment_summary(rfm, scheme="rfm11")
-    text = repr(vplots.segment_table(s, "zh"))
+    text = repr(plots.segment_table(s, "zh"))
     champions = s.set_index("segment").loc["champions"]
     assert f"冠军客户 | {int(champions.customers):,} | {champions.customer_share:.1%}" in text
     stages = metrics.lifecycle_summary(metrics.lifecycle(demo, as_of="2026-10-31"))
-    text = repr(vplots.stage_table(stages, "en"))
+    text = repr(plots.lifecycle_table(stages, "en"))
     assert text.splitlines()[-1] == f"Total | {stages.customers.sum():,} | 100.0%"
-    head = repr(vplots.pareto_headline(metrics.pareto(rfm), "en"))
+    head = repr(plots.pareto_headline(metrics.pareto(rfm), "en"))
     assert head.startswith(f"{metrics.pareto(rfm).attrs['customer_share_for_target']:.1%} of")
     empty = metrics.pareto(rfm.iloc[0:0])
-    assert repr(vplots.pareto_headline(empty, "en")) == "No data for this period."
-    assert vplots.rfm_grid(pd.DataFrame(columns=rfm.columns)) is None
+    assert repr(plots.pareto_headline(empty, "en")) == "No data for this period."
+    assert plots.is_not_available_figure(plots.rfm_grid(pd.DataFrame(columns=rfm.columns)))

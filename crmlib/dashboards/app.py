@@ -1,7 +1,7 @@
 """The ipywidgets wiring of the dashboards: selection widgets -> a dashboard function -> HTML.
 
 The callbacks hold no data logic: they read the widgets, call a section generator of
-:mod:`crmlib.dashboards.overview` or :mod:`crmlib.dashboards.value` and put each section's HTML
+:mod:`crmlib.dashboards.overview` or :mod:`crmlib.dashboards.value_dashboard` and put each section's HTML
 into its widget as soon as it is ready. Viewers never see a traceback: an exception becomes a
 plain sentence on the page and its traceback goes to the server's log (the process's stderr).
 """
@@ -9,7 +9,6 @@ plain sentence on the page and its traceback goes to the server's log (the proce
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import html
 import logging
 import os
@@ -20,8 +19,6 @@ from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import pandas as pd
-
 try:
     import ipywidgets as widgets
 except ImportError as e:  # pragma: no cover - the dashboard extra is installed with `make`
@@ -30,6 +27,7 @@ except ImportError as e:  # pragma: no cover - the dashboard extra is installed 
 
 from crmlib.dashboards.common import SOURCE_ENV, connect_source, dashboard_context
 from crmlib.dashboards.workers import SectionError, SectionPool, default_workers
+from crmlib.engine import parse_day, report_day
 from crmlib.exceptions import CRMError
 from crmlib.i18n import t
 from crmlib.period import PRESETS
@@ -78,7 +76,7 @@ class DashboardApp:
                  workers: int | None = None, lang="en", period="last_month", team=None,
                  employee=None, as_of=None, currency="CNY"):
         self.crm, self.section, self.keys, self.title_key = crm, section, keys, title_key
-        self.as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
+        self.as_of = report_day(crm, as_of)
         self.currency = currency
         self.seq, self._last, self._hold, self._cache = 0, None, 0, {}
         self.ctx = None
@@ -126,7 +124,7 @@ class DashboardApp:
             log.info("warmed up in 0.00 s (no worker processes)")
 
     def _selection(self, team, employee, period, start, end, lang) -> dict:
-        """The keyword arguments of :func:`dashboard_context` for one selection."""
+        """Return the keyword arguments of :func:`dashboard_context` for one selection."""
         return dict(team=team, employee=employee, period=period, start=start, end=end,
                     lang=lang, as_of=self.as_of, currency=self.currency)
 
@@ -201,7 +199,27 @@ class DashboardApp:
 
     def refresh(self, team=None, employee=None, period="last_month", start=None, end=None,
                 lang="en") -> None:
-        """Render the dashboard for a selection (what the widgets call); never raises."""
+        """Render the dashboard for a selection (what the widgets call); never raises.
+
+        Parameters
+        ----------
+        team : str, optional
+            A team id (None: the whole company).
+        employee : str, optional
+            An employee id; wins over ``team`` (with subordinates).
+        period : str, default='last_month'
+            A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+        start : date-like, optional
+            First day of a ``custom`` period.
+        end : date-like, optional
+            Last day (included) of a ``custom`` period.
+        lang : str, default='en'
+            Language of the labels, ``"en"`` or ``"zh"``.
+
+        Returns
+        -------
+        None
+        """
         custom = period == "custom"
         key = (team or None, employee or None, period, start if custom else None,
                end if custom else None, lang)
@@ -216,7 +234,8 @@ class DashboardApp:
                 warnings.simplefilter("always")
                 self.ctx = ctx = dashboard_context(
                     self.crm, team=key[0], employee=key[1], period=period,
-                    start=_day(key[3]), end=_day(key[4]), lang=lang, as_of=self.as_of,
+                    start=_optional_day(key[3], "start"),
+                    end=_optional_day(key[4], "end"), lang=lang, as_of=self.as_of,
                     currency=self.currency)
                 self.title.value = (f"<h2>{html.escape(t(self.title_key, lang))}</h2><p>"
                                     + html.escape(t("dash_subtitle", lang, scope=_scope_name(
@@ -225,7 +244,8 @@ class DashboardApp:
                 shown = self._cache.get(key)
                 if shown is None:  # each section appears as soon as it is computed
                     shown = self._render(ctx, self._selection(
-                        key[0], key[1], period, _day(key[3]), _day(key[4]), lang))
+                        key[0], key[1], period, _optional_day(key[3], "start"),
+                        _optional_day(key[4], "end"), lang))
                     self._cache[key] = shown
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.pop(next(iter(self._cache)))
@@ -249,8 +269,10 @@ class DashboardApp:
             self._status("error", text)
 
     def _render(self, ctx, selection: dict) -> dict[str, str]:
-        """Each section's HTML for ``ctx`` (``selection``: its arguments, for the workers),
-        put on the page as soon as it is ready."""
+        """Return each section's HTML for ``ctx``, put on the page as soon as it is ready.
+
+        ``selection`` holds its arguments, for the workers.
+        """
         shown: dict[str, str] = {}
         if self.pool is not None:
             futures: dict = {}
@@ -273,14 +295,20 @@ class DashboardApp:
         return shown
 
     def close(self) -> None:
-        """Stop the worker processes (they also stop when the kernel ends)."""
+        """Stop the worker processes (they also stop when the kernel ends).
+
+        Returns
+        -------
+        None
+        """
         if self.pool is not None:
             self.pool.close()
             self.pool = None
 
 
-def _day(value):
-    return None if value is None else dt.date.isoformat(value)
+def _optional_day(value, name: str):
+    """Return a date widget's value as a report day (None stays None)."""
+    return None if value is None else parse_day(value, name)
 
 
 def _scope_name(ctx) -> str:
@@ -288,8 +316,10 @@ def _scope_name(ctx) -> str:
 
 
 def _reopenable(source) -> bool:
-    """Whether worker processes can open ``source`` themselves: a path or URL (or the default),
-    but not a Spark master (each process would start a Spark application of its own)."""
+    """Return whether worker processes can open ``source`` themselves.
+
+    A path or URL (or the default) can, but not a Spark master (each process would start a Spark application of its own).
+    """
     if source is not None and not isinstance(source, (str, Path)):
         return False  # an open backend or CRM
     resolved = str(source or os.environ.get(SOURCE_ENV) or "")
@@ -305,10 +335,27 @@ def _log_warnings(caught) -> None:
 
 
 def sales_overview_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
+    """Return the sales overview dashboard.
+
+    The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
     default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``workers``: processes that render
     the sections (default :func:`~crmlib.dashboards.workers.default_workers`); ``selection``
-    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``."""
+    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``.
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    workers : int, optional
+        Worker processes rendering the sections (None: the default).
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    DashboardApp
+        The sales overview app.
+    """
     from crmlib.dashboards.overview import OVERVIEW_GROUPS, OVERVIEW_SECTIONS, overview_section
 
     return DashboardApp(connect_source(source), overview_section, OVERVIEW_SECTIONS,
@@ -317,8 +364,23 @@ def sales_overview_app(source=None, *, workers: int | None = None, **selection) 
 
 
 def customer_value_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """The customer value dashboard, ready to display (arguments as :func:`sales_overview_app`)."""
-    from crmlib.dashboards.value import VALUE_GROUPS, VALUE_SECTIONS, value_section
+    """Return the customer value dashboard, ready to display (arguments as :func:`sales_overview_app`).
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+    workers : int, optional
+        Worker processes rendering the sections (None: the default).
+    **selection
+        Passed on.
+
+    Returns
+    -------
+    DashboardApp
+        The customer value app.
+    """
+    from crmlib.dashboards.value_dashboard import VALUE_GROUPS, VALUE_SECTIONS, value_section
 
     return DashboardApp(connect_source(source), value_section, VALUE_SECTIONS, VALUE_GROUPS,
                         title_key="dash_value_title", source=source, workers=workers,

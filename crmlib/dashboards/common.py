@@ -33,7 +33,10 @@ SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
 
 @dataclass
 class Section:
-    """One block of a dashboard: ``key``, its heading, what it shows, the frames behind it."""
+    """One block of a dashboard.
+
+    One block of a dashboard: ``key``, its heading, what it shows, the frames behind it.
+    """
 
     key: str
     title: str
@@ -41,39 +44,60 @@ class Section:
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         body = "".join(i._repr_html_() if hasattr(i, "_repr_html_") else html.escape(repr(i))
                        for i in self.items)
         return (f'<section class="crm-section" data-section="{html.escape(self.key)}">'
                 f"<h3>{html.escape(self.title)}</h3>{body}</section>")
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return "\n".join([f"## {self.title}", *(repr(i) for i in self.items)])
 
 
 @dataclass
 class Dashboard:
-    """The output of a dashboard function: its context and its sections, in display order."""
+    """The output of a dashboard function.
+
+    The output of a dashboard function: its context and its sections, in display order.
+    """
 
     ctx: ReportContext
     title: str
     sections: list[Section]
 
     def __getitem__(self, key: str) -> Section:
+        """Return the section ``key``."""
         return next(s for s in self.sections if s.key == key)
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         return f"<h2>{html.escape(self.title)}</h2>" + "".join(
             s._repr_html_() for s in self.sections)
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return "\n\n".join([f"# {self.title}", *(repr(s) for s in self.sections)])
 
 
 def connect_source(source=None):
-    """:func:`crmlib.connect` of ``source``, else of ``$CRM_DASHBOARD_SOURCE``, else of the
+    """Return :func:`crmlib.connect` of ``source``.
+
+    :func:`crmlib.connect` of ``source``, else of ``$CRM_DASHBOARD_SOURCE``, else of the
     embedded data, reusing scope-free intermediates across selections
     (:meth:`crmlib.data.connect.CRM.reuse`); DuckDB's progress bar is turned off (it would
-    print to the page)."""
+    print to the page).
+
+    Parameters
+    ----------
+    source : str or path, optional
+        The data source, as for :func:`crmlib.connect`.
+
+    Returns
+    -------
+    object
+        The connect source.
+    """
     import crmlib
 
     crm = crmlib.connect(source or os.environ.get(SOURCE_ENV) or None)
@@ -86,11 +110,37 @@ def connect_source(source=None):
 
 def dashboard_context(crm, *, team=None, employee=None, period="last_month", start=None,
                       end=None, lang="en", as_of=None, currency="CNY") -> ReportContext:
-    """The report context of a selection, resolved as :func:`crmlib.open_report` does.
+    """Return the report context of a selection, resolved as :func:`crmlib.open_report` does.
 
     ``employee`` (with subordinates) wins over ``team``; neither is the whole company.
     ``period`` is a preset of :data:`crmlib.period.PRESETS`; ``custom`` uses ``start`` and
     ``end`` (both days included). ``as_of`` defaults to the data's last event date.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    team : str, optional
+        A team id (None: the whole company).
+    employee : str, optional
+        An employee id; wins over ``team`` (with subordinates).
+    period : str, default='last_month'
+        A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+    start : date-like, optional
+        First day of a ``custom`` period.
+    end : date-like, optional
+        Last day (included) of a ``custom`` period.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+    currency : str, default='CNY'
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    ReportContext
+        The dashboard context.
 
     Raises
     ------
@@ -99,6 +149,8 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
     """
     from crmlib import plots
 
+    # re-implements the resolution of crmlib.open_report; to be replaced by the shared function
+    # that crmlib.context will provide
     t("company", lang)  # raises ValueError naming an unknown language
     as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
     p = resolve_period(period, as_of=as_of, start=start, end=end)
@@ -115,17 +167,46 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
 
 
 def in_order(section, keys, ctx):
-    """``section(ctx, key)`` for each of ``keys`` in turn (a generator, so that a dashboard can
-    show each section as soon as it is ready)."""
+    """Return the in order.
+
+    ``section(ctx, key)`` for each of ``keys`` in turn (a generator, so that a dashboard can
+    show each section as soon as it is ready).
+
+    Parameters
+    ----------
+    section : callable
+        ``section(ctx, key)`` makes the section ``key``.
+    keys : sequence of str
+        Section keys, in display order.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    object
+        The in order.
+    """
     for key in keys:
         yield section(ctx, key)
 
 
 def chart(fig, *, key: str) -> HTMLText:
-    """A matplotlib Figure (or Axes) as an inline PNG; the figure is closed.
+    """Return a matplotlib Figure (or Axes) as an inline PNG; the figure is closed.
 
     The image's ``alt`` text and the plain-text form list the chart's texts (titles, axis and
     tick labels), so that tests and screen readers see the chart's language.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or matplotlib.axes.Axes
+        The chart.
+    key : str
+        The section's key.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
     fig = getattr(fig, "figure", fig)
     texts = [s for s in (o.get_text().strip() for o in _texts(fig)) if s]
@@ -140,8 +221,11 @@ def chart(fig, *, key: str) -> HTMLText:
 
 
 def _texts(fig):
-    """The texts a viewer sees: figure and axes titles, labels, annotations, legends, and the
-    tick labels of axes that are shown."""
+    """Yield the texts a viewer sees.
+
+    Figure and axes titles, labels, annotations, legends, and the tick labels of axes that are
+    shown.
+    """
     yield from fig.texts
     for ax in fig.axes:
         if not ax.get_visible():
@@ -155,5 +239,18 @@ def _texts(fig):
 
 
 def message(text: str, css: str = "crm-message") -> HTMLText:
-    """A plain sentence shown in place of a section (no data, pick a team, an error)."""
+    """Return a plain sentence shown in place of a section (no data, pick a team, an error).
+
+    Parameters
+    ----------
+    text : str
+        The text shown.
+    css : str, default='crm-message'
+        The css.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
     return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)

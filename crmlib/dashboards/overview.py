@@ -1,5 +1,7 @@
-"""The sales overview dashboard: KPI cards, target gauges, trend, funnel, leaderboard and the
-reps' forgotten customers, for one selection (team / employee, period, language).
+"""The sales overview dashboard: KPI cards, targets, trend, funnel, leaderboard, to-do lists.
+
+The sections show KPI cards, target gauges, trend, funnel, leaderboard and the reps' forgotten
+customers, for one selection (team / employee, period, language).
 
 Each section comes from the same calls as the reports (``10_dashboard``, ``20_targets``,
 ``30_sales_funnel``, ``50_leaderboards``, ``65_followups``); amounts are in ``currency`` (not
@@ -61,8 +63,8 @@ def _leaderboard(ctx) -> Section:
 def _forgotten(ctx) -> Section:
     days = metrics.todo_threshold(metrics.FORGOTTEN_DAYS)
     counts = metrics.forgotten_overview(ctx.crm, as_of=ctx.as_of, scope=ctx.scope)
-    ax = plots.forgotten_bars(counts, lang=ctx.lang)
-    items = [chart(ax, key="forgotten")] if ax is not None else []
+    fig = plots.forgotten_bars(counts, lang=ctx.lang)
+    items = [] if plots.is_not_available_figure(fig) else [chart(fig, key="forgotten")]
     data = {"forgotten": counts}
     if ctx.scope.kind == "company":  # every rep's list of a whole company is too long to read
         items.append(message(ctx.t("dash_pick_team_for_list")))
@@ -84,18 +86,42 @@ OVERVIEW_GROUPS = (("kpis", "funnel", "leaderboard", "forgotten"), ("targets", "
 
 
 def overview_section(ctx, key: str) -> Section:
-    """The section ``key`` (one of :data:`OVERVIEW_SECTIONS`) of :func:`sales_overview`."""
+    """Return the section ``key`` (one of :data:`OVERVIEW_SECTIONS`) of :func:`sales_overview`.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    key : str
+        The section's key.
+
+    Returns
+    -------
+    Section
+        The overview section.
+    """
     return _SECTIONS[key](ctx)
 
 
 def overview_sections(ctx):
-    """The sections of :func:`sales_overview` one after the other (:func:`in_order`)."""
+    """Return the sections of :func:`sales_overview` one after the other (:func:`in_order`).
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    object
+        The overview sections.
+    """
     return in_order(overview_section, OVERVIEW_SECTIONS, ctx)
 
 
 def sales_overview(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
-    """The sales overview of a selection (see :func:`~crmlib.dashboards.dashboard_context`).
+    """Return the sales overview of a selection (see :func:`~crmlib.dashboards.dashboard_context`).
 
     Sections, in order: ``kpis`` (:func:`crmlib.metrics.sales_brief`: the period's figures with
     the change vs the previous period and a year ago), ``targets`` (completion gauges of
@@ -104,6 +130,32 @@ def sales_overview(crm, *, team=None, employee=None, period="last_month", start=
     ``leaderboard`` (employees by contract amount; one employee is ranked in the whole company
     and highlighted) and ``forgotten`` (customers not followed up for 7 ... 180 days, and each
     rep's to-do list, phone and e-mail masked, for a team or employee).
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    team : str, optional
+        A team id (None: the whole company).
+    employee : str, optional
+        An employee id; wins over ``team`` (with subordinates).
+    period : str, default='last_month'
+        A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+    start : date-like, optional
+        First day of a ``custom`` period.
+    end : date-like, optional
+        Last day (included) of a ``custom`` period.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+    currency : str, default='CNY'
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    Dashboard
+        The sales overview.
 
     Examples
     --------

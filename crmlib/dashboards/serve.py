@@ -24,7 +24,12 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
                   preheat: bool = True, pool_size: int = 1, fill_delay: float = 10,
                   cull_idle_timeout: int = 900, cull_interval: int = 60,
                   base_url: str = "/") -> list[str]:
-    """The ``voila`` command line serving ``target`` (a folder or one notebook).
+    """Return the ``voila`` command line serving ``target`` (a folder or one notebook).
+
+    Returns
+    -------
+    list[str]
+        The voila command.
 
     Parameters
     ----------
@@ -65,10 +70,29 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
 
 def serve(target: Path | str = DASHBOARDS_DIR, *, source: str | None = None,
           workers: int | None = None, **options) -> int:
-    """Run :func:`voila_command` until interrupted; ``source`` (see :func:`crmlib.connect`) is
+    """Return run :func:`voila_command` until interrupted.
+
+    Run :func:`voila_command` until interrupted; ``source`` (see :func:`crmlib.connect`) is
     passed to the kernels as ``$CRM_DASHBOARD_SOURCE`` and ``workers`` (processes per viewer
     that render the sections, see :mod:`crmlib.dashboards.workers`) as
-    ``$CRM_DASHBOARD_WORKERS``. Returns Voila's exit status."""
+    ``$CRM_DASHBOARD_WORKERS``. Returns Voila's exit status.
+
+    Parameters
+    ----------
+    target : Path | str, default=DASHBOARDS_DIR
+        The target.
+    source : str, optional
+        The data source, as for :func:`crmlib.connect`.
+    workers : int, optional
+        Worker processes rendering the sections (None: the default).
+    **options
+        Passed on.
+
+    Returns
+    -------
+    int
+        The serve.
+    """
     from crmlib.dashboards.common import SOURCE_ENV
     from crmlib.dashboards.workers import WORKERS_ENV
 

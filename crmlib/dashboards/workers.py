@@ -36,8 +36,16 @@ _STATE: dict = {}  # in a worker process: its connection and the section functio
 
 
 def default_workers() -> int:
-    """``$CRM_DASHBOARD_WORKERS``, else 2 when the machine has 2 cores or more, else 0 (0 =
-    render in the kernel)."""
+    """Return the default workers.
+
+    ``$CRM_DASHBOARD_WORKERS``, else 2 when the machine has 2 cores or more, else 0 (0 =
+    render in the kernel).
+
+    Returns
+    -------
+    int
+        The default workers.
+    """
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
         try:
@@ -52,14 +60,18 @@ def default_workers() -> int:
 
 
 class SectionError(Exception):
-    """A section failed in a worker: ``message`` is the exception's text, ``plain`` whether it
-    is one of crmlib's own errors (worth showing to the viewer), ``remote`` the traceback."""
+    """A section failed in a worker process.
+
+    A section failed in a worker: ``message`` is the exception's text, ``plain`` whether it
+    is one of crmlib's own errors (worth showing to the viewer), ``remote`` the traceback.
+    """
 
     def __init__(self, message: str, plain: bool, remote: str):
         super().__init__(message)
         self.plain, self.remote = plain, remote
 
     def __reduce__(self):  # pickled back to the kernel with every field
+        """Return how to pickle the error (every field, back to the kernel)."""
         return SectionError, (str(self), self.plain, self.remote)
 
 
@@ -84,8 +96,12 @@ def _start(source, module: str, function: str, parent: int, workers: int) -> Non
 
 
 def _render(key: str, selection: dict):
-    """In a worker: the HTML of section ``key`` for ``selection`` (the keyword arguments of
-    :func:`~crmlib.dashboards.common.dashboard_context`), and the warnings raised on the way."""
+    """Return the HTML of section ``key`` for ``selection``, in a worker.
+
+    ``selection`` holds the keyword arguments of
+    :func:`~crmlib.dashboards.common.dashboard_context`; the warnings raised on the way come
+    along.
+    """
     from crmlib.dashboards.common import dashboard_context
     from crmlib.exceptions import CRMError
 
@@ -140,17 +156,53 @@ class SectionPool:
 
     @property
     def workers(self) -> int:
+        """Return the workers.
+
+        Returns
+        -------
+        int
+            The workers.
+        """
         return len(self._pools)
 
     def submit(self, key: str, selection: dict) -> Future:
-        """Render section ``key`` for ``selection`` in its process; the future's result is
+        """Return the submit.
+
+        Render section ``key`` for ``selection`` in its process; the future's result is
         ``(html, warnings)``; it raises :class:`SectionError` when the section failed and
-        ``concurrent.futures.process.BrokenProcessPool`` when its process died."""
+        ``concurrent.futures.process.BrokenProcessPool`` when its process died.
+
+        Parameters
+        ----------
+        key : str
+            The section's key.
+        selection : dict
+            The viewer's selection (keyword arguments of :func:`dashboard_context`).
+
+        Returns
+        -------
+        Future
+            The submit.
+        """
         return self._pools[self._process[key]].submit(_render, key, selection)
 
     def warm(self, selection: dict, done=None) -> None:
-        """Render every section for ``selection`` and drop the results (failures included);
-        ``done()`` is called (in a pool thread) once every process has finished."""
+        """Return the warm.
+
+        Render every section for ``selection`` and drop the results (failures included);
+        ``done()`` is called (in a pool thread) once every process has finished.
+
+        Parameters
+        ----------
+        selection : dict
+            The viewer's selection (keyword arguments of :func:`dashboard_context`).
+        done : object, optional
+            The done.
+
+        Returns
+        -------
+        None
+        """
         try:
             futures = [self.submit(key, selection) for key in self._process]
         except BrokenProcessPool:  # a process died already: the next render says so
@@ -170,5 +222,11 @@ class SectionPool:
             f.add_done_callback(finished)
 
     def close(self) -> None:
+        """Return the close.
+
+        Returns
+        -------
+        None
+        """
         for p in self._pools:
             p.shutdown(wait=False, cancel_futures=True)

@@ -1,16 +1,16 @@
-"""Charts and tables of the after-sale topic (:mod:`crmlib.metrics.after_sales`): orders and
-returns per bucket with the refund rate, the refund rate by reason, sale-to-return delays, and
-the funnel plot of return rates (rate vs orders, with the control limit).
+"""Charts and tables of the after-sale topic (:mod:`crmlib.metrics.after_sales`).
 
-Charts take the metric's frame and ``lang`` and return the matplotlib ``Axes`` (None when there
-is nothing to draw); tables take ``ctx`` (a report context or a language) and return
+Orders and returns per bucket with the refund rate, the refund rate by reason, sale-to-return
+delays, and the funnel plot of return rates (rate vs orders, with the control limit).
+
+Charts take the metric's frame and ``lang`` and return a matplotlib ``Figure`` (a "not
+available" figure when there is nothing to draw); tables take ``ctx`` (a report context or a language) and return
 :class:`crmlib.display.HTMLText` with a plain-text form (what nbval compares). By product, see
 :func:`crmlib.plots.return_rate_bars` and :func:`crmlib.plots.returns_table`.
 """
 
 from __future__ import annotations
 
-import html
 import math
 
 import matplotlib.pyplot as plt
@@ -19,46 +19,19 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from crmlib.display import HTMLText, fmt_change, fmt_value, rows_table
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
-from crmlib.plots.products import _barh
+from crmlib.plots.style import (
+    is_missing,
+    labelled_barh,
+    nothing_to_draw,
+    pct,
+    short_number,
+)
 
 __all__ = ["after_orders_chart", "after_reason_bars", "after_delay_bars", "after_funnel_plot",
-           "after_headline_table", "after_reason_table", "after_delay_table",
-           "after_unusual_table", "after_not_available"]
+           "after_reason_labels", "after_delay_stats", "after_row_names"]
 
 _RED, _GREY = "#c53030", "#a0aec0"
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx):
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
-def _nan(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _pct(v) -> str:
-    return "—" if _nan(v) else f"{v:.1%}"
-
-
-def _message(key: str, lang: str, **fmt) -> HTMLText:
-    msg = t(key, lang, **fmt)
-    return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
-
-
-def after_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
-    """A "not available" message when ``df`` says a table is missing, else None."""
-    table = df.attrs.get("missing_table")
-    if not table:
-        return None
-    msg = t("not_available", _lang(ctx), table=table)
-    return HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
 
 
 def _bucket_labels(buckets) -> list[str]:
@@ -69,13 +42,32 @@ def _bucket_labels(buckets) -> list[str]:
 
 def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                        ax=None):
-    """Sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns` as
+    """Draw sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns`.
+
+    Sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns` as
     paired bars, with the refund rate (returned / sold amount) as a line on the right axis.
 
-    Returns the Axes of the bars, or None when nothing was sold or returned in the period.
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not ((df["sold_amount"] > 0).any() or (df["returned_amount"] > 0).any()):
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(df))
@@ -88,14 +80,14 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     step = max(1, math.ceil(len(df) / 12))
     ax.set_xticks(x[::step], labels[::step])
     ax.tick_params(axis="x", labelsize="small")
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.grid(axis="x", visible=False)
     rate = ax.twinx()
     rates = df["refund_rate"].astype("float64")
     # one bucket with little sold can have a rate of several hundred %: cap the axis at 4x the
     # period's rate (at least 5 %) and draw such a bucket at the top with its value
     period_rate = df.attrs.get("refund_rate", math.nan)
-    cap = max(4 * (0.0 if _nan(period_rate) else period_rate), 0.05)
+    cap = max(4 * (0.0 if is_missing(period_rate) else period_rate), 0.05)
     top = min(float(rates.max(skipna=True)) if rates.notna().any() else 0.0, cap) or 0.01
     shown = rates.clip(upper=top)
     rate.plot(x, shown, color="#2d3748", marker="o", markersize=4,
@@ -104,9 +96,9 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
         if r > top:
             rate.annotate(f"▲ {r:.0%}", (xi, top), xytext=(0, 4), textcoords="offset points",
                           ha="center", fontsize="x-small", color="#2d3748")
-    if not _nan(period_rate):
+    if not is_missing(period_rate):
         rate.axhline(min(period_rate, top), color="#2d3748", linestyle=":", linewidth=1,
-                     label=t("after_period_rate", lang, rate=_pct(period_rate)))
+                     label=t("after_period_rate", lang, rate=pct(period_rate)))
     rate.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top > 0.05 else 1))
     rate.set_ylim(0, top * 1.25)
     rate.grid(False)
@@ -117,10 +109,24 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def _reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
+def after_reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
+    """Return what each row of :func:`crmlib.metrics.returns_by_reason` is called.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`crmlib.metrics.returns_by_reason` frame (``reason``, ``kind``).
+    lang : str
+        Language of the labels.
+
+    Returns
+    -------
+    list of str
+        The reason, "other reasons" or "no reason given".
+    """
     return [t("after_other_reasons", lang) if k == "other" else
             t("after_no_reason", lang) if k == "unknown" else str(r)
             for r, k in zip(df["reason"], df["kind"], strict=True)]
@@ -128,24 +134,59 @@ def _reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
 
 def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, **kwargs):
-    """Each reason's part of the refund rate (:func:`crmlib.metrics.returns_by_reason`) as
+    """Draw each reason's part of the refund rate.
+
+    Each reason's part of the refund rate (:func:`crmlib.metrics.returns_by_reason`) as
     horizontal bars, labelled "rate · returned amount"; other reasons and no reason in grey.
 
-    The bars add up to the period's refund rate. Returns the Axes, or None without returns.
+    The bars add up to the period's refund rate. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     rates = df["refund_rate"].astype("float64").fillna(0.0).tolist()
-    texts = [f"{_pct(r)} · {_short_number(a)}" for r, a in zip(
+    texts = [f"{pct(r)} · {short_number(a)}" for r, a in zip(
         df["refund_rate"], df["returned_amount"], strict=True)]
-    ax = _barh(df, rates, _reason_labels(df, lang), texts, title=title, amount=False,
+    ax = labelled_barh(df, rates, after_reason_labels(df, lang), texts, title=title, amount=False,
                color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
                xlim=max(rates, default=0.0) * 1.5 or 1.0)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    return ax
+    return ax.figure
 
 
-def _stats_line(df: pd.DataFrame, lang: str) -> str:
+def after_delay_stats(df: pd.DataFrame, lang: str) -> str:
+    """Return the line with the mean and median sale-to-return delay and the returns counted.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`crmlib.metrics.return_delays` frame (its ``attrs``).
+    lang : str
+        Language of the line.
+
+    Returns
+    -------
+    str
+        The line, with the returns dated before their sale when there are any.
+    """
     a = df.attrs
     text = t("after_delay_stats", lang, mean=_days(a.get("mean_days")),
              median=_days(a.get("median_days")), n=int(a.get("returns") or 0))
@@ -155,16 +196,35 @@ def _stats_line(df: pd.DataFrame, lang: str) -> str:
 
 
 def _days(v) -> str:
-    return "—" if _nan(v) else f"{v:,.1f}"
+    return "—" if is_missing(v) else f"{v:,.1f}"
 
 
 def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None):
-    """Returns per sale-to-return bucket (:func:`crmlib.metrics.return_delays`) as bars with
-    their share; the mean and median delay in the corner. Returns the Axes, or None without
-    returns."""
+    """Draw returns per sale-to-return bucket.
+
+    Returns per sale-to-return bucket (:func:`crmlib.metrics.return_delays`) as bars with
+    their share; the mean and median delay in the corner. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty or not (df["returns"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     x = np.arange(len(df))
@@ -176,18 +236,30 @@ def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     top = float(df["returns"].max())
     for xi, n, s in zip(x, df["returns"], df["share"], strict=True):
         if n:
-            ax.text(xi, n + top * 0.02, f"{int(n)} ({_pct(s)})", ha="center", va="bottom",
+            ax.text(xi, n + top * 0.02, f"{int(n)} ({pct(s)})", ha="center", va="bottom",
                     fontsize="small")
     ax.set_ylim(0, top * 1.35)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.text(0.98, 0.95, _stats_line(df, lang), transform=ax.transAxes, ha="right", va="top",
+    ax.text(0.98, 0.95, after_delay_stats(df, lang), transform=ax.transAxes, ha="right", va="top",
             fontsize="small", color="#4a5568", wrap=True)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def _names(df: pd.DataFrame) -> list[str]:
+def after_row_names(df: pd.DataFrame) -> list[str]:
+    """Return each row's name of :func:`crmlib.metrics.unusual_return_rates` (else its id).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows by customer (``customer_id``) or by product (``product_id``), with ``name``.
+
+    Returns
+    -------
+    list of str
+        The name, or the id when the name is empty.
+    """
     key = "customer_id" if "customer_id" in df.columns else "product_id"
     return [str(n) if isinstance(n, str) and n.strip() else str(k)
             for k, n in zip(df[key], df["name"], strict=True)]
@@ -195,16 +267,37 @@ def _names(df: pd.DataFrame) -> list[str]:
 
 def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, label_max: int = 12):
-    """The funnel plot of :func:`crmlib.metrics.unusual_return_rates`: each customer (product)
+    """Draw the funnel plot of :func:`crmlib.metrics.unusual_return_rates`.
+
+    The funnel plot of :func:`crmlib.metrics.unusual_return_rates`: each customer (product)
     at (orders, return rate), the overall rate p0, and the control limit p0 + z·√(p0(1−p0)/n)
     as a curve over the order count. Unusual rows are red and labelled with their name (the
     ``label_max`` highest z-scores); rows with fewer than ``min_orders`` orders are grey. Rows
     at the same point are drawn once, the marker's area growing with their number.
 
-    Returns the Axes, or None when the frame is empty.
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    label_max : int, default=12
+        The label max.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 4.8))
     a = df.attrs
@@ -212,9 +305,9 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     n_max = max(int(df["orders"].max()), m, 2)
     log = n_max >= 50
     n = np.geomspace(1, n_max * 1.05, 200) if log else np.linspace(1, n_max * 1.05, 200)
-    if not _nan(p0):
+    if not is_missing(p0):
         ax.axhline(p0, color="#2d3748", linestyle="--", linewidth=1,
-                   label=t("after_overall_rate", lang, rate=_pct(p0)))
+                   label=t("after_overall_rate", lang, rate=pct(p0)))
         ax.plot(n, np.minimum(p0 + z * np.sqrt(p0 * (1 - p0) / n), 1.0), color=_RED,
                 linewidth=1.2, label=t("after_control_limit", lang, z=f"{z:g}"))
     groups = [(~df["eligible"], _GREY, t("after_too_few_orders", lang, n=m)),
@@ -227,7 +320,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
             ax.scatter(pts["orders"], pts["return_rate"], s=24 * np.sqrt(pts["k"]),
                        alpha=alpha, color=color, edgecolor="none", label=label)
     flagged = df[df["unusual"]].head(label_max)
-    for (_, r), name in zip(flagged.iterrows(), _names(flagged), strict=True):
+    for (_, r), name in zip(flagged.iterrows(), after_row_names(flagged), strict=True):
         ax.annotate(name, (r["orders"], r["return_rate"]), xytext=(4, 3),
                     textcoords="offset points", fontsize="x-small", color=_RED)
     if log:
@@ -235,7 +328,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.set_xlim(0.8 if log else 0, n_max * 1.1)
     # room for every point and for the limit from min_orders on (the curve above is clipped)
-    lim_m = p0 + z * math.sqrt(p0 * (1 - p0) / m) if not _nan(p0) else 0.0
+    lim_m = p0 + z * math.sqrt(p0 * (1 - p0) / m) if not is_missing(p0) else 0.0
     ax.set_ylim(-0.02, min(1.05, max(float(df["return_rate"].max()), lim_m, 0.05) * 1.15))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(t("after_orders_axis", lang))
@@ -247,105 +340,4 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
             h.set_sizes([24])
     if title:
         ax.set_title(title)
-    return ax
-
-
-def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = None
-                         ) -> HTMLText:
-    """The period's totals of :func:`crmlib.metrics.orders_and_returns` (``attrs``): orders,
-    sold amount, returns, returned amount, refund rate; with ``previous`` (the same frame for
-    the previous period) its values and the change (relative; points for the rate)."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    rows_spec = [("after_orders", "orders", "count"), ("prod_sold_amount", "sold_amount",
-                                                        "amount"),
-                 ("prod_returns", "returns", "count"),
-                 ("prod_returned_amount", "returned_amount", "amount"),
-                 ("after_refund_rate", "refund_rate", "rate")]
-    heads = [t("metric", lang), t("after_this_period", lang)]
-    if previous is not None:
-        heads += [t("after_previous_period", lang), t("change_vs_previous", lang)]
-
-    def fmt(v, kind):
-        return _pct(v) if kind == "rate" else fmt_value(v, kind, currency)
-
-    rows = []
-    for key, col, kind in rows_spec:
-        cur = df.attrs.get(col)
-        row = [t(key, lang), fmt(cur, kind)]
-        if previous is not None:
-            prev = previous.attrs.get(col)
-            if kind == "rate":
-                change = ("—" if _nan(cur) or _nan(prev) else
-                          t("after_points", lang, v=f"{(cur - prev) * 100:+.1f}"))
-            else:
-                change = fmt_change(cur / prev - 1 if not _nan(cur) and not _nan(prev) and prev
-                                    else math.nan)
-            row += [fmt(prev, kind), change]
-        rows.append(row)
-    return rows_table(heads, rows, css_class="crm-after-headline")
-
-
-def after_reason_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Rows of :func:`crmlib.metrics.returns_by_reason`: reason, returns, returned amount,
-    share, part of the refund rate; a total row (the period's refund rate) last."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
-    if na is not None:
-        return na
-    if df.empty:
-        return _message("after_no_returns", lang)
-    heads = [t(k, lang) for k in ("after_reason", "prod_returns", "prod_returned_amount",
-                                  "after_share_returned", "after_refund_rate")]
-    rows = [[lab, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s), _pct(r)]
-            for lab, n, a, s, r in zip(_reason_labels(df, lang), df["returns"],
-                                       df["returned_amount"], df["share"], df["refund_rate"],
-                                       strict=True)]
-    rows.append([t("prod_total", lang), f"{int(df['returns'].sum()):,}",
-                 fmt_value(df.attrs.get("returned_amount"), "amount", currency),
-                 _pct(1.0), _pct(df.attrs.get("refund_rate"))])
-    return rows_table(heads, rows, css_class="crm-after-reasons")
-
-
-def after_delay_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Rows of :func:`crmlib.metrics.return_delays` (days from sale to return, returns,
-    returned amount, share), then a line with the mean and median delay and the returns dated
-    before their sale (left out)."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
-    if na is not None:
-        return na
-    heads = [t(k, lang) for k in ("after_days_to_return", "prod_returns",
-                                  "prod_returned_amount", "after_share_returns")]
-    rows = [[b, f"{int(n):,}", fmt_value(a, "amount", currency), _pct(s)]
-            for b, n, a, s in zip(df["bucket"], df["returns"], df["returned_amount"],
-                                  df["share"], strict=True)]
-    table = rows_table(heads, rows, css_class="crm-after-delays")
-    line = _stats_line(df, lang)
-    return HTMLText(f"{table._repr_html_()}<p>{html.escape(line)}</p>", f"{table!r}\n{line}")
-
-
-def after_unusual_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
-    """The unusual rows of :func:`crmlib.metrics.unusual_return_rates` (highest z first, at
-    most ``top``): name, orders, returned orders, return rate, control limit, z-score,
-    returned amount. Says so when none is unusual."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    na = after_not_available(df, ctx)
-    if na is not None:
-        return na
-    flagged = df[df["unusual"].astype(bool)] if len(df) else df
-    if flagged.empty:
-        return _message("after_none_unusual", lang, z=f"{df.attrs.get('z', 3.0):g}",
-                        n=int(df.attrs.get("min_orders", 1)))
-    if top is not None:
-        flagged = flagged.head(top)
-    first = "after_customer" if "customer_id" in df.columns else "prod_product"
-    heads = [t(k, lang) for k in (first, "after_orders", "after_returned_orders",
-                                  "prod_return_rate", "after_limit", "after_z",
-                                  "prod_returned_amount")]
-    rows = [[name, f"{int(o):,}", f"{int(x):,}", _pct(r), _pct(lim), f"{zs:.1f}",
-             fmt_value(a, "amount", currency)]
-            for name, o, x, r, lim, zs, a in zip(
-                _names(flagged), flagged["orders"], flagged["returned_orders"],
-                flagged["return_rate"], flagged["limit"], flagged["z_score"],
-                flagged["returned_amount"], strict=True)]
-    return rows_table(heads, rows, css_class="crm-after-unusual")
+    return ax.figure

@@ -1,7 +1,7 @@
 """Chart theme and the generic charts (trends), with Chinese text rendered as glyphs.
 
-Every plotting function takes a pandas frame from a metric function and returns the matplotlib
-``Axes``; nothing here computes a figure or shows a plot. :func:`set_theme` configures fonts once
+Every chart takes a pandas frame from a metric function and returns the matplotlib ``Figure``;
+nothing here computes a figure or shows a plot. :func:`set_theme` configures fonts once
 for both languages: Noto Sans CJK SC (Debian's ``fonts-noto-cjk``) carries Latin and Chinese.
 """
 
@@ -14,13 +14,21 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib import font_manager
 
+from crmlib.plots.style import bar_width, short_number
+
 __all__ = ["CJK_FONT", "set_theme", "cjk_font_available", "trend", "trends"]
 
 CJK_FONT = "Noto Sans CJK SC"
 
 
 def cjk_font_available() -> bool:
-    """Whether matplotlib finds the CJK font (rebuilding its font cache once if needed)."""
+    """Return whether matplotlib finds the CJK font (rebuilding its font cache once if needed).
+
+    Returns
+    -------
+    bool
+        The answer.
+    """
     def found():
         return any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist)
 
@@ -32,10 +40,21 @@ def cjk_font_available() -> bool:
 
 
 def set_theme(lang: str = "en") -> None:
-    """Seaborn theme for reports; CJK-capable fonts for ``lang="zh"`` (and for ``en``, harmlessly).
+    """Set the seaborn theme for reports, with CJK-capable fonts.
+
+    CJK-capable fonts for ``lang="zh"`` (and for ``en``, harmlessly).
 
     Warns when the CJK font is missing: Chinese text would then be drawn as boxes. Install it
     with ``make system-deps`` (Debian package ``fonts-noto-cjk``).
+
+    Parameters
+    ----------
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    None
     """
     has_cjk = cjk_font_available()
     if lang == "zh" and not has_cjk:
@@ -51,11 +70,31 @@ def set_theme(lang: str = "en") -> None:
 
 
 def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
-    """One series per bucket (columns ``bucket``, ``value``) as bars; returns the Axes."""
+    """Draw one series per bucket (columns ``bucket``, ``value``) as bars.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    label : str
+        Title of the chart (the metric's label).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    amount : bool, default=False
+        Whether the values are amounts (short numbers on the axis).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     import matplotlib.dates as mdates
 
     ax = plt.gca() if ax is None else ax
-    ax.bar(df["bucket"], df["value"], width=_bar_width(df["bucket"]), color=kwargs.pop(
+    ax.bar(df["bucket"], df["value"], width=bar_width(df["bucket"]), color=kwargs.pop(
         "color", sns.color_palette()[0]), **kwargs)
     ax.set_title(label)
     ax.set_xlabel("")
@@ -66,12 +105,30 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
     if amount:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
-    return ax
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
+    return ax.figure
 
 
 def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
-    """Small multiples of :func:`trend`, one per entry of ``frames``; returns the Figure."""
+    """Draw small multiples of :func:`trend`, one per entry of ``frames``.
+
+    Parameters
+    ----------
+    frames : dict
+        The frames.
+    labels : dict
+        Labels by column or metric key.
+    amounts : object, default=()
+        The amounts.
+    ncols : int, default=3
+        The ncols.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     n = len(frames)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
@@ -81,20 +138,3 @@ def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
         ax.set_visible(False)
     fig.tight_layout()
     return fig
-
-
-def _bar_width(buckets):
-    import pandas as pd
-
-    if len(buckets) < 2:
-        return 0.8
-    step = (pd.Series(buckets).diff().dt.days.median()) or 1
-    return 0.8 * step
-
-
-def _short_number(v, _pos=None) -> str:
-    """Axis ticks: 1.5M, 250k, 80."""
-    for div, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return f"{v / div:,.3g}{suffix}"
-    return f"{v:g}"

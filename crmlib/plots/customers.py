@@ -1,16 +1,12 @@
-"""Charts and tables of the customers topic: new and dealt customers, the public pool, deal
-cycle and satisfaction.
+"""Charts and tables of the customers topic: new and dealt customers, pool, cycle, satisfaction.
 
 The frames come from :mod:`crmlib.metrics.customers`; nothing here computes a figure. Charts
-return the Axes, or None (nothing drawn) when the frame is empty or not available; the table
+return a Figure (a "not available" figure when the frame is empty or not available); the table
 helpers return objects that Jupyter renders (HTML with a plain-text form) and say "not
 available" when the data lacks the table a figure needs.
 """
 
 from __future__ import annotations
-
-import html
-import math
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -18,62 +14,53 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
-from crmlib.display import fmt_value
+from crmlib.engine import is_available
 from crmlib.i18n import t
 from crmlib.metrics.customers import OTHER
-from crmlib.plots.base import _bar_width
+from crmlib.plots.style import bar_width, is_missing, nothing_to_draw
 
-__all__ = ["group_label", "customer_trend", "pool_trend", "pool_age", "deal_cycle",
-           "satisfaction", "CustomerTable", "customer_table", "customer_summary_view"]
-
-# summary metric -> how its value is written
-_SUMMARY_KINDS = {"cust_conversion": "ratio", "cust_cycle_mean": "days",
-                  "cust_cycle_median": "days", "cust_pool_median_days": "days"}
+__all__ = ["group_label", "customer_trend", "pool_trend", "pool_age", "deal_cycle", "satisfaction"]
 # score 1..5, red to green
 _SCORE_COLOURS = ["#c53030", "#dd6b20", "#a0aec0", "#68d391", "#2f855a"]
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or (
-        not isinstance(v, str) and pd.isna(v))
-
-
 def group_label(row, by: str, lang: str = "en") -> str:
-    """How a row of a by-group frame is named: employee or product name, province, city or
-    bucket date; "public pool", "other" and "unknown" for the special rows."""
+    """Return how a row of a by-group frame is named.
+
+    How a row of a by-group frame is named: employee or product name, province, city or
+    bucket date; "public pool", "other" and "unknown" for the special rows.
+
+    Parameters
+    ----------
+    row : object
+        The row.
+    by : str
+        What the rows are grouped by.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if by == "employee":
-        if _missing(row.get("employee_id")):
+        if is_missing(row.get("employee_id")):
             return t("cust_public_pool", lang)
-        return str(row["name"]) if not _missing(row.get("name")) else str(row["employee_id"])
+        return str(row["name"]) if not is_missing(row.get("name")) else str(row["employee_id"])
     if by == "bucket":
         return f"{pd.Timestamp(row['bucket']):%Y-%m-%d}"
     if by == "age":
         return str(row["age"])
     key = {"product": "product_id"}.get(by, by)
     v = row.get(key)
-    if _missing(v):
+    if is_missing(v):
         return t("unknown", lang)
     if v == OTHER:
         return t("cust_other", lang)
-    if by == "product" and not _missing(row.get("name")):
+    if by == "product" and not is_missing(row.get("name")):
         return str(row["name"])
     return str(v)
-
-
-def _fmt(v, kind: str, currency: str | None = None) -> str:
-    if _missing(v):
-        return "—"
-    if kind == "ratio":
-        return f"{v:.1%}"
-    if kind in ("days", "score"):
-        return f"{v:,.1f}" if kind == "days" else f"{v:.2f}"
-    if kind == "text":
-        return str(v)
-    return fmt_value(float(v), kind, currency)
 
 
 def _date_axis(ax, buckets) -> None:
@@ -86,7 +73,7 @@ def _date_axis(ax, buckets) -> None:
 
 def _paired_bars(df, cols, labels, ax):
     buckets = pd.to_datetime(df["bucket"]).reset_index(drop=True)
-    width = _bar_width(buckets) / len(cols)
+    width = bar_width(buckets) / len(cols)
     palette = sns.color_palette()
     for i, col in enumerate(cols):
         shift = pd.to_timedelta((i - (len(cols) - 1) / 2) * width, unit="D")
@@ -96,12 +83,33 @@ def _paired_bars(df, cols, labels, ax):
     return buckets
 
 
-def customer_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
-    """New and dealt customers per bucket as paired bars, conversion rate as a line on the
+def customer_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
+    """Draw new and dealt customers per bucket.
+
+    New and dealt customers per bucket as paired bars, conversion rate as a line on the
     right axis. ``labels`` maps ``new_customers``, ``dealt`` and ``conversion`` to legend text.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    labels : dict
+        Labels by column or metric key.
+    title : str, default=''
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
     buckets = _paired_bars(df, ["new_customers", "dealt"], labels, ax)
@@ -115,26 +123,68 @@ def customer_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize="small")
     ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def pool_trend(df: pd.DataFrame, *, labels: dict, title: str = "", ax=None):
-    """Customers put into and taken from the public pool per bucket, as paired bars.
-    ``labels`` maps ``pool_in`` and ``pool_out`` to legend text; None when not available."""
-    if df.empty or not df.attrs.get("available", True):
-        return None
+def pool_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
+    """Draw customers put into and taken from the public pool per bucket.
+
+    Customers put into and taken from the public pool per bucket, as paired bars.
+    ``labels`` maps ``pool_in`` and ``pool_out`` to legend text; a "not available" figure when not available.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    labels : dict
+        Labels by column or metric key.
+    title : str, default=''
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    if df.empty or not is_available(df):
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.2))
     _paired_bars(df, ["pool_in", "pool_out"], labels, ax)
     ax.legend(loc="upper left", fontsize="small")
     ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def pool_age(df: pd.DataFrame, *, label: str, xlabel: str = "", ax=None):
-    """Customers in the public pool by days spent there (one bar per age bucket)."""
-    if df.empty or not df.attrs.get("available", True):
-        return None
+def pool_age(df: pd.DataFrame, *, lang: str = "en", label: str, xlabel: str = "", ax=None):
+    """Draw customers in the public pool by days spent there (one bar per age bucket).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    label : str
+        Title of the chart (the metric's label).
+    xlabel : str, default=''
+        The xlabel.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    if df.empty or not is_available(df):
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     x = range(len(df))
@@ -147,32 +197,53 @@ def pool_age(df: pd.DataFrame, *, label: str, xlabel: str = "", ax=None):
     ax.set_ylim(0, top * 1.12)
     ax.set_title(label)
     ax.set_xlabel(xlabel)
-    return ax
+    return ax.figure
 
 
 def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
                labels: dict | None = None, ax=None):
-    """Mean deal cycle (bars) and median (diamonds) per group, the count written beside.
+    """Draw mean deal cycle (bars) and median (diamonds) per group, the count written beside.
 
     ``labels`` maps ``mean_days`` and ``median_days`` to legend text. For ``by="bucket"`` the
     buckets run along the x axis; other groups are horizontal bars, in the frame's order.
-    Returns None when there is nothing to draw.
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    by : str
+        What the rows are grouped by.
+    label : str
+        Title of the chart (the metric's label).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    labels : dict, optional
+        Labels by column or metric key.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     labels = labels or {"mean_days": "mean", "median_days": "median"}
-    if df.empty or not df.attrs.get("available", True) or df["dealt"].sum() == 0:
-        return None
+    if df.empty or not is_available(df) or df["dealt"].sum() == 0:
+        return nothing_to_draw(df, lang, ax=ax)
     palette = sns.color_palette()
     if by == "bucket":
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 3.2))
         buckets = pd.to_datetime(df["bucket"])
-        ax.bar(buckets, df["mean_days"], width=_bar_width(buckets), color=palette[0],
+        ax.bar(buckets, df["mean_days"], width=bar_width(buckets), color=palette[0],
                label=labels["mean_days"])
         ax.plot(buckets, df["median_days"], "D", color=palette[1], label=labels["median_days"])
         _date_axis(ax, buckets.reset_index(drop=True))
         ax.legend(loc="upper right", fontsize="small")
         ax.set_title(label)
-        return ax
+        return ax.figure
     rows = df[df["dealt"] > 0].reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.2))
@@ -190,18 +261,42 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     ax.legend(loc="best", fontsize="small")
     ax.set_title(label)
     ax.set_xlabel("")
-    return ax
+    return ax.figure
 
 
 def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
                  score_labels: list[str] | None = None, ax=None):
-    """The score distribution per group as 100 % stacked horizontal bars (score 1 red to 5
-    green), the mean score written at the end of each bar. None when nothing to draw."""
-    if df.empty or not df.attrs.get("available", True):
-        return None
+    """Draw the score distribution per group.
+
+    The score distribution per group as 100 % stacked horizontal bars (score 1 red to 5
+    green), the mean score written at the end of each bar. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    by : str
+        What the rows are grouped by.
+    label : str
+        Title of the chart (the metric's label).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    score_labels : list of str, optional
+        The score labels.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    if df.empty or not is_available(df):
+        return nothing_to_draw(df, lang, ax=ax)
     rows = df[df["visits"] > 0].reset_index(drop=True)
     if rows.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.4 * len(rows) + 1.4))
     y = list(range(len(rows)))
@@ -221,60 +316,4 @@ def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize="small",
               frameon=False)
     ax.set_title(label)
-    return ax
-
-
-class CustomerTable:
-    """A small table for reports: HTML, and a plain-text form (``repr``) that nbval compares."""
-
-    def __init__(self, header: list[str], rows: list[list[str]], message: str | None = None):
-        self.header, self.rows, self.message = header, rows, message
-
-    def __repr__(self) -> str:
-        if self.message:
-            return self.message
-        return "\n".join(" | ".join(r) for r in [self.header, *self.rows])
-
-    def _repr_html_(self) -> str:
-        if self.message:
-            return f'<p class="crm-not-available"><i>{html.escape(self.message)}</i></p>'
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join(
-            "<tr>" + "".join((("<td>" if i == 0 else '<td style="text-align:right">')
-                              + html.escape(c) + "</td>") for i, c in enumerate(r)) + "</tr>"
-            for r in self.rows)
-        return f'<table class="crm-customers"><tr>{th}</tr>{body}</table>'
-
-
-def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | None = None
-                   ) -> CustomerTable:
-    """A by-group frame as a table: the group (see :func:`group_label`) then ``columns``.
-
-    ``columns`` maps a column of ``df`` to ``(label key, kind)``, kind one of count, ratio,
-    days, score, text. Says "not available" when the frame's table is missing and "no data"
-    when it is empty; ``top`` keeps the first rows.
-    """
-    lang = _lang(ctx)
-    if not df.attrs.get("available", True):
-        return CustomerTable([], [], t("not_available", lang,
-                                       table=df.attrs.get("missing_table")))
-    if df.empty:
-        return CustomerTable([], [], t("no_data", lang))
-    head_key = {"employee": "employee", "province": "cust_province", "city": "cust_city",
-                "product": "cust_product", "bucket": "date",
-                "age": "cust_pool_days_axis"}[by]
-    header = [t(head_key, lang)] + [t(k, lang) for k, _ in columns.values()]
-    rows = []
-    for r in (df.head(top) if top else df).to_dict("records"):
-        rows.append([group_label(r, by, lang)]
-                    + [_fmt(r[c], kind) for c, (_, kind) in columns.items()])
-    return CustomerTable(header, rows)
-
-
-def customer_summary_view(summary: pd.DataFrame, ctx) -> CustomerTable:
-    """A :func:`crmlib.metrics.customer_summary` frame as a two-column table (metric, value);
-    figures the data cannot give are shown as "—"."""
-    lang = _lang(ctx)
-    rows = [[t(m, lang), _fmt(v, _SUMMARY_KINDS.get(m, "count"))]
-            for m, v in zip(summary["metric"], summary["value"], strict=True)]
-    return CustomerTable([t("metric", lang), t("value", lang)], rows)
+    return ax.figure

@@ -1,7 +1,7 @@
 """Charts and report tables of the follow-ups topic (65_followups).
 
-Charts take a frame of :mod:`crmlib.metrics.followups` and return the Axes (None, nothing
-drawn, when the frame is empty or the data lacked the table it needs). The table helpers return
+Charts take a frame of :mod:`crmlib.metrics.followups` and return a Figure (a "not
+available" figure when the frame is empty or the data lacked the table it needs). The table helpers return
 objects that render as HTML in reports and as plain text (``repr``, what nbval compares); they
 say "not available" when the data lacks a table. Phone numbers and e-mail addresses are masked
 here, in the display layer (:mod:`crmlib.privacy`), unless ``mask=False``.
@@ -9,15 +9,16 @@ here, in the display layer (:mod:`crmlib.privacy`), unless ``mask=False``.
 
 from __future__ import annotations
 
-import html
 import math
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
+from crmlib.engine import is_available
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import bar_width, label_lang, message, not_available_note, nothing_to_draw
 from crmlib.privacy import mask_pii
 
 __all__ = ["unavailable_note", "followup_summary_view", "followup_trend", "followup_employee_table",
@@ -29,48 +30,30 @@ OVERDUE_COLOUR = "#dd6b20"
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _message(text: str, cls: str = "crm-not-available") -> _HTMLText:
-    return _HTMLText(f'<p class="{cls}"><i>{html.escape(text)}</i></p>', text)
-
-
-def _not_available(df: pd.DataFrame, lang: str) -> _HTMLText | None:
-    if df.attrs.get("available", True):
-        return None
-    return _message(t("not_available", lang, table=df.attrs.get("missing_table")))
-
-
 def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
-    """"Not available: the data has no `...` table." when a metric frame says so
-    (``attrs["available"]`` False), "No data for this period." when it is empty, else None (a
-    notebook cell then shows nothing: the chart above says it all)."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    """Return the unavailable note.
+
+    "Not available: the data has no `...` table." when a metric frame says so
+    (:func:`crmlib.engine.is_available` False), "No data for this period." when it is empty, else None (a
+    notebook cell then shows nothing: the chart above says it all).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText or None
+        HTML for reports with a plain-text form (what nbval compares). None when there is nothing to say.
+    """
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is None and df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     return na
-
-
-def _table(head: list[str], rows: list[list[str]], *, right=(), cls: str = "crm-followups",
-           groups: dict[int, str] | None = None) -> _HTMLText:
-    """An HTML table (with a text form); ``groups`` maps a row index to a header row above it."""
-    groups = groups or {}
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body, lines = [], [" | ".join(head)]
-    for i, cells in enumerate(rows):
-        if i in groups:
-            body.append(f'<tr><td colspan="{len(head)}" style="font-weight:600;'
-                        f'background:#edf2f7">{html.escape(groups[i])}</td></tr>')
-            lines.append(f"== {groups[i]}")
-        tds = "".join(('<td style="text-align:right">' if j in right else "<td>")
-                      + f"{html.escape(c)}</td>" for j, c in enumerate(cells))
-        body.append(f"<tr>{tds}</tr>")
-        lines.append(" | ".join(cells))
-    return _HTMLText(f'<table class="{cls}"><tr>{th}</tr>{"".join(body)}</table>',
-                     "\n".join(lines))
 
 
 def _date(v) -> str:
@@ -89,33 +72,63 @@ _SUMMARY_LABELS = {"followups": "followups", "customers_followed_up": "customers
 
 
 def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
-    """The :func:`crmlib.metrics.followup_summary` figures as a two-column table."""
-    lang = _lang(ctx)
+    """Return the :func:`crmlib.metrics.followup_summary` figures as a two-column table.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     days = summary.attrs.get("days", 30)
     rows = [[t(_SUMMARY_LABELS.get(m, m), lang, days=days) if m == "forgotten"
              else t(_SUMMARY_LABELS.get(m, m), lang), fmt_value(v)]
             for m, v in zip(summary["metric"], summary["value"], strict=True)]
-    return _table([t("metric", lang), t("value", lang)], rows, right=(1,))
+    return rows_table([t("metric", lang), t("value", lang)], rows, right=(1,),
+                      css_class="crm-followups")
 
 
 # ---------------------------------------------------------------------------------- charts
 
-def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, ax=None):
-    """Follow-ups per bucket as bars, distinct customers followed up as a line.
+def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str | None = None, ax=None):
+    """Draw follow-ups per bucket as bars, distinct customers followed up as a line.
 
-    ``labels`` maps ``count`` and ``customers`` to the legend texts. Returns the Axes, or None
-    when the data lacked the ``activities`` table.
+    ``labels`` maps ``count`` and ``customers`` to the legend texts. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    labels : dict
+        Labels by column or metric key.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     import matplotlib.dates as mdates
 
-    from crmlib.plots.base import _bar_width
-
-    if df.empty or not df.attrs.get("available", True):
-        return None
+    if df.empty or not is_available(df):
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.4))
     pal = sns.color_palette()
-    ax.bar(df["bucket"], df["count"], width=_bar_width(df["bucket"]), color=pal[0],
+    ax.bar(df["bucket"], df["count"], width=bar_width(df["bucket"]), color=pal[0],
            label=labels["count"])
     ax.plot(df["bucket"], df["customers"], color=pal[1], marker="o", markersize=3,
             label=labels["customers"])
@@ -128,15 +141,35 @@ def followup_trend(df: pd.DataFrame, *, labels: dict, title: str | None = None, 
     ax.legend(loc="upper left", fontsize="small")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
+    """Draw follow-ups by channel.
+
+    Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
     each labelled with its count and share. Channel names go through the ``fu_channel_*``
-    labels (an unlisted channel is shown as it is). Returns the Axes, or None when empty."""
+    labels (an unlisted channel is shown as it is). Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.45 * len(df) + 1.2))
     names = [value_label("fu_channel_", c, lang) for c in df["channel"]]
@@ -152,15 +185,35 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Forgotten customers at each threshold and the overdue planned contacts
+    """Draw forgotten customers at each threshold and the overdue planned contacts.
+
+    Forgotten customers at each threshold and the overdue planned contacts
     (:func:`crmlib.metrics.forgotten_overview`) as bars, the overdue one in another colour.
-    Returns the Axes, or None when the frame is empty (data not available)."""
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.2))
     names = [t("fu_days_over", lang, days=int(d)) if k == "forgotten"
@@ -178,61 +231,116 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
     ax.set_xlabel("")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 # ---------------------------------------------------------------------------------- tables
 
 def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> _HTMLText:
-    """Follow-ups and customers followed up per employee, with the scope's total
-    (customers counted once however many employees followed them up)."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    """Return follow-ups and customers followed up per employee.
+
+    Follow-ups and customers followed up per employee, with the scope's total
+    (customers counted once however many employees followed them up).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     shown = df if top is None else df.head(top)
     rows = [[str(r.name), _text(r.team), fmt_value(r.count), fmt_value(r.customers)]
             for r in shown.itertuples(index=False)]
     total = df.attrs.get("total") or {}
     rows.append([t("fu_total", lang), "", fmt_value(total.get("count", math.nan)),
                  fmt_value(total.get("customers", math.nan))])
-    return _table([t("employee", lang), t("team", lang), t("followups", lang),
-                   t("customers_followed_up", lang)], rows, right=(2, 3))
+    return rows_table([t("employee", lang), t("team", lang), t("followups", lang),
+                       t("customers_followed_up", lang)], rows, right=(2, 3),
+                      css_class="crm-followups")
 
 
 def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True
                         ) -> _HTMLText:
-    """The first ``top`` new customers not yet followed up (oldest first), with the total;
-    phone and e-mail masked unless ``mask`` is False."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    """Return the first ``top`` new customers not yet followed up.
+
+    The first ``top`` new customers not yet followed up (oldest first), with the total;
+    phone and e-mail masked unless ``mask`` is False.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("fu_none_waiting", lang), "crm-no-data")
+        return message(t("fu_none_waiting", lang), "crm-no-data")
     shown = mask_pii(df.head(top)) if mask else df.head(top)
     rows = [[_text(r.name), _text(r.owner_name) if isinstance(r.owner_id, str)
              else t("fu_public_pool", lang), _date(r.created_at), fmt_value(r.days_waiting),
              _text(r.phone), _text(r.email)] for r in shown.itertuples(index=False)]
-    out = _table([t("fu_customer", lang), t("fu_owner", lang), t("fu_created", lang),
-                  t("fu_days_waiting", lang), t("fu_phone", lang), t("fu_email", lang)],
-                 rows, right=(3,))
     more = t("fu_shown_of", lang, shown=len(shown), total=len(df))
-    return _HTMLText(out._html + f"<p><i>{html.escape(more)}</i></p>", f"{out._text}\n{more}")
+    return rows_table([t("fu_customer", lang), t("fu_owner", lang), t("fu_created", lang),
+                       t("fu_days_waiting", lang), t("fu_phone", lang), t("fu_email", lang)],
+                      rows, right=(3,), css_class="crm-followups", foot=more)
 
 
 def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _HTMLText:
-    """Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
+    """Return each rep's "to do this week".
+
+    Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
     their totals, then their first ``top`` customers (overdue planned contacts first, then the
-    longest forgotten); phone and e-mail masked unless ``mask`` is False."""
-    lang = _lang(ctx)
-    na = _not_available(df, lang)
+    longest forgotten); phone and e-mail masked unless ``mask`` is False.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
+    na = not_available_note(df, lang)
     if na is not None:
         return na
     if df.empty:
-        return _message(t("fu_nothing_to_do", lang), "crm-no-data")
+        return message(t("fu_nothing_to_do", lang), "crm-no-data")
     shown = df[df["position"] <= top]
     if mask:
         shown = mask_pii(shown)
@@ -250,7 +358,7 @@ def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _H
         last = t("fu_never", lang) if pd.isna(r.last_followup_at) else _date(r.last_followup_at)
         rows.append([str(int(r.position)), _text(r.name), _text(r.owner_name), last,
                      fmt_value(r.days_since), nxt, _text(r.phone), _text(r.email)])
-    return _table(["#", t("fu_customer", lang), t("fu_owner", lang),
+    return rows_table(["#", t("fu_customer", lang), t("fu_owner", lang),
                    t("fu_last_followup", lang), t("fu_days_since", lang),
                    t("fu_next_contact", lang), t("fu_phone", lang), t("fu_email", lang)],
-                  rows, right=(0, 4), groups=groups, cls="crm-followups crm-todo")
+                  rows, right=(0, 4), groups=groups, css_class="crm-followups crm-todo")

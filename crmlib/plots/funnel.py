@@ -1,15 +1,14 @@
-"""Charts and small displays of the funnel topic (30_sales_funnel).
+"""Charts of the funnel topic (30_sales_funnel).
 
-Charts take a frame from :mod:`crmlib.metrics.funnel` and return the matplotlib ``Axes``; their
-text comes from the label catalogue in ``lang``. A frame that is empty, or marked
-``attrs["not_available"]`` by the metric (an optional table is absent), is drawn as a one-line
-message instead of a chart. :class:`FunnelKPIs` and :func:`funnel_table` are the topic's
-non-chart outputs (HTML with a plain-text form that nbval can compare).
+Charts take a frame from :mod:`crmlib.metrics.funnel` and return the matplotlib ``Figure``; their
+text comes from the label catalogue in ``lang``. A frame that is empty, or not available
+(:func:`crmlib.engine.is_available`: an optional table is absent), is drawn as a one-line
+message instead of a chart. The tables and headline cards are in
+:mod:`crmlib.plots.funnel_tables`.
 """
 
 from __future__ import annotations
 
-import html
 import math
 
 import matplotlib.pyplot as plt
@@ -17,63 +16,19 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from crmlib.display import HTMLText
-from crmlib.engine import missing_table_of
 from crmlib.i18n import t, value_label
-from crmlib.plots.base import _short_number, trend
+from crmlib.plots.base import trend
+from crmlib.plots.style import (
+    axes_or_new,
+    draw_message,
+    pct,
+    short_number,
+    unavailable_text,
+)
 
-__all__ = ["unavailable_text", "funnel_chart", "snapshot_chart", "win_rate_chart",
-           "new_opportunities_chart", "lost_reasons_chart", "time_in_stage_chart",
-           "expected_revenue_chart", "FunnelKPIs", "funnel_kpis", "funnel_table",
-           "coverage_table", "FUNNEL_COLUMN_LABELS"]
+__all__ = ["funnel_chart", "snapshot_chart", "win_rate_chart", "new_opportunities_chart", "lost_reasons_chart", "time_in_stage_chart", "expected_revenue_chart"]
 
 _OUTCOME_COLOURS = {"open": 0, "won": 2, "lost": 3}
-
-# metric frame column -> label key
-FUNNEL_COLUMN_LABELS = {
-    "team": "team", "owner_id": "employee", "name": "employee", "stage": "funnel_stage",
-    "won": "funnel_won", "lost": "funnel_lost", "created": "funnel_created",
-    "closed_win_rate": "closed_win_rate", "cohort_win_rate": "cohort_win_rate",
-    "won_amount": "funnel_won_amount", "avg_deal_size": "avg_deal_size",
-    "missing_amount": "funnel_missing_amount", "count": "count", "mean_days": "funnel_mean_days",
-    "median_days": "funnel_median_days", "missing_dates": "funnel_missing_dates",
-    "reached": "reached", "stage_conversion": "stage_conversion",
-    "cumulative_conversion": "cumulative_conversion", "open_count": "open_count",
-    "open_amount": "open_amount", "avg_cycle_days": "avg_cycle_days",
-    "velocity": "sales_velocity", "amount": "amount",
-}
-_RATES = {"closed_win_rate", "cohort_win_rate", "stage_conversion", "cumulative_conversion",
-          "share"}
-_MONEY = {"won_amount", "avg_deal_size", "open_amount", "velocity", "amount"}
-_DAYS = {"mean_days", "median_days", "avg_cycle_days"}
-
-
-def unavailable_text(df: pd.DataFrame, lang: str = "en") -> str | None:
-    """The message shown instead of a figure: not available (a table is absent), no data
-    (an empty frame), or None when there is something to show."""
-    table = missing_table_of(df)
-    if table:
-        return t("not_available", lang, table=table)
-    if df is None or len(df) == 0:
-        return t("no_data", lang)
-    return None
-
-
-def _message(ax, text: str):
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True,
-            color="#4a5568")
-    ax.set_axis_off()
-    return ax
-
-
-def _ax(ax, figsize=(8, 3.6)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _pct(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
 
 
 def _first_pipeline(df: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
@@ -84,14 +39,34 @@ def _first_pipeline(df: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
 
 def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                  ax=None):
-    """The ordered funnel (:func:`crmlib.metrics.ordered_funnel`): horizontal bars of
+    """Draw the ordered funnel.
+
+    The ordered funnel (:func:`crmlib.metrics.ordered_funnel`): horizontal bars of
     ``reached`` in stage order, top to bottom, each labelled with its count and cumulative
     conversion, and the stage-to-stage conversion between bars. One pipeline (default: the
-    first)."""
-    ax = _ax(ax)
+    first).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    pipeline : str, optional
+        The pipeline shown (None: the first).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg).figure
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     y = list(range(len(d)))[::-1]
     top = float(d["reached"].max()) or 1.0
@@ -99,11 +74,11 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     # centred bars draw the funnel shape
     ax.barh(y, d["reached"], left=(top - d["reached"]) / 2, color=colour, height=0.7)
     for yi, r in zip(y, d.itertuples(index=False), strict=True):
-        ax.text(top / 2, yi, f"{r.reached:,}  ({_pct(r.cumulative_conversion)})", ha="center",
+        ax.text(top / 2, yi, f"{r.reached:,}  ({pct(r.cumulative_conversion)})", ha="center",
                 va="center", color="white" if r.reached > 0.25 * top else "#1a202c",
                 fontweight="bold")
         if not math.isnan(r.stage_conversion):
-            ax.text(top * 1.02, yi - 0.5, f"↓ {_pct(r.stage_conversion)}", va="center",
+            ax.text(top * 1.02, yi - 0.5, f"↓ {pct(r.stage_conversion)}", va="center",
                     fontsize="small", color="#4a5568")
     ax.set_yticks(y, [value_label("stage_name_", s, lang) for s in d["stage"]])
     ax.set_xlim(0, top * 1.18)
@@ -112,18 +87,38 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     ax.set_title(f"{t('reached', lang)} ({t('cumulative_conversion', lang)}), "
                  f"↓ {t('stage_conversion', lang)}", fontsize="medium")
     sns.despine(ax=ax, left=True, bottom=True)
-    return ax
+    return ax.figure
 
 
 def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                    ax=None):
-    """The pipeline snapshot (:func:`crmlib.metrics.pipeline_snapshot`): one horizontal bar per
+    """Draw the pipeline snapshot.
+
+    The pipeline snapshot (:func:`crmlib.metrics.pipeline_snapshot`): one horizontal bar per
     stage in order, its count; open stages, won and lost in the period coloured apart, each bar
-    labelled with its amount."""
-    ax = _ax(ax)
+    labelled with its amount.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    pipeline : str, optional
+        The pipeline shown (None: the first).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg).figure
     d = _first_pipeline(df, pipeline).reset_index(drop=True)
     pal = sns.color_palette()
     y = list(range(len(d)))[::-1]
@@ -131,7 +126,7 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     ax.barh(y, d["count"], color=colours, height=0.7)
     top = float(d["count"].max()) or 1.0
     for yi, r in zip(y, d.itertuples(index=False), strict=True):
-        amount = "—" if pd.isna(r.amount) else _short_number(r.amount)
+        amount = "—" if pd.isna(r.amount) else short_number(r.amount)
         ax.text(r.count + top * 0.01, yi, f"{r.count:,} · {amount}", va="center",
                 fontsize="small")
     names = [value_label("stage_name_", s, lang) for s in d["stage"]]
@@ -141,18 +136,36 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     handles = [plt.Rectangle((0, 0), 1, 1, color=pal[i]) for i in _OUTCOME_COLOURS.values()]
     ax.legend(handles, [t(f"stage_{o}", lang) for o in _OUTCOME_COLOURS], loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    return ax
+    return ax.figure
 
 
 def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Closed and cohort win rates per bucket (:func:`crmlib.metrics.win_rate` with
-    ``by="bucket"``) as two lines; undefined buckets leave a gap."""
+    """Draw closed and cohort win rates per bucket.
+
+    Closed and cohort win rates per bucket (:func:`crmlib.metrics.win_rate` with
+    ``by="bucket"``) as two lines; undefined buckets leave a gap.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     import matplotlib.dates as mdates
 
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg).figure
     for col, marker in (("closed_win_rate", "o"), ("cohort_win_rate", "s")):
         ax.plot(df["bucket"], df[col], marker=marker, label=t(col, lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -163,33 +176,51 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.legend(fontsize="small")
     ax.set_title(t("win_rates", lang))
-    return ax
+    return ax.figure
 
 
 def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """New opportunities per bucket (:func:`crmlib.metrics.new_opportunities`): bars of the
-    count, with their amount as a line on a second axis."""
-    ax = _ax(ax)
+    """Draw new opportunities per bucket.
+
+    New opportunities per bucket (:func:`crmlib.metrics.new_opportunities`): bars of the
+    count, with their amount as a line on a second axis.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg).figure
     trend(df.assign(value=df["count"]), label=t("opportunity_trend", lang), ax=ax)
     ax.set_ylabel(t("count", lang))
     ax2 = ax.twinx()
     ax2.plot(df["bucket"], df["amount"], color=sns.color_palette()[1], marker=".",
              label=t("amount", lang))
-    ax2.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax2.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax2.set_ylabel(t("amount", lang))
     ax2.grid(False)
     ax2.set_ylim(bottom=0)
-    return ax
+    return ax.figure
 
 
 def _hbars(df, value, labels, *, lang, ax, fmt, colour=0):
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg)
     d = df.reset_index(drop=True)
     y = list(range(len(d)))[::-1]
     vals = d[value].astype("float64").fillna(0.0)
@@ -203,20 +234,56 @@ def _hbars(df, value, labels, *, lang, ax, fmt, colour=0):
 
 
 def lost_reasons_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Lost opportunities by reason (:func:`crmlib.metrics.lost_reasons`): horizontal bars of
-    the count, labelled with count and share; no reason shows as unknown."""
+    """Draw lost opportunities by reason.
+
+    Lost opportunities by reason (:func:`crmlib.metrics.lost_reasons`): horizontal bars of
+    the count, labelled with count and share; no reason shows as unknown.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     labels = [r if isinstance(r, str) else t("unknown", lang)
               for r in df.get("lost_reason", [])]
     shares = dict(zip(df.get("count", []), df.get("share", []), strict=False))
     ax = _hbars(df, "count", labels, lang=lang, ax=ax, colour=3,
-                fmt=lambda v: f"{v:,.0f} ({_pct(shares.get(v, math.nan))})")
+                fmt=lambda v: f"{v:,.0f} ({pct(shares.get(v, math.nan))})")
     ax.set_xlabel(t("count", lang))
-    return ax
+    return ax.figure
 
 
 def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                         ax=None):
-    """Mean days per open stage (:func:`crmlib.metrics.time_in_stage`), median in the label."""
+    """Draw mean days per open stage (:func:`crmlib.metrics.time_in_stage`), median in the label.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    pipeline : str, optional
+        The pipeline shown (None: the first).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     d = _first_pipeline(df, pipeline) if unavailable_text(df, lang) is None else df
     med = list(d.get("median_days", []))
     it = iter(med)
@@ -224,17 +291,35 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
                 fmt=lambda v: ("—" if pd.isna(v) else
                                f"{v:.1f} ({t('funnel_median_days', lang)} {next(it):.1f})"))
     ax.set_xlabel(t("funnel_mean_days", lang))
-    return ax
+    return ax.figure
 
 
 def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Open amount and expected revenue (amount x probability) per expected close month
+    """Draw the expected revenue chart.
+
+    Open amount and expected revenue (amount x probability) per expected close month
     (:func:`crmlib.metrics.expected_revenue`) as paired bars; overdue months hatched, deals
-    without a date last."""
-    ax = _ax(ax)
+    without a date last.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
+    ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
     if msg:
-        return _message(ax, msg)
+        return draw_message(ax, msg).figure
     d = df.reset_index(drop=True)
     names = [t("no_expected_close", lang) if pd.isna(m) else f"{m:%Y-%m}" for m in d["month"]]
     x = range(len(d))
@@ -247,143 +332,7 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
             if overdue:
                 b.set_hatch("//")
     ax.set_xticks(list(x), names, rotation=45 if len(d) > 8 else 0, fontsize="small")
-    ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(short_number))
     ax.set_xlabel(t("expected_close_month", lang))
     ax.legend(fontsize="small")
-    return ax
-
-
-# -- non-chart displays ----------------------------------------------------------------------
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx) -> str | None:
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
-def _fmt(col: str, v, currency=None) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    if col in _RATES:
-        return _pct(v)
-    if col in _MONEY:
-        return f"{v:,.2f}" + (f" {currency}" if currency else "")
-    if col in _DAYS:
-        return f"{v:,.1f}"
-    if isinstance(v, (pd.Timestamp,)):
-        return f"{v:%Y-%m-%d}"
-    if isinstance(v, float):
-        return f"{v:,.0f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
-
-
-class FunnelKPIs:
-    """Headline figures of the topic from :func:`crmlib.metrics.sales_velocity` (one row):
-    renders as cards in HTML and as ``label: value`` lines in plain text."""
-
-    ROWS = ("open_count", "open_amount", "won", "won_amount", "closed_win_rate",
-            "cohort_win_rate", "avg_deal_size", "avg_cycle_days", "velocity")
-    LABELS = {"won": "funnel_won", "won_amount": "funnel_won_amount"}
-
-    def __init__(self, frame: pd.DataFrame, lang: str = "en", currency: str | None = None):
-        self.frame, self.lang, self.currency = frame, lang, currency
-
-    def _rows(self):
-        msg = unavailable_text(self.frame, self.lang)
-        if msg:
-            return []
-        r = self.frame.iloc[0]
-        return [(t(self.LABELS.get(c, FUNNEL_COLUMN_LABELS.get(c, c)), self.lang),
-                 _fmt(c, float(r[c]), self.currency)) for c in self.ROWS]
-
-    def __repr__(self) -> str:
-        rows = self._rows()
-        if not rows:
-            return unavailable_text(self.frame, self.lang)
-        return "\n".join(f"{label}: {value}" for label, value in rows)
-
-    def _repr_html_(self) -> str:
-        rows = self._rows()
-        if not rows:
-            return f"<p>{html.escape(repr(self))}</p>"
-        cards = "".join(
-            '<div style="border:1px solid #cbd5e0;border-radius:6px;padding:10px 14px;'
-            'min-width:150px;background:#fff">'
-            f'<div style="color:#4a5568;font-size:0.9em">{html.escape(label)}</div>'
-            f'<div style="font-size:1.4em;font-weight:600">{html.escape(value)}</div></div>'
-            for label, value in rows)
-        return f'<div style="display:flex;flex-wrap:wrap;gap:10px;margin:8px 0">{cards}</div>'
-
-
-def funnel_kpis(frame: pd.DataFrame, ctx) -> FunnelKPIs:
-    return FunnelKPIs(frame, _lang(ctx), _currency(ctx))
-
-
-_Table = HTMLText
-
-
-def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
-                 names: dict | None = None, top: int | None = None) -> _Table:
-    """A metric frame as a table with localized headers and formatted values (rates as %,
-    amounts with the currency, — when undefined); "not available" / "no data" when there is
-    nothing to show. ``names`` maps the values of the first column (e.g. employee ids to
-    names); ``top`` keeps the first rows."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    msg = unavailable_text(df, lang)
-    if msg:
-        return _Table(f"<p><i>{html.escape(msg)}</i></p>", msg)
-    cols = columns or list(df.columns)
-    d = df.head(top) if top else df
-    head = [t(FUNNEL_COLUMN_LABELS.get(c, c), lang) for c in cols]
-    body = []
-    for _, r in d.iterrows():
-        cells = []
-        for i, c in enumerate(cols):
-            v = r[c]
-            if i == 0 and names is not None:
-                v = names.get(v, v)
-            if c == "stage":
-                v = value_label("stage_name_", v, lang)
-            if i == 0 and (v is None or (isinstance(v, float) and math.isnan(v))):
-                v = t("unknown", lang)
-            cells.append(_fmt(c, v, currency))
-        body.append(cells)
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(
-        f'<td style="text-align:{"left" if i == 0 else "right"}">{html.escape(c)}</td>'
-        for i, c in enumerate(row)) + "</tr>" for row in body)
-    text = "\n".join([" | ".join(head)] + [" | ".join(row) for row in body])
-    return _Table(f"<table><tr>{th}</tr>{trs}</table>", text)
-
-
-def coverage_table(df: pd.DataFrame, ctx) -> _Table:
-    """:func:`crmlib.metrics.pipeline_coverage` as label/value rows; "no target" when the data
-    holds no target for the scope and period."""
-    lang, currency = _lang(ctx), _currency(ctx)
-    msg = unavailable_text(df, lang)
-    if msg:
-        return _Table(f"<p><i>{html.escape(msg)}</i></p>", msg)
-    r = df.iloc[0]
-    rows = [("coverage_target", "amount", r["target"]), ("coverage_actual", "amount",
-                                                         r["actual"]),
-            ("coverage_remaining", "amount", r["remaining"]),
-            ("coverage_pipeline", "amount", r["pipeline_amount"]),
-            ("coverage_weighted", "amount", r["weighted_amount"]),
-            ("coverage_ratio", "ratio", r["coverage"]),
-            ("coverage_weighted_ratio", "ratio", r["weighted_coverage"])]
-    out = []
-    for key, kind, v in rows:
-        if not r["has_target"] and key in ("coverage_target", "coverage_remaining",
-                                           "coverage_ratio", "coverage_weighted_ratio"):
-            text = t("no_target", lang)
-        elif kind == "ratio":
-            text = "—" if pd.isna(v) else f"{v:,.2f}x"
-        else:
-            text = _fmt("amount", float(v), currency)
-        out.append((t(key, lang), text))
-    trs = "".join(f'<tr><td>{html.escape(a)}</td><td style="text-align:right">'
-                  f"{html.escape(b)}</td></tr>" for a, b in out)
-    return _Table(f"<table>{trs}</table>", "\n".join(f"{a}: {b}" for a, b in out))
+    return ax.figure

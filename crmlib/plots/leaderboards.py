@@ -9,16 +9,22 @@ available" when the data lacks the table a board needs.
 from __future__ import annotations
 
 import html
-import math
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import (
+    currency_of,
+    label_lang,
+    not_available_note,
+    nothing_to_draw,
+    pct,
+    short_number,
+)
 
 __all__ = ["LEADERBOARD_LABELS", "shown_rows", "leaderboard", "leaderboard_table",
            "LeaderboardSummary", "leaderboard_summary_view"]
@@ -36,37 +42,67 @@ LEADERBOARD_LABELS = {
 }
 
 HIGHLIGHT = "#dd6b20"
-_RIGHT = '<td style="text-align:right">'
 
 
 def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = None
                ) -> pd.DataFrame:
-    """The first ``top`` rows of a board, plus the ``highlight`` employee's row when lower."""
+    """Return the first ``top`` rows of a board, plus the ``highlight`` employee's row when lower.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shown rows.
+    """
     head = board.head(top)
     if highlight is not None and highlight not in set(head["employee_id"]):
         head = pd.concat([head, board[board["employee_id"] == highlight]])
     return head
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _completion(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
-
-
-def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
+def leaderboard(board: pd.DataFrame, *, lang: str = "en", label: str, top: int = 10,
                 highlight: str | None = None, amount: bool = False, ax=None, **kwargs):
-    """The top ``top`` employees of a board as horizontal bars, best on top, values written.
+    """Draw the top ``top`` employees of a board as horizontal bars, best on top, values written.
 
     ``highlight`` (an employee id) draws that employee's bar in another colour; when they are
-    ranked below ``top`` their row is added at the bottom. Returns the Axes, or None (nothing
-    drawn) when the board is empty, e.g. when the data lacks the table it needs.
+    ranked below ``top`` their row is added at the bottom. Nothing to draw gives a "not available" figure.g. when the data lacks the table it needs.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    label : str
+        Title of the chart (the metric's label).
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+    amount : bool, default=False
+        Whether the values are amounts (short numbers on the axis).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     rows = shown_rows(board, top=top, highlight=highlight)
     if rows.empty:
-        return None
+        return nothing_to_draw(board, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.42 * len(rows) + 1.1))
     base = kwargs.pop("color", sns.color_palette()[0])
@@ -81,33 +117,44 @@ def leaderboard(board: pd.DataFrame, *, label: str, top: int = 10,
     ax.set_xlabel("")
     top_value = float(rows["value"].max()) or 1.0
     for yi, v in zip(y, rows["value"], strict=True):
-        text = f"{v:,.0f}" if not amount or v < 1e4 else _short_number(v)
+        text = f"{v:,.0f}" if not amount or v < 1e4 else short_number(v)
         ax.text(v + top_value * 0.01, yi, text, va="center", fontsize="small")
     ax.set_xlim(0, top_value * 1.15)
     if amount:
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
-    return ax
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
+    return ax.figure
 
 
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
-def _not_available(board: pd.DataFrame, lang: str) -> _HTMLText | None:
-    if board.attrs.get("available", True):
-        return None
-    msg = t("not_available", lang, table=board.attrs.get("missing_table"))
-    return _HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
-
-
 def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
                       highlight: str | None = None):
-    """The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
+    """Return the rows :func:`leaderboard` draws.
+
+    The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
     and completion when anyone on the board has a target ("no target" for the others).
 
     Says "not available" when the data lacks the board's table and "no data" when it is empty.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+
+    Returns
+    -------
+    object
+        The leaderboard table.
     """
-    lang = _lang(ctx)
-    na = _not_available(board, lang)
+    lang = label_lang(ctx)
+    na = not_available_note(board, lang)
     if na is not None:
         return na
     rows = shown_rows(board, top=top, highlight=highlight)
@@ -120,23 +167,19 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
     head = [t("lb_rank", lang), t("employee", lang), t("team", lang), t("value", lang)]
     if with_target:
         head += [t("lb_target", lang), t("lb_completion", lang)]
-    body, lines = [], []
+    body, styles = [], {}
     for r in rows.itertuples(index=False):
         cells = [str(r.rank), str(r.name), "" if pd.isna(r.team) else str(r.team),
                  fmt_value(r.value, kind, currency)]
         if with_target:
             no = pd.isna(r.target)
             cells += [t("no_target", lang) if no else fmt_value(r.target, kind, currency),
-                      t("no_target", lang) if no else _completion(r.completion)]
-        style = ' style="font-weight:600;background:#fdebd8"' if r.employee_id == highlight \
-            else ""
-        tds = "".join((_RIGHT if i >= 3 else "<td>") + f"{html.escape(c)}</td>"
-                      for i, c in enumerate(cells))
-        body.append(f"<tr{style}>{tds}</tr>")
-        lines.append(" | ".join(cells))
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    return _HTMLText(f'<table class="crm-leaderboard"><tr>{th}</tr>{"".join(body)}</table>',
-                     "\n".join([" | ".join(head), *lines]))
+                      t("no_target", lang) if no else pct(r.completion)]
+        if r.employee_id == highlight:
+            styles[len(body)] = "font-weight:600;background:#fdebd8"
+        body.append(cells)
+    return rows_table(head, body, css_class="crm-leaderboard", right=range(3, len(head)),
+                      row_styles=styles)
 
 
 class LeaderboardSummary:
@@ -173,22 +216,36 @@ class LeaderboardSummary:
             if "my_rank" in self.summary.columns:
                 cells += [t("lb_rank_of", self.lang, rank=int(r.my_rank), n=int(r.ranked)),
                           fmt_value(r.my_value, r.kind, self.currency),
-                          _completion(r.my_completion)]
+                          pct(r.my_completion)]
             out.append(cells)
         return out
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         return "\n".join(" | ".join(row) for row in [self._header(), *self._rows()])
 
     def _repr_html_(self) -> str:
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                       for row in self._rows())
-        return f'<table class="crm-leaderboard-summary"><tr>{th}</tr>{body}</table>'
+        """Return the HTML form."""
+        return rows_table(self._header(), self._rows(), css_class="crm-leaderboard-summary",
+                          right=())._repr_html_()
 
 
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
                              employee_name: str | None = None) -> LeaderboardSummary:
-    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report."""
-    return LeaderboardSummary(summary, _lang(ctx), (getattr(ctx, "params", {}) or {}).get(
-        "currency"), employee_name or summary.attrs.get("employee_name"))
+    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The summary frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    employee_name : str, optional
+        The employee name.
+
+    Returns
+    -------
+    LeaderboardSummary
+        The leaderboard summary view.
+    """
+    return LeaderboardSummary(summary, label_lang(ctx), currency_of(ctx), employee_name or summary.attrs.get("employee_name"))

@@ -1,5 +1,6 @@
-"""Charts and tables of the leads topic: leads over time, conversion by source with its
-confidence interval, days to convert, cost per lead, and the lead-scoring model's held-out
+"""Charts and tables of the leads topic (90_leads).
+
+Leads over time, conversion by source with its confidence interval, days to convert, cost per lead, and the lead-scoring model's held-out
 quality, calibration and feature importance.
 
 The frames come from :mod:`crmlib.metrics.leads` and the fitted model from
@@ -10,49 +11,49 @@ table, or when the leads have no dates for a figure that needs them.
 
 from __future__ import annotations
 
-import html
-import math
-
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value, rows_table
+from crmlib.display import HTMLText
+from crmlib.engine import is_available
 from crmlib.i18n import t
+from crmlib.plots.style import (
+    label_lang,
+    message,
+    not_available_note,
+    nothing_to_draw,
+    pct,
+)
 
-__all__ = ["lead_row_labels", "leads_not_available", "leads_trend", "lead_conversion_bars",
-           "lead_conversion_table", "days_to_convert_table", "lead_cost_table", "score_summary",
-           "calibration_plot", "calibration_table", "importance_bars"]
-
-_FIRST = {"source": "leads_by_source", "owner": "leads_by_owner", "origin": "leads_by_origin"}
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx):
-    return (getattr(ctx, "params", {}) or {}).get("currency")
-
-
-def _pct(v, digits: int = 1) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}%}"
-
-
-def _num(v, digits: int = 1) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
-
-
-def _message(text: str, css: str = "crm-not-available") -> HTMLText:
-    return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)
+__all__ = ["lead_row_labels", "leads_not_available", "leads_trend", "lead_conversion_bars", "lead_calibration_plot", "lead_importance_bars"]
 
 
 def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
                     names: dict | None = None) -> list[str]:
-    """What each row is called: its value (or ``names[value]``, e.g. an owner's name), "other
-    (N)" / "其他（N 项）", "unknown" / "未知" or "Total" / "合计"."""
+    """Return what each row is called.
+
+    What each row is called: its value (or ``names[value]``, e.g. an owner's name), "other
+    (N)" / "其他（N 项）", "unknown" / "未知" or "Total" / "合计".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    column : str, default='value'
+        The column.
+    names : dict, optional
+        Display names of the first column's values (e.g. employee names).
+
+    Returns
+    -------
+    list[str]
+        The lead row labels.
+    """
     out = []
     n = df["values"] if "values" in df.columns else [1] * len(df)
     for v, kind, count in zip(df[column], df["kind"], n, strict=True):
@@ -68,24 +69,61 @@ def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
 
 
 def leads_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
-    """A "not available" message when ``df`` says so (no table, or leads without dates);
-    "no data" for an empty frame; else None."""
-    lang = _lang(ctx)
-    if not df.attrs.get("available", True):
+    """Return a "not available" message when ``df`` says so.
+
+    A "not available" message when ``df`` says so (no table, or leads without dates);
+    "no data" for an empty frame; else None.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText or None
+        HTML for reports with a plain-text form (what nbval compares). None when there is nothing to say.
+    """
+    lang = label_lang(ctx)
+    if not is_available(df):
         if df.attrs.get("reason") == "undated":
-            return _message(t("leads_undated", lang))
-        return _message(t("not_available", lang, table=df.attrs.get("missing_table")))
+            return message(t("leads_undated", lang))
+        return not_available_note(df, lang)
     if df.empty:
-        return _message(t("no_data", lang), "crm-no-data")
+        return message(t("no_data", lang), "crm-no-data")
     return None
 
 
 def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None,
                 **kwargs):
-    """Leads per bucket of :func:`crmlib.metrics.leads.leads_by_period` as bars, the converted
-    ones as a darker bar inside. Returns the Axes, or None when there is nothing to draw."""
+    """Draw leads per bucket of :func:`crmlib.metrics.leads.leads_by_period`.
+
+    Leads per bucket of :func:`crmlib.metrics.leads.leads_by_period` as bars, the converted
+    ones as a darker bar inside. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty or not (df["leads"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
     step = (df["bucket"].diff().dt.days.median() if len(df) > 1 else 1) or 1
@@ -101,16 +139,38 @@ def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if step > 20 else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
     ax.legend(loc="upper left", frameon=False, fontsize="small")
-    return ax
+    return ax.figure
 
 
 def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                          ax=None, **kwargs):
-    """Conversion rate per row of :func:`crmlib.metrics.leads.lead_conversion` as dots with
+    """Draw conversion rate per row of :func:`crmlib.metrics.leads.lead_conversion`.
+
+    Conversion rate per row of :func:`crmlib.metrics.leads.lead_conversion` as dots with
     their confidence interval as a line, in the frame's order (best lower bound on top), each
-    labelled "rate (converted / leads)". Returns the Axes, or None for an empty frame."""
+    labelled "rate (converted / leads)". Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if df.empty or not (df["leads"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.42 * len(df) + 1.3))
     y = list(range(len(df)))
@@ -123,7 +183,7 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
         ax.plot([r], [yi], "o", color=c)
     for yi, hi, r, k, n in zip(y, df["ci_high"], df["conversion_rate"], df["converted"],
                                df["leads"], strict=True):
-        ax.text(min(hi, 1.0) + 0.01, yi, f"{_pct(r)} ({int(k):,}/{int(n):,})", va="center",
+        ax.text(min(hi, 1.0) + 0.01, yi, f"{pct(r)} ({int(k):,}/{int(n):,})", va="center",
                 fontsize="small")
     ax.set_yticks(y, lead_row_labels(df, lang))
     ax.invert_yaxis()
@@ -132,113 +192,37 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -> HTMLText:
-    """Rows of :func:`crmlib.metrics.leads.lead_conversion`: value (or ``names[value]``), leads,
-    converted, rate, interval, rank; a total row last."""
-    lang = _lang(ctx)
-    na = leads_not_available(df, ctx)
-    if na is not None:
-        return na
-    level = round(100 * df.attrs.get("confidence", 0.95))
-    heads = [t(k, lang, level=level) for k in (_FIRST.get(df.attrs.get("by"), "leads_by_source"),
-             "leads_leads", "leads_converted", "leads_rate", "leads_interval", "leads_rank")]
-
-    def interval(lo, hi):
-        return "—" if math.isnan(lo) else f"{lo:.1%}–{hi:.1%}"
-
-    rows = [[name, f"{int(n):,}", f"{int(k):,}", _pct(r), interval(lo, hi),
-             "" if math.isnan(rank) else f"{int(rank)}"]
-            for name, n, k, r, lo, hi, rank in zip(
-                lead_row_labels(df, lang, names=names), df["leads"], df["converted"],
-                df["conversion_rate"],
-                df["ci_low"], df["ci_high"], df["rank"], strict=True)]
-    a = df.attrs
-    rows.append([t("leads_total", lang), f"{a['leads']:,}", f"{a['converted']:,}",
-                 _pct(a["conversion_rate"]), interval(a["ci_low"], a["ci_high"]), ""])
-    return rows_table(heads, rows, css_class="crm-leads")
-
-
-def days_to_convert_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Rows of :func:`crmlib.metrics.leads.days_to_convert`: value, conversions, mean and
-    median days, conversions without a date; the total row last."""
-    lang = _lang(ctx)
-    na = leads_not_available(df, ctx)
-    if na is not None:
-        return na
-    heads = [t(k, lang) for k in (_FIRST.get(df.attrs.get("by"), "leads_by_source"),
-                                  "leads_converted", "leads_mean_days", "leads_median_days",
-                                  "leads_undated_conv")]
-    rows = [[name, f"{int(n):,}", _num(m), _num(md), f"{int(u):,}"]
-            for name, n, m, md, u in zip(lead_row_labels(df.assign(values=1), lang),
-                                         df["converted"], df["mean_days"], df["median_days"],
-                                         df["undated"], strict=True)]
-    return rows_table(heads, rows, css_class="crm-leads-days")
-
-
-def lead_cost_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Rows of :func:`crmlib.metrics.leads.lead_costs`: source, campaigns, cost, leads,
-    converted, cost per lead and per customer; a total row over the sources with a cost."""
-    lang = _lang(ctx)
-    na = leads_not_available(df, ctx)
-    if na is not None:
-        return na
-    cur = _currency(ctx)
-    heads = [t(k, lang) for k in ("leads_by_source", "leads_campaigns", "leads_cost",
-                                  "leads_leads", "leads_converted", "leads_cost_per_lead",
-                                  "leads_cost_per_converted")]
-    rows = [[name, f"{int(c):,}", fmt_value(cost, "amount", cur), f"{int(n):,}", f"{int(k):,}",
-             fmt_value(cpl, "amount", cur), fmt_value(cpc, "amount", cur)]
-            for name, c, cost, n, k, cpl, cpc in zip(
-                lead_row_labels(df.assign(values=1), lang, "source"), df["campaigns"],
-                df["cost"], df["leads"], df["converted"], df["cost_per_lead"],
-                df["cost_per_converted"], strict=True)]
-    a = df.attrs
-    rows.append([t("leads_total_paid", lang), f"{int(df['campaigns'].sum()):,}",
-                 fmt_value(a["cost"], "amount", cur), f"{a['paid_leads']:,}",
-                 f"{a['paid_converted']:,}", fmt_value(a["cost_per_lead"], "amount", cur),
-                 fmt_value(a["cost_per_converted"], "amount", cur)])
-    return rows_table(heads, rows, css_class="crm-leads-cost")
-
-
-def _unfitted(scorer, lang: str) -> HTMLText | None:
-    if getattr(scorer, "available_", True):
-        return None
-    if scorer.reason_ == "missing_table":
-        return _message(t("not_available", lang, table="leads"))
-    pos, neg, need = scorer.counts_
-    return _message(t("leads_score_too_few", lang, pos=pos, neg=neg, need=need))
-
-
-def score_summary(scorer, ctx) -> HTMLText:
-    """The model's held-out quality in one paragraph: test AUC with its interval, the split,
-    the tuning, log loss, Brier score; or why there is no model."""
-    lang = _lang(ctx)
-    na = _unfitted(scorer, lang)
-    if na is not None:
-        return na
-    m = scorer.metrics_
-    text = t("leads_score_summary", lang, auc=f"{m['test_auc']:.3f}",
-             low=f"{m['test_auc_low']:.3f}", high=f"{m['test_auc_high']:.3f}",
-             n_test=f"{m['n_test']:,}", test_converted=f"{m['test_converted']:,}",
-             n_train=f"{m['n_train']:,}", c=f"{m['C']:g}", cv=m["cv"],
-             cv_auc=f"{m['cv_auc']:.3f}", log_loss=f"{m['test_log_loss']:.3f}",
-             brier=f"{m['test_brier']:.3f}", base=_pct(m["base_rate"]))
-    if scorer.dropped_:
-        names = ", ".join(t(f"leads_feature_{f}", lang) for f in scorer.dropped_)
-        text += " " + t("leads_score_dropped", lang, names=names)
-    return HTMLText(f'<p class="crm-score">{html.escape(text)}</p>', text)
-
-
-def calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+def lead_calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None, **kwargs):
-    """Mean predicted against realised conversion per decile of the test leads
-    (:attr:`crmlib.scoring.LeadScorer.calibration_`), with the diagonal. Returns the Axes, or
-    None for an empty table."""
+    """Draw mean predicted against realised conversion per decile of the test leads.
+
+    Mean predicted against realised conversion per decile of the test leads
+    (:attr:`crmlib.scoring.LeadScorer.calibration_`), with the diagonal. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    calibration : pandas.DataFrame
+        The calibration.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if calibration is None or calibration.empty:
-        return None
+        return nothing_to_draw(calibration, lang, ax=ax)
     ax = plt.subplots(figsize=(4.8, 4.4))[1] if ax is None else ax
     ax.plot([0, 1], [0, 1], color="#a0aec0", linestyle="--", linewidth=1)
     ax.plot(calibration["predicted"], calibration["realised"], "o-",
@@ -255,33 +239,37 @@ def calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title: str 
         axis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def calibration_table(scorer, ctx) -> HTMLText:
-    """The calibration table of a fitted scorer: decile, leads, converted, predicted and
-    realised conversion, predicted range."""
-    lang = _lang(ctx)
-    na = _unfitted(scorer, lang)
-    if na is not None:
-        return na
-    cal = scorer.calibration_
-    heads = [t(k, lang) for k in ("leads_decile", "leads_leads", "leads_converted",
-                                  "leads_predicted", "leads_realised", "leads_range")]
-    rows = [[f"{int(d)}", f"{int(n):,}", f"{int(k):,}", _pct(p), _pct(r),
-             f"{lo:.1%}–{hi:.1%}"]
-            for d, n, k, p, r, lo, hi in zip(cal["decile"], cal["leads"], cal["converted"],
-                                             cal["predicted"], cal["realised"], cal["p_min"],
-                                             cal["p_max"], strict=True)]
-    return rows_table(heads, rows, css_class="crm-leads-calibration")
-
-
-def importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+def lead_importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                     ax=None, **kwargs):
-    """Permutation importance (:attr:`crmlib.scoring.LeadScorer.importance_`) as horizontal
-    bars with their standard deviation, most important on top. Returns the Axes, or None."""
+    """Draw permutation importance.
+
+    Permutation importance (:attr:`crmlib.scoring.LeadScorer.importance_`) as horizontal
+    bars with their standard deviation, most important on top. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    importance : pandas.DataFrame
+        The importance.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     if importance is None or importance.empty:
-        return None
+        return nothing_to_draw(importance, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.38 * len(importance) + 1.2))
     y = list(range(len(importance)))
@@ -294,4 +282,4 @@ def importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | 
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure

@@ -17,7 +17,7 @@ import seaborn as sns
 
 from crmlib.display import fmt_change, fmt_value
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import short_number
 
 __all__ = ["performance_month_bars", "performance_months", "PerformanceTable",
            "performance_table", "performance_monthly_table", "contract_summary_table",
@@ -29,10 +29,35 @@ _AMOUNTS = ("contract_amount", "payments")
 def performance_month_bars(df: pd.DataFrame, *, metric: str, label: str,
                            year_ago_label: str | None = None, amount: bool = False,
                            legend: bool = True, ax=None, **kwargs):
-    """One monthly figure of a ``monthly_performance`` frame as bars; returns the Axes.
+    """Draw one monthly figure of a ``monthly_performance`` frame as bars.
 
     Months inside the period (``in_period``) are drawn darker; ``{metric}_year_ago`` is drawn
     as a line with markers, labelled ``year_ago_label`` (no line when it is None).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    metric : str
+        The metric.
+    label : str
+        Title of the chart (the metric's label).
+    year_ago_label : str, optional
+        The year ago label.
+    amount : bool, default=False
+        Whether the values are amounts (short numbers on the axis).
+    legend : bool, default=True
+        The legend.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     ax = plt.gca() if ax is None else ax
     pal = sns.color_palette()
@@ -52,15 +77,32 @@ def performance_month_bars(df: pd.DataFrame, *, metric: str, label: str,
     if amount:
         import matplotlib.ticker
 
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
-    return ax
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
+    return ax.figure
 
 
 def performance_months(df: pd.DataFrame, *, labels: dict[str, str], year_ago_label: str,
                        metrics=("contracts", "contract_amount", "payments")):
-    """Small multiples of :func:`performance_month_bars`, one per metric; returns the Figure.
+    """Draw small multiples of :func:`performance_month_bars`, one per metric.
 
     A metric whose column is entirely NaN (its table is absent from the data) is left out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    labels : dict[str, str]
+        Labels by column or metric key.
+    year_ago_label : str
+        The year ago label.
+    metrics : object, default=('contracts', 'contract_amount', 'payments')
+        The metrics.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     shown = [m for m in metrics if m in df and not df[m].isna().all()]
     fig, axes = plt.subplots(1, max(len(shown), 1), figsize=(4.6 * max(len(shown), 1), 3.4),
@@ -123,6 +165,7 @@ class PerformanceTable:
         return [t("not_available", self.lang, table=name) for name in self.unavailable]
 
     def __repr__(self) -> str:
+        """Return the plain-text form (what nbval compares and a console shows)."""
         lines = self._messages()
         if self.columns:
             head = [t(k, self.lang) for k in self.columns.values()]
@@ -132,6 +175,7 @@ class PerformanceTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """Return the HTML form."""
         parts = [f'<p class="crm-unavailable"><i>{html.escape(m)}</i></p>'
                  for m in self._messages()]
         if self.columns:
@@ -165,8 +209,31 @@ def _ctx(ctx):
 def performance_table(df: pd.DataFrame, ctx, *, columns: dict[str, str],
                       kinds: dict[str, str], needs=(), highlight: str | None = None
                       ) -> PerformanceTable:
-    """A :class:`PerformanceTable` in the report's language; ``needs`` names the optional
-    tables the figures come from (those the data lacks are reported as not available)."""
+    """Return a :class:`PerformanceTable` in the report's language.
+
+    A :class:`PerformanceTable` in the report's language; ``needs`` names the optional
+    tables the figures come from (those the data lacks are reported as not available).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    columns : dict[str, str]
+        The columns shown, with their labels or formats.
+    kinds : dict[str, str]
+        Format kind per metric (default ``count``).
+    needs : object, default=()
+        The needs.
+    highlight : str, optional
+        An employee id to highlight (and add below the top rows).
+
+    Returns
+    -------
+    PerformanceTable
+        The performance table.
+    """
     lang, currency, crm = _ctx(ctx)
     unavailable = [n for n in needs if crm is not None and not crm.has(n)]
     return PerformanceTable(df, columns=columns, kinds=kinds, lang=lang, currency=currency,
@@ -174,7 +241,20 @@ def performance_table(df: pd.DataFrame, ctx, *, columns: dict[str, str],
 
 
 def performance_monthly_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """The months of a ``monthly_performance`` frame (months of the period in bold)."""
+    """Return the months of a ``monthly_performance`` frame (months of the period in bold).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    PerformanceTable
+        The performance monthly table.
+    """
     columns = {"month": "perf_month"}
     kinds = {"month": "month"}
     for m in ("contracts", "contract_amount", "payments"):
@@ -186,7 +266,20 @@ def performance_monthly_table(df: pd.DataFrame, ctx) -> PerformanceTable:
 
 
 def contract_summary_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """A ``contract_summary`` frame (by owner, team or total)."""
+    """Return a ``contract_summary`` frame (by owner, team or total).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    PerformanceTable
+        The contract summary table.
+    """
     columns = {"name": "employee", "team": "team"} if "name" in df else (
         {"team": "team"} if "team" in df else {})
     columns |= {"contracts": "contracts", "contract_amount": "contract_amount",
@@ -199,7 +292,20 @@ def contract_summary_table(df: pd.DataFrame, ctx) -> PerformanceTable:
 
 
 def invoice_gaps_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """An ``invoice_payment_gaps`` frame summed per owner or team."""
+    """Return an ``invoice_payment_gaps`` frame summed per owner or team.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    PerformanceTable
+        The invoice gaps table.
+    """
     columns = {"name": "employee", "team": "team"} if "name" in df else (
         {"team": "team"} if "team" in df else {})
     columns |= {"invoiced": "perf_invoiced", "paid": "perf_paid",

@@ -1,5 +1,6 @@
-"""Charts and tables of the customer portrait: sorted horizontal bars of customers with the dealt
-ones drawn inside, readable with many values (top N plus "other", unknown kept apart).
+"""Charts and tables of the customer portrait (70_customer_portrait).
+
+Sorted horizontal bars of customers with the dealt ones drawn inside, readable with many values (top N plus "other", unknown kept apart).
 
 The frames come from :func:`crmlib.metrics.customer_portrait`; nothing here computes a figure.
 """
@@ -12,8 +13,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import t, value_label
+from crmlib.plots.style import label_lang, nothing_to_draw
 
 __all__ = ["portrait_value_labels", "portrait_bars", "portrait_table"]
 
@@ -21,13 +23,24 @@ __all__ = ["portrait_value_labels", "portrait_bars", "portrait_table"]
 _VALUE_PREFIX = {"level": "portrait_level_"}
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
 def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """What each row of a portrait is called: its value (a level's display name when the
-    catalogue has one), "unknown" / "未知", or "other (N values)" / "其他（N 项）"."""
+    """Return what each row of a portrait is called.
+
+    What each row of a portrait is called: its value (a level's display name when the
+    catalogue has one), "unknown" / "未知", or "other (N values)" / "其他（N 项）".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list[str]
+        The portrait value labels.
+    """
     prefix = _VALUE_PREFIX.get(df.attrs.get("dimension"), "")
     out = []
     for value, kind, n in zip(df["value"], df["kind"], df["values"], strict=True):
@@ -42,14 +55,33 @@ def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
 
 def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None,
                   **kwargs):
-    """Customers per value as horizontal bars, the dealt ones as a darker bar inside.
+    """Draw customers per value as horizontal bars, the dealt ones as a darker bar inside.
 
     Rows keep the frame's order (most customers on top, then other, then unknown), so pass a
     frame made with ``top`` for many values: it draws ``len(df)`` bars. Each bar is labelled
-    "customers · dealt (rate)". Returns the Axes, or None (nothing drawn) for an empty frame.
+    "customers · dealt (rate)". Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.4 * len(df) + 1.3))
     palette = sns.color_palette()
@@ -70,18 +102,32 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     ax.set_xlim(0, top * 1.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False,
               fontsize="small")  # below the axes: never over a bar
-    return ax
+    return ax.figure
 
 
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
 def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """A portrait as a table: value, customers, dealt, dealt rate, share; a total row last.
+    """Return a portrait.
+
+    A portrait as a table: value, customers, dealt, dealt rate, share; a total row last.
 
     Says "no data" when no customer is counted.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
-    lang = _lang(ctx)
+    lang = label_lang(ctx)
     if df.empty:
         msg = t("no_data", lang)
         return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -93,10 +139,4 @@ def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
     total, dealt = int(df["customers"].sum()), int(df["dealt"].sum())
     rows.append([t("portrait_total", lang), f"{total:,}", f"{dealt:,}",
                  f"{dealt / total:.1%}", f"{1:.1%}"])
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = "".join("<tr><td>" + html.escape(r[0]) + "</td>"
-                   + "".join(f"{right}{html.escape(v)}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return _HTMLText(f'<table class="crm-portrait"><tr>{head}</tr>{body}</table>', text)
+    return rows_table(heads, rows, css_class="crm-portrait")

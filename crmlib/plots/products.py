@@ -1,5 +1,6 @@
-"""Charts and tables of the products topic: top N products or categories as bars (plus "other",
-unknown kept apart), the category mix over time as stacked bars, return rates as bars.
+"""Charts and tables of the products topic (80_products).
+
+Top N products or categories as bars (plus "other", unknown kept apart), the category mix over time as stacked bars, return rates as bars.
 
 The frames come from :func:`crmlib.metrics.product_sales`, :func:`crmlib.metrics.category_mix`
 and :func:`crmlib.metrics.product_returns`; nothing here computes a figure. Tables render as
@@ -18,22 +19,21 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText, fmt_value
+from crmlib.display import HTMLText, fmt_value, rows_table
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import (
+    currency_of,
+    label_lang,
+    labelled_barh,
+    not_available_note,
+    nothing_to_draw,
+    pct,
+    short_number,
+)
 
 __all__ = ["product_row_labels", "product_bars", "category_mix_bars", "return_rate_bars",
-           "product_table", "returns_table", "products_not_available"]
+           "product_table", "returns_table"]
 
-_RIGHT = '<td style="text-align:right">'
-
-
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
-def _currency(ctx):
-    return (getattr(ctx, "params", {}) or {}).get("currency")
 
 
 def _key(df: pd.DataFrame) -> str:
@@ -44,8 +44,23 @@ def _key(df: pd.DataFrame) -> str:
 
 
 def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """What each row is called: the product's name (its id when it has none), the category or
-    series, "other (N)" / "其他（N 项）", or "unknown" / "未知"."""
+    """Return what each row is called.
+
+    What each row is called: the product's name (its id when it has none), the category or
+    series, "other (N)" / "其他（N 项）", or "unknown" / "未知".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list[str]
+        The product row labels.
+    """
     key = _key(df)
     names = df["name"] if "name" in df.columns else df[key]
     n = df["values"] if "values" in df.columns else [1] * len(df)
@@ -63,63 +78,74 @@ def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
 _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval compares)
 
 
-def products_not_available(df: pd.DataFrame, ctx) -> _HTMLText | None:
-    """A "not available" message when ``df`` says its table is missing, else None."""
-    if df.attrs.get("available", True):
-        return None
-    msg = t("not_available", _lang(ctx), table=df.attrs.get("missing_table"))
-    return _HTMLText(f'<p class="crm-not-available"><i>{html.escape(msg)}</i></p>', msg)
-
-
-def _barh(df, values, labels, texts, *, title, amount, color, ax, xlim=None):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 0.4 * len(df) + 1.2))
-    y = list(range(len(df)))
-    grey = "#a0aec0"
-    colors = [color if k == "value" else grey for k in df["kind"]]
-    ax.barh(y, values, color=colors)
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.grid(axis="y", visible=False)
-    if title:
-        ax.set_title(title)
-    ax.set_xlabel("")
-    top = max((float(v) for v in values if not math.isnan(float(v))), default=0.0) or 1.0
-    for yi, v, text in zip(y, values, texts, strict=True):
-        v = 0.0 if math.isnan(float(v)) else float(v)
-        ax.text(v + top * 0.01, yi, text, va="center", fontsize="small")
-    ax.set_xlim(0, xlim if xlim is not None else top * 1.3)
-    if amount:
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
-    return ax
-
-
 def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                  ax=None, **kwargs):
-    """Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
+    """Draw amount per row of :func:`crmlib.metrics.product_sales`.
+
+    Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
     top, each labelled "amount (share)"; other and unknown in grey.
 
-    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Returns
-    the Axes, or None (nothing drawn) for an empty frame or one without sales.
+    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not (df["amount"] > 0).any():
-        return None
-    texts = [f"{_short_number(a)} ({s:.1%})" for a, s in zip(df["amount"], df["share"],
+        return nothing_to_draw(df, lang, ax=ax)
+    texts = [f"{short_number(a)} ({s:.1%})" for a, s in zip(df["amount"], df["share"],
                                                              strict=True)]
-    return _barh(df, df["amount"].tolist(), product_row_labels(df, lang), texts, title=title,
-                 amount=True, color=kwargs.pop("color", sns.color_palette()[0]), ax=ax)
+    return labelled_barh(df, df["amount"].tolist(), product_row_labels(df, lang), texts,
+                         title=title, amount=True,
+                         color=kwargs.pop("color", sns.color_palette()[0]), ax=ax).figure
 
 
 def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, **kwargs):
-    """The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
+    """Draw the category mix of :func:`crmlib.metrics.category_mix`.
+
+    The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
     (amounts), one colour per category in the frame's order, the legend beside the axes.
 
     Readable with many categories when the frame was made with ``top`` (other and unknown are
-    grey tones). Returns the Axes, or None when the frame is empty or has no sales.
+    grey tones). Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        A :func:`crmlib.metrics.category_mix` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if mix.empty or not (mix["amount"] > 0).any():
-        return None
+        return nothing_to_draw(mix, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     first = mix[mix["bucket"] == mix["bucket"].iloc[0]]
@@ -143,9 +169,9 @@ def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None 
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if monthly else "%m-%d"))
     ax.tick_params(axis="x", labelsize="small")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
-    return ax
+    return ax.figure
 
 
 def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
@@ -155,88 +181,123 @@ def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
 
 def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None, **kwargs):
-    """Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
+    """Draw the return rate bars.
+
+    Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
     labelled "rate · returned / sold"; a row without sales shows "—" and no bar.
 
-    Keeps the frame's order (most returned first); pass a frame made with ``top``. Returns the
-    Axes, or None when the frame is empty or has no returns.
+    Keeps the frame's order (most returned first); pass a frame made with ``top``. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     rates = df["return_rate"].astype("float64").tolist()
-    texts = [("—" if math.isnan(r) else f"{r:.1%}") + f" · {_short_number(ret)} / "
-             f"{_short_number(sold)}" for r, ret, sold in zip(
+    texts = [("—" if math.isnan(r) else f"{r:.1%}") + f" · {short_number(ret)} / "
+             f"{short_number(sold)}" for r, ret, sold in zip(
                  rates, df["returned_amount"], df["sold_amount"], strict=True)]
     finite = [r for r in rates if not math.isnan(r)]
-    ax = _barh(df, rates, product_row_labels(df, lang), texts, title=title, amount=False,
+    ax = labelled_barh(df, rates, product_row_labels(df, lang), texts, title=title, amount=False,
                color=kwargs.pop("color", sns.color_palette()[3]), ax=ax,
                xlim=max(finite, default=0.0) * 1.6 or 1.0)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    return ax
-
-
-def _table(heads, rows, css) -> _HTMLText:
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    body = "".join("<tr><td>" + html.escape(r[0]) + "</td>"
-                   + "".join(f"{_RIGHT}{html.escape(v)}</td>" for v in r[1:]) + "</tr>"
-                   for r in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return _HTMLText(f'<table class="{css}"><tr>{head}</tr>{body}</table>', text)
-
-
-def _pct(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+    return ax.figure
 
 
 def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
+    """Return rows of :func:`crmlib.metrics.product_sales`.
+
+    Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
     contracts, quantity, amount, share; a total row last (contracts distinct over all rows).
 
     Says "not available" when the data lacks a table and "no data" when the frame is empty.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
-    lang = _lang(ctx)
-    na = products_not_available(df, ctx)
+    lang = label_lang(ctx)
+    na = not_available_note(df, ctx)
     if na is not None:
         return na
     if df.empty:
         msg = t("no_data", lang)
         return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
-    currency = _currency(ctx)
+    currency = currency_of(ctx)
     first = {"product_id": "prod_product", "category": "prod_category",
              "series": "prod_series"}[_key(df)]
     heads = [t(k, lang) for k in (first, "prod_contracts", "prod_quantity", "prod_amount",
                                   "prod_share")]
-    rows = [[n, f"{int(c):,}", f"{q:,.0f}", fmt_value(a, "amount", currency), _pct(s)]
+    rows = [[n, f"{int(c):,}", f"{q:,.0f}", fmt_value(a, "amount", currency), pct(s)]
             for n, c, q, a, s in zip(product_row_labels(df, lang), df["contracts"],
                                      df["quantity"], df["amount"], df["share"], strict=True)]
     total = float(df["amount"].sum())
     rows.append([t("prod_total", lang), f"{int(df.attrs.get('contracts', 0)):,}",
                  f"{df['quantity'].sum():,.0f}", fmt_value(total, "amount", currency),
-                 _pct(1.0 if total else math.nan)])
-    return _table(heads, rows, "crm-products")
+                 pct(1.0 if total else math.nan)])
+    return rows_table(heads, rows, css_class="crm-products")
 
 
 def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
+    """Return rows of :func:`crmlib.metrics.product_returns`.
+
+    Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
     returns, returned quantity, returned amount, return rate; a total row last.
 
     Says "not available" when the data lacks a table and "no data" when the frame is empty.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
-    lang = _lang(ctx)
-    na = products_not_available(df, ctx)
+    lang = label_lang(ctx)
+    na = not_available_note(df, ctx)
     if na is not None:
         return na
     if df.empty:
         msg = t("no_data", lang)
         return _HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
-    currency = _currency(ctx)
+    currency = currency_of(ctx)
     first = {"product_id": "prod_product", "category": "prod_category",
              "series": "prod_series"}[_key(df)]
     heads = [t(k, lang) for k in (first, "prod_sold_amount", "prod_returns",
                                   "prod_returned_quantity", "prod_returned_amount",
                                   "prod_return_rate")]
     rows = [[n, fmt_value(s, "amount", currency), f"{int(c):,}", f"{q:,.0f}",
-             fmt_value(r, "amount", currency), _pct(rate)]
+             fmt_value(r, "amount", currency), pct(rate)]
             for n, s, c, q, r, rate in zip(
                 product_row_labels(df, lang), df["sold_amount"], df["returns"],
                 df["returned_quantity"], df["returned_amount"], df["return_rate"], strict=True)]
@@ -244,5 +305,5 @@ def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
                                                   currency),
                  f"{int(df['returns'].sum()):,}", f"{df['returned_quantity'].sum():,.0f}",
                  fmt_value(df.attrs.get("returned_amount"), "amount", currency),
-                 _pct(df.attrs.get("return_rate"))])
-    return _table(heads, rows, "crm-product-returns")
+                 pct(df.attrs.get("return_rate"))])
+    return rows_table(heads, rows, css_class="crm-product-returns")

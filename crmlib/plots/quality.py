@@ -7,32 +7,58 @@ unless ``mask=False``.
 
 from __future__ import annotations
 
-import html
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
+from crmlib.engine import is_available
 from crmlib.i18n import CATALOGUE, t
+from crmlib.plots.style import label_lang, message, nothing_to_draw
 from crmlib.privacy import mask_email, mask_phone
 
 __all__ = ["table_label", "rule_label", "score_bars", "scores_table", "issue_bars",
            "issues_table", "duplicates_table", "rejects_table"]
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
 def table_label(name: str, lang: str = "en") -> str:
-    """A table's display name (``quality_table_<name>``), else the name as it is."""
+    """Return a table's display name (``quality_table_<name>``), else the name as it is.
+
+    Parameters
+    ----------
+    name : str
+        The name.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     key = f"quality_table_{name}"
     return t(key, lang) if key in CATALOGUE else str(name)
 
 
 def rule_label(rule: str, lang: str = "en", *, days: int | None = None) -> str:
-    """A rule's display name: ``unknown_customers`` -> "no such row in customers" ..."""
+    """Return a rule's display name.
+
+    A rule's display name: ``unknown_customers`` -> "no such row in customers" ...
+
+    Parameters
+    ----------
+    rule : str
+        The rule.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    days : int, optional
+        The days.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if rule.startswith("unknown_") and f"quality_rule_{rule}" not in CATALOGUE:
         return t("quality_rule_unknown", lang, table=table_label(rule[len("unknown_"):], lang))
     if rule == "no_touch":
@@ -55,32 +81,39 @@ def _labels(df: pd.DataFrame, lang: str) -> list[str]:
     return [_owner_label(r, lang) for _, r in df.iterrows()]
 
 
-def _message(text: str) -> HTMLText:
-    return HTMLText(f'<p class="crm-no-data"><i>{html.escape(text)}</i></p>', text)
-
-
-def _table(head: list[str], rows: list[list[str]], *, right=(), foot: str = "") -> HTMLText:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(('<td style="text-align:right">' if j in right else "<td>")
-                                    + f"{html.escape(c)}</td>" for j, c in enumerate(r))
-                   + "</tr>" for r in rows)
-    text = "\n".join(" | ".join(r) for r in [head, *rows]) + (f"\n{foot}" if foot else "")
-    extra = f"<p><i>{html.escape(foot)}</i></p>" if foot else ""
-    return HTMLText(f'<table class="crm-quality"><tr>{th}</tr>{body}</table>{extra}', text)
-
-
 def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, top=None,
                ax=None, **kwargs):
-    """Scores (0..100) as horizontal bars, one per table or owner, in the frame's order.
+    """Draw scores (0..100) as horizontal bars, one per table or owner, in the frame's order.
 
     ``df`` comes from :func:`crmlib.quality.quality_scores` (``by="table"`` or ``"owner"``);
     ``top`` draws the first ``top`` rows only. Rows without a score (no rows) are left out.
-    Returns the Axes, or None for an empty frame.
+    Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    top : int, optional
+        How many rows to show (None: all).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     df = df[df["score"].notna()]
     df = df.head(top) if top else df
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
     y = list(range(len(df)))
@@ -94,20 +127,37 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
     ax.set_xlabel(t("quality_score", lang))
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
-    """Scores as a table: table (or owner), rows, rows with issues, score."""
-    lang = _lang(ctx)
+    """Return the scores table.
+
+    Scores as a table: table (or owner), rows, rows with issues, score.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if df.empty:
-        return _message(t("no_data", lang))
+        return message(t("no_data", lang), "crm-no-data")
     shown = df.head(top) if top else df
     first = "quality_table" if "table" in df.columns else "quality_owner"
     head = [t(k, lang) for k in (first, "quality_rows", "quality_failing", "quality_score")]
     rows = [[n, f"{r:,}", f"{f:,}", "—" if pd.isna(s) else f"{s:.1f}"] for n, r, f, s in zip(
         _labels(shown, lang), shown["rows"], shown["failing"], shown["score"], strict=True)]
-    return _table(head, rows, right=(1, 2, 3))
+    return rows_table(head, rows, css_class="crm-quality", right=(1, 2, 3))
 
 
 def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
@@ -117,12 +167,36 @@ def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
 
 def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                top: int | None = 15, ax=None, **kwargs):
-    """Share of rows affected per (table, column, rule), largest first; rules that found
-    nothing are left out. Returns the Axes, or None when nothing was found."""
+    """Draw share of rows affected per.
+
+    Share of rows affected per (table, column, rule), largest first; rules that found
+    nothing are left out. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    top : int, default=15
+        How many rows to show (None: all).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     df = df[df["rows"] > 0].sort_values(["share", "rows"], ascending=False, kind="stable")
     df = df.head(top) if top else df
     if df.empty:
-        return None
+        return nothing_to_draw(df, lang, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.2))
     y = list(range(len(df)))
@@ -138,24 +212,42 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     ax.set_xlabel(f"{t('quality_share', lang)} (%)")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
                  days: int | None = None) -> HTMLText:
-    """Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
+    """Return issues found.
+
+    Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
 
     Says "no issues found" when every rule found nothing, and how many rules found nothing.
     ``days`` names the stale threshold in the no-touch rule.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, optional
+        How many rows to show (None: all).
+    days : int, optional
+        The days.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
     """
-    lang = _lang(ctx)
-    if df.attrs.get("available") is False:
-        return _message(t("not_available", lang, table="rejects"))
+    lang = label_lang(ctx)
+    if not is_available(df):
+        return message(t("not_available", lang, table="rejects"), "crm-no-data")
     found = df[df["rows"] > 0].sort_values(["rows", "table"], ascending=[False, True],
                                            kind="stable")
     clean = len(df) - len(found)
     if found.empty:
-        return _message(t("quality_no_issues", lang))
+        return message(t("quality_no_issues", lang), "crm-no-data")
     shown = found.head(top) if top else found
     head = [t(k, lang) for k in ("quality_table", "quality_column", "quality_rule",
                                  "quality_affected", "quality_share", "quality_sample")]
@@ -164,16 +256,35 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
         shown["table"], shown["column"], shown["rule"], shown["rows"], shown["share"],
         shown["sample_ids"], strict=True)]
     foot = t("quality_checks_clean", lang, n=clean) if clean else ""
-    return _table(head, rows, right=(3, 4), foot=foot)
+    return rows_table(head, rows, css_class="crm-quality", right=(3, 4), foot=foot)
 
 
 def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> HTMLText:
-    """Duplicate pairs (strongest first: most rules, then similarity): both records, the
+    """Return duplicate pairs.
+
+    Duplicate pairs (strongest first: most rules, then similarity): both records, the
     rules that matched, the name similarity and the shared phone / e-mail (masked unless
-    ``mask`` is False)."""
-    lang = _lang(ctx)
+    ``mask`` is False).
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The pairs.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    top : int, default=10
+        How many rows to show (None: all).
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if pairs.empty:
-        return _message(t("quality_no_duplicates", lang))
+        return message(t("quality_no_duplicates", lang), "crm-no-data")
     p = pairs.assign(_n=pairs["rule"].str.count(r"\+"))
     p = p.sort_values(["_n", "score", "id_a", "id_b"], ascending=[False, False, True, True],
                       kind="stable")
@@ -190,8 +301,8 @@ def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
                 shown["table"], shown["id_a"], shown["name_a"], shown["id_b"], shown["name_b"],
                 shown["rule"], shown["score"], shown["phone"], shown["email"], strict=True)]
     more = len(p) - len(shown)
-    return _table(head, rows, right=(4,), foot=t("quality_more_pairs", lang, n=more)
-                  if more else "")
+    return rows_table(head, rows, css_class="crm-quality", right=(4,),
+                      foot=t("quality_more_pairs", lang, n=more) if more else "")
 
 
 def _text(v) -> str:
@@ -199,11 +310,28 @@ def _text(v) -> str:
 
 
 def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
-    """Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
-    value (masked for phone and e-mail columns unless ``mask`` is False) and reason."""
-    lang = _lang(ctx)
+    """Return rejected rows.
+
+    Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
+    value (masked for phone and e-mail columns unless ``mask`` is False) and reason.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        The sample.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    mask : bool, default=True
+        Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if sample.empty:
-        return _message(t("quality_no_rejects", lang))
+        return message(t("quality_no_rejects", lang), "crm-no-data")
     head = [t(k, lang) for k in ("quality_table", "quality_file_row", "quality_column",
                                  "quality_value", "quality_reason")]
     rows = []
@@ -216,4 +344,4 @@ def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
             value = mask_email(value)
         rows.append([table_label(r.table_name, lang), f"{r.source_file}:{r.row_number}",
                      _text(r.column_name), _text(value), _text(r.reason)])
-    return _table(head, rows)
+    return rows_table(head, rows, css_class="crm-quality", right=())

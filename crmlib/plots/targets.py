@@ -8,8 +8,6 @@ metric's own table, named in ``missing_table``) are drawn as "not available". La
 
 from __future__ import annotations
 
-import html
-import math
 import textwrap
 
 import matplotlib
@@ -20,11 +18,10 @@ import seaborn as sns
 from matplotlib.patches import Wedge
 
 from crmlib.i18n import t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import is_missing, short_number
 
-__all__ = ["TARGET_METRIC_LABELS", "gauge", "completion_gauges", "target_bars",
-           "monthly_targets", "completion_heatmaps", "TargetTable", "targets_table",
-           "fmt_completion", "bucket_label"]
+__all__ = ["TARGET_METRIC_LABELS", "gauge", "completion_gauges", "target_bars", "monthly_targets", "completion_heatmaps", "fmt_completion", "bucket_label",
+           "missing_tables_text"]
 
 # metric -> label key (the catalogue's names for the brief figures)
 TARGET_METRIC_LABELS = {"contract_amount": "contract_amount", "payment_amount": "payments",
@@ -32,17 +29,45 @@ TARGET_METRIC_LABELS = {"contract_amount": "contract_amount", "payment_amount": 
 _COLOURS = {"done": "#2f855a", "near": "#d69e2e", "low": "#3182ce", "none": "#cbd5e0"}
 
 
-def _isnan(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
 def fmt_completion(value, no_target: str = "no target") -> str:
-    """``92.1%``, or ``no_target`` when the completion is undefined."""
-    return no_target if _isnan(value) else f"{value:.1%}"
+    """Return the fmt completion.
+
+    ``92.1%``, or ``no_target`` when the completion is undefined.
+
+    Parameters
+    ----------
+    value : object
+        The value.
+    no_target : str, default='no target'
+        The no target.
+
+    Returns
+    -------
+    str
+        The text.
+    """
+    return no_target if is_missing(value) else f"{value:.1%}"
 
 
 def bucket_label(by: str, bucket, months: int | None = None) -> str:
-    """``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year); a period as its months."""
+    """Return the bucket label.
+
+    ``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year); a period as its months.
+
+    Parameters
+    ----------
+    by : str
+        What the rows are grouped by.
+    bucket : object
+        The bucket.
+    months : int, optional
+        The months.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     b = pd.Timestamp(bucket)
     if by == "month":
         return f"{b:%Y-%m}"
@@ -57,13 +82,32 @@ def bucket_label(by: str, bucket, months: int | None = None) -> str:
 
 def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no target",
           ax=None):
-    """A half-donut gauge filled to ``completion`` (capped at 100 %; the text shows the value).
+    """Draw a half-donut gauge filled to ``completion`` (capped at 100 %; the text shows the value).
 
-    NaN draws an empty grey gauge with ``empty_text`` in the middle. Returns the Axes.
+    NaN draws an empty grey gauge with ``empty_text`` in the middle.
+
+    Parameters
+    ----------
+    completion : object
+        The completion.
+    label : str
+        Title of the chart (the metric's label).
+    detail : str, default=''
+        The detail.
+    empty_text : str, default='no target'
+        The empty text.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     ax = plt.gca() if ax is None else ax
     ax.add_patch(Wedge((0, 0), 1, 0, 180, width=0.3, color=_COLOURS["none"]))
-    if _isnan(completion):
+    if is_missing(completion):
         text, colour = empty_text, "#4a5568"
     else:
         share = min(max(completion, 0.0), 1.0)
@@ -81,19 +125,34 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
     ax.set_ylim(-0.35, 1.1)
     ax.set_aspect("equal")
     ax.axis("off")
-    return ax
+    return ax.figure
 
 
 def _value(v, metric: str) -> str:
-    if _isnan(v):
+    if is_missing(v):
         return "—"
-    return _short_number(v) if metric != "new_customers" else f"{v:,.0f}"
+    return short_number(v) if metric != "new_customers" else f"{v:,.0f}"
 
 
 def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
-    """One gauge per row of a :func:`~crmlib.metrics.completion` frame; returns the Figure.
+    """Draw one gauge per row of a :func:`~crmlib.metrics.completion` frame.
 
     Each gauge shows the completion and, below it, ``actual / target``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    ncols : int, default=3
+        The ncols.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     n = len(df)
     ncols = max(1, min(ncols, n))
@@ -108,7 +167,7 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
               empty_text=empty, ax=ax)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    message = _unavailable(df, lang)
+    message = missing_tables_text(df, lang)
     if message:
         fig.text(0.5, 0.01, textwrap.fill(message, 110), ha="center", va="bottom", fontsize=9,
                  color="#4a5568")
@@ -116,8 +175,22 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
     return fig
 
 
-def _unavailable(df: pd.DataFrame, lang: str) -> str | None:
-    """"Not available: ..." for the tables ``df`` lacks, or None when it has them all."""
+def missing_tables_text(df: pd.DataFrame, lang: str) -> str | None:
+    """Return "Not available: ..." for the tables ``df`` lacks, or None when it has them all.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`crmlib.metrics.completion` or :func:`crmlib.metrics.target_vs_actual` frame
+        (its ``missing_table`` column).
+    lang : str
+        Language of the message.
+
+    Returns
+    -------
+    str or None
+        One sentence per missing table, or None.
+    """
     if "missing_table" not in df:
         return None
     tables = list(dict.fromkeys(x.strip() for v in df["missing_table"].dropna()
@@ -127,10 +200,33 @@ def _unavailable(df: pd.DataFrame, lang: str) -> str | None:
 
 def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label: str,
                 note: str | None = None, ax=None, amount: bool = True):
-    """Actual per month as bars, target as a line (a gap = no target); returns the Axes.
+    """Draw actual per month as bars, target as a line (a gap = no target).
 
     ``df``: rows of one metric with ``by == "month"`` (columns ``bucket``, ``actual``,
     ``target``). ``note`` is written in the corner (e.g. "not available").
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    label : str
+        Title of the chart (the metric's label).
+    target_label : str
+        The target label.
+    actual_label : str
+        The actual label.
+    note : str, optional
+        The note.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    amount : bool, default=True
+        Whether the values are amounts (short numbers on the axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     import matplotlib.dates as mdates
 
@@ -146,7 +242,7 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.tick_params(axis="x", labelsize="small")
     if amount:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     if len(df):
         pad = pd.Timedelta(days=20)
         ax.set_xlim(df["bucket"].min() - pad, df["bucket"].max() + pad)
@@ -157,16 +253,30 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
                 va="top", fontsize=8, color="#4a5568")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize="small", ncol=2,
               frameon=False)
-    return ax
+    return ax.figure
 
 
 def monthly_targets(df: pd.DataFrame, *, lang: str = "en"):
-    """Small multiples of :func:`target_bars`, one per metric of ``df``; returns the Figure."""
+    """Draw small multiples of :func:`target_bars`, one per metric of ``df``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
+    """
     metrics = list(dict.fromkeys(df["metric"]))
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.2 * len(metrics), 3.4), squeeze=False)
     for ax, m in zip(axes.flat, metrics, strict=True):
         part = df[(df["metric"] == m) & (df["by"] == "month")]
-        note = _unavailable(part, lang)
+        note = missing_tables_text(part, lang)
         target_bars(part, label=t(TARGET_METRIC_LABELS[m], lang),
                     target_label=t("targets_target", lang),
                     actual_label=t("targets_actual", lang), note=note, ax=ax,
@@ -176,13 +286,28 @@ def monthly_targets(df: pd.DataFrame, *, lang: str = "en"):
 
 
 def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5):
-    """Completion per employee (rows) and month, plus the year column; one panel per metric.
+    """Draw completion per employee (rows) and month, plus the year column; one panel per metric.
 
     ``df``: a :func:`~crmlib.metrics.target_vs_actual` frame with ``by`` month and year. Cells
-    without a target are grey with ``—``. Returns the Figure (a one-line message instead when the
+    without a target are grey with ``—``. The figure has a one-line message instead when the
     data lacks a table the figure needs, or there is nothing to show).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metric function's frame described above.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    vmax : float, default=1.5
+        The vmax.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
-    message = _unavailable(df, lang)
+    message = missing_tables_text(df, lang)
     if message or not len(df):  # nothing to colour: say why in one line
         fig, ax = plt.subplots(figsize=(8, 0.8))
         ax.text(0.5, 0.5, textwrap.fill(message or t("no_data", lang), 110), ha="center",
@@ -206,7 +331,7 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
         ax.set_facecolor("#edf2f7")
         ax.grid(False)
         if grid.size:
-            annot = grid.map(lambda v: "—" if _isnan(v) else f"{v:.0%}")
+            annot = grid.map(lambda v: "—" if is_missing(v) else f"{v:.0%}")
             sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=vmax, annot=annot, fmt="",
                         annot_kws={"fontsize": 7}, cbar=False, linewidths=0.5,
                         linecolor="white")
@@ -219,77 +344,3 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
         ax.tick_params(labelsize="small")
     fig.tight_layout()
     return fig
-
-
-class TargetTable:
-    """Target, actual and completion rows as a table (HTML, with a plain-text form for nbval)."""
-
-    def __init__(self, df: pd.DataFrame, lang: str = "en", currency: str | None = None,
-                 owner: bool = True):
-        self.df, self.lang, self.currency, self.owner = df, lang, currency, owner
-
-    def frame(self) -> pd.DataFrame:
-        """The formatted rows: months, then their quarter, then the year, per metric and owner."""
-        lang, df = self.lang, self.df
-        span = {"month": 1, "quarter": 3, "year": 12}
-        df = df.assign(_end=[b + pd.DateOffset(months=span.get(k, 1200)) for b, k in
-                             zip(df["bucket"], df["by"], strict=True)],
-                       _m=df["metric"].map({m: i for i, m in enumerate(
-                           dict.fromkeys(df["metric"]))}),
-                       _k=df["by"].map({"month": 0, "quarter": 1, "year": 2, "period": 3}))
-        df = df.sort_values(["_m", "owner_id", "_end", "_k"], kind="stable")
-        no_target = t("no_target", lang)
-        out = pd.DataFrame({
-            t("metric", lang): [t(TARGET_METRIC_LABELS[m], lang) for m in df["metric"]],
-            t("targets_owner", lang): [self._owner(r) for r in df.itertuples()],
-            t("targets_bucket", lang): [bucket_label(k, b, n) for k, b, n in zip(
-                df["by"], df["bucket"], df["months"], strict=True)],
-            t("targets_target", lang): [self._fmt(v, m) for v, m in zip(
-                df["target"], df["metric"], strict=True)],
-            t("targets_actual", lang): [self._fmt(v, m) for v, m in zip(
-                df["actual"], df["metric"], strict=True)],
-            t("targets_completion", lang): [fmt_completion(v, no_target)
-                                            for v in df["completion"]],
-            t("targets_missing", lang): df["missing_targets"].astype(int).to_list(),
-        })
-        if not self.owner:
-            out = out.drop(columns=[t("targets_owner", lang)])
-        return out
-
-    def _owner(self, r) -> str:
-        if r.owner_type == "company":
-            return t("company", self.lang)
-        if r.owner_type == "employees":
-            return t("targets_employees_scope", self.lang)
-        return str(r.name if isinstance(r.name, str) else r.owner_id)
-
-    def _fmt(self, v, metric) -> str:
-        if _isnan(v):
-            return "—"
-        if metric == "new_customers":
-            return f"{v:,.0f}"
-        return f"{v:,.2f}" + (f" {self.currency}" if self.currency else "")
-
-    @property
-    def available(self) -> bool:
-        return bool(self.df["available"].all()) if len(self.df) else True
-
-    def _banner(self) -> str:
-        return _unavailable(self.df, self.lang) or ""
-
-    def __repr__(self) -> str:
-        body = self.frame().to_string(index=False) if len(self.df) else t("no_data", self.lang)
-        return "\n".join(x for x in (self._banner(), body) if x)
-
-    def _repr_html_(self) -> str:
-        banner = (f'<p><b>{html.escape(self._banner())}</b></p>' if self._banner() else "")
-        if not len(self.df):
-            return banner + f"<p>{html.escape(t('no_data', self.lang))}</p>"
-        return banner + self.frame().to_html(index=False, border=0, justify="left")
-
-
-def targets_table(df: pd.DataFrame, ctx, *, owner: bool = True) -> TargetTable:
-    """A :class:`TargetTable` in the report's language and currency."""
-    lang = getattr(ctx, "lang", ctx) or "en"
-    currency = (getattr(ctx, "params", {}) or {}).get("currency")
-    return TargetTable(df, lang, currency, owner=owner)

@@ -1,5 +1,6 @@
-"""Charts and tables of the forecast topic (130_forecast): history with the forecast and its
-intervals per series, back-test error by model, and the back-test / choice / forecast tables.
+"""Charts and tables of the forecast topic (130_forecast).
+
+History with the forecast and its intervals per series, back-test error by model, and the back-test / choice / forecast tables.
 
 The frames come from :mod:`crmlib.forecast` (``sales_series``, ``backtest``, ``choose_model``,
 ``forecast``); nothing here computes a figure. Tables have an HTML form for reports and a
@@ -17,9 +18,9 @@ import matplotlib.ticker
 import pandas as pd
 import seaborn as sns
 
-from crmlib.display import HTMLText
+from crmlib.display import HTMLText, rows_table
 from crmlib.i18n import CATALOGUE, t
-from crmlib.plots.base import _short_number
+from crmlib.plots.style import label_lang, nothing_to_draw, number, pct, short_number
 
 __all__ = ["series_label", "model_label", "forecast_plot", "backtest_bars", "backtest_table",
            "chosen_table", "forecast_table"]
@@ -27,13 +28,24 @@ __all__ = ["series_label", "model_label", "forecast_plot", "backtest_bars", "bac
 _MODEL_ORDER = ("naive", "seasonal_naive", "theta", "ets", "arima", "gbm", "ensemble")
 
 
-def _lang(ctx) -> str:
-    return getattr(ctx, "lang", ctx) or "en"
-
-
 def series_label(unique_id, lang: str = "en") -> str:
-    """What a series is called: "Total" / "合计", "unknown" / "未知", else its id (team,
-    category)."""
+    """Return what a series is called.
+
+    What a series is called: "Total" / "合计", "unknown" / "未知", else its id (team,
+    category).
+
+    Parameters
+    ----------
+    unique_id : object
+        The unique id.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if unique_id == "total":
         return t("forecast_series_total", lang)
     if unique_id == "unknown":
@@ -42,7 +54,20 @@ def series_label(unique_id, lang: str = "en") -> str:
 
 
 def model_label(model: str, lang: str = "en") -> str:
-    """A model's display name from the catalogue (a custom model's name as it is)."""
+    """Return a model's display name from the catalogue (a custom model's name as it is).
+
+    Parameters
+    ----------
+    model : str
+        The fitted model.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     entry = CATALOGUE.get(f"forecast_model_{model}")
     return entry[lang] if entry else str(model)
 
@@ -54,15 +79,35 @@ def _ids(series: pd.DataFrame) -> list[str]:
 
 def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang: str = "en",
                   history: int | None = None, ncols: int = 3, title: str | None = None):
-    """History (line) and forecast (dashed, with shaded intervals) per series, small multiples.
+    """Draw history (line) and forecast (dashed, with shaded intervals) per series, small multiples.
 
     ``series`` is a ``sales_series`` frame; ``fc`` a ``forecast`` frame (None draws the history
     only). ``history`` keeps the last N periods of each series. The wider interval is shaded
-    lighter; each panel is titled with the series and the model used. Returns the Figure, or
-    None (nothing drawn) when ``series`` is empty.
+    lighter; each panel is titled with the series and the model used. Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        A :func:`crmlib.forecast.sales_series` frame.
+    fc : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.forecast` frame (None: history only).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    history : int, optional
+        The history.
+    ncols : int, default=3
+        The ncols.
+    title : str, optional
+        Title of the chart (None: no title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if series.empty:
-        return None
+        return nothing_to_draw(series, lang)
     ids = _ids(series)
     n = len(ids)
     ncols = max(1, min(ncols, n))
@@ -95,7 +140,7 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         ax.tick_params(axis="x", labelsize="small")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(short_number))
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -110,15 +155,39 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
 def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
                   chosen: pd.DataFrame | None = None, metric: str = "mase", lang: str = "en",
                   title: str | None = None, ax=None, **kwargs):
-    """Back-test error (MASE by default) per model for one series as horizontal bars.
+    """Draw back-test error (MASE by default) per model for one series as horizontal bars.
 
     ``unique_id`` picks the series (default: the only one, else the first). The model chosen
     in ``chosen`` (a ``choose_model`` frame) is drawn dark and labelled; for MASE a dashed
-    line marks 1 (the in-sample seasonal naive error). A NaN error is written "—". Returns the
-    Axes, or None for an empty frame.
+    line marks 1 (the in-sample seasonal naive error). A NaN error is written "—". Nothing to draw gives a "not available" figure.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        A :func:`crmlib.forecast.backtest` frame.
+    unique_id : str, optional
+        The unique id.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+    metric : str, default='mase'
+        The metric.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    title : str, optional
+        Title of the chart (None: no title).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+    **kwargs
+        Passed on to matplotlib (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the figure of ``ax`` when given); a "not available"
+        figure when there is nothing to draw.
     """
     if errors.empty:
-        return None
+        return nothing_to_draw(errors, lang, ax=ax)
     uid = unique_id if unique_id is not None else _ids(errors)[0]
     e = errors[errors["unique_id"].astype(str) == str(uid)]
     e = e.iloc[sorted(range(len(e)), key=lambda i: _MODEL_ORDER.index(e["model"].iloc[i])
@@ -153,31 +222,10 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
     ax.set_xlabel("")
     ax.set_title(title if title is not None else
                  f"{series_label(uid, lang)} · {t(f'forecast_{metric}', lang)}")
-    return ax
+    return ax.figure
 
 
 # -- tables -------------------------------------------------------------------------------------
-def _pct(v) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0%}"
-
-
-def _num(v, digits: int = 2) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
-
-
-def _html_table(heads: list[str], rows: list[list[str]], cls: str,
-                bold: list[bool] | None = None) -> HTMLText:
-    text = "\n".join(" | ".join(r) for r in [heads, *rows])
-    right = '<td style="text-align:right">'
-    body = ""
-    for i, r in enumerate(rows):
-        w = ("<b>", "</b>") if bold and bold[i] else ("", "")
-        body += ("<tr><td>" + w[0] + html.escape(r[0]) + w[1] + "</td>"
-                 + "".join(f"{right}{w[0]}{html.escape(v)}{w[1]}</td>" for v in r[1:]) + "</tr>")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return HTMLText(f'<table class="{cls}"><tr>{head}</tr>{body}</table>', text)
-
-
 def _empty(lang: str) -> HTMLText:
     msg = t("forecast_no_series", lang)
     return HTMLText(f"<p><i>{html.escape(msg)}</i></p>", msg)
@@ -188,9 +236,26 @@ def _levels(frame: pd.DataFrame, prefix: str) -> list[str]:
 
 
 def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
-    sMAPE, interval coverage per level and windows; the chosen model's row in bold."""
-    lang = _lang(ctx)
+    """Return back-test errors per model.
+
+    Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
+    sMAPE, interval coverage per level and windows; the chosen model's row in bold.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        A :func:`crmlib.forecast.backtest` frame.
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if errors.empty:
         return _empty(lang)
     levels = _levels(errors, "coverage_")
@@ -209,17 +274,32 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
             name = model_label(r.model, lang) + (t("forecast_chosen", lang) if mark
                                                  else "")
             rows.append(([series_label(uid, lang)] if several else []) + [
-                name, _num(r.mase), _num(r.mae, 0), _num(r.rmse, 0), _pct(r.mape),
-                _pct(r.smape)] + [_pct(getattr(r, f"coverage_{lv}")) for lv in levels]
+                name, number(r.mase, 2), number(r.mae, 0), number(r.rmse, 0), pct(r.mape, 0),
+                pct(r.smape, 0)] + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels]
                 + [str(r.windows)])
             bold.append(mark)
-    return _html_table(heads, rows, "crm-forecast-backtest", bold)
+    return rows_table(heads, rows, css_class="crm-forecast-backtest", bold=bold)
 
 
 def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
-    """Per series: the chosen model, its back-test error beside the seasonal naive one, and
-    the back-test coverage of its intervals."""
-    lang = _lang(ctx)
+    """Return the chosen model per series with its back-test errors.
+
+    Per series: the chosen model, its back-test error beside the seasonal naive one, and
+    the back-test coverage of its intervals.
+
+    Parameters
+    ----------
+    chosen : pandas.DataFrame
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if chosen.empty:
         return _empty(lang)
     levels = _levels(chosen, "coverage_")
@@ -232,17 +312,34 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
     rows = []
     for r in sorted(chosen.itertuples(index=False), key=lambda r: order[str(r.unique_id)]):
         digits = 2 if r.metric in ("mase",) else 0
-        fmt = _pct if r.metric in ("mape", "smape") else (lambda v, d=digits: _num(v, d))
+        fmt = (lambda v: pct(v, 0)) if r.metric in ("mape", "smape") else (lambda v, d=digits: number(v, d))
         rows.append([series_label(str(r.unique_id), lang), model_label(r.model, lang),
                      fmt(r.error), fmt(r.seasonal_naive_error)]
-                    + [_pct(getattr(r, f"coverage_{lv}")) for lv in levels])
-    return _html_table(heads, rows, "crm-forecast-chosen")
+                    + [pct(getattr(r, f"coverage_{lv}"), 0) for lv in levels])
+    return rows_table(heads, rows, css_class="crm-forecast-chosen")
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """The forecast per series and period: model, forecast and interval per level, with the
-    back-test coverage of each interval (from ``chosen``) when given."""
-    lang = _lang(ctx)
+    """Return the forecast per series and period.
+
+    The forecast per series and period: model, forecast and interval per level, with the
+    back-test coverage of each interval (from ``chosen``) when given.
+
+    Parameters
+    ----------
+    fc : pandas.DataFrame
+        A :func:`crmlib.forecast.forecast` frame (None: history only).
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    chosen : pandas.DataFrame, optional
+        A :func:`crmlib.forecast.choose_model` frame (its models are marked).
+
+    Returns
+    -------
+    crmlib.display.HTMLText
+        HTML for reports with a plain-text form (what nbval compares).
+    """
+    lang = label_lang(ctx)
     if fc.empty:
         return _empty(lang)
     levels = _levels(fc, "lo_")
@@ -257,11 +354,11 @@ def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None)
     for uid in _ids(fc):
         for r in fc[fc["unique_id"].astype(str) == uid].itertuples(index=False):
             row = [series_label(uid, lang), f"{r.ds:%Y-%m-%d}", model_label(r.model, lang),
-                   _num(r.yhat, 0)]
+                   number(r.yhat, 0)]
             for lv in levels:
-                row.append(f"{_num(getattr(r, f'lo_{lv}'), 0)} – {_num(getattr(r, f'hi_{lv}'), 0)}")
+                row.append(f"{number(getattr(r, f'lo_{lv}'), 0)} – {number(getattr(r, f'hi_{lv}'), 0)}")
                 if chosen is not None:
                     c = cov.loc[uid, f"coverage_{lv}"] if uid in cov.index else math.nan
-                    row.append(_pct(c))
+                    row.append(pct(c, 0))
             rows.append(row)
-    return _html_table(heads, rows, "crm-forecast-table")
+    return rows_table(heads, rows, css_class="crm-forecast-table")

@@ -1,5 +1,6 @@
-"""The customer value dashboard: RFM segments, Pareto, top customers by CLV and churn risk, for
-one selection (team / employee, period, language).
+"""The customer value dashboard: RFM segments, Pareto, top customers by CLV, churn risk.
+
+One dashboard per selection (team / employee, period, language).
 
 The figures are "as of" figures: they are computed as of the period's last day (capped at the
 data's last event date). The calls are those of the reports ``100_rfm`` and ``120_clv_churn``.
@@ -14,13 +15,12 @@ import threading
 
 import pandas as pd
 
-from crmlib import clv, metrics, segment
+from crmlib import clv, metrics, plots, segment
 from crmlib.dashboards.common import Dashboard, Section, chart, dashboard_context, in_order
-from crmlib.plots import clv as cplots
-from crmlib.plots import value as vplots
+from crmlib.engine import parse_day
 
 __all__ = ["VALUE_SECTIONS", "VALUE_GROUPS", "value_as_of", "company_value", "scoped_value",
-           "value_section", "value_sections", "customer_value"]
+           "value_section", "value_sections", "customer_value_dashboard"]
 
 CLV_TOP = 10
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -28,14 +28,42 @@ _LOCK = threading.Lock()
 
 
 def value_as_of(ctx) -> pd.Timestamp:
-    """The day value figures are computed as of: the period's last day, at most ``as_of``."""
+    """Return the day value figures are computed.
+
+    The day value figures are computed as of: the period's last day, at most ``as_of``.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The value as of.
+    """
     return min(ctx.period.last_day, ctx.as_of.normalize())
 
 
 def company_value(crm, *, as_of) -> pd.DataFrame:
-    """:func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
-    (source, day) in this process (the fit takes seconds on a million contract lines)."""
-    key = (crm.description, id(crm.backend), pd.Timestamp(as_of).normalize())
+    """Return :func:`crmlib.clv.customer_value` of the whole company.
+
+    :func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
+    (source, day) in this process (the fit takes seconds on a million contract lines).
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The company value.
+    """
+    key = (crm.description, id(crm.backend), parse_day(as_of))
     with _LOCK:
         if key not in _CACHE:
             _CACHE[key] = clv.customer_value(crm, as_of=as_of)
@@ -43,9 +71,24 @@ def company_value(crm, *, as_of) -> pd.DataFrame:
 
 
 def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
-    """The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
+    """Return the scoped value.
+
+    The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
     (the scope's buyers, e.g. the ``customer_id`` of :func:`crmlib.metrics.rfm` for the scope);
-    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company."""
+    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company.
+
+    Parameters
+    ----------
+    value : pandas.DataFrame
+        The value.
+    customer_ids : object
+        The customer ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scoped value.
+    """
     out = value[value["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
     out.attrs = dict(value.attrs)
     return out
@@ -56,8 +99,10 @@ _KEEP = 8
 
 
 def _kept(ctx, what: str, compute) -> pd.DataFrame:
-    """``compute()`` for the selection's scope and :func:`value_as_of` day, kept for the last
-    :data:`_KEEP` (two sections of a selection need each frame)."""
+    """Return ``compute()`` for the selection's scope and :func:`value_as_of` day.
+
+    Kept for the last :data:`_KEEP` selections (two sections of a selection need each frame).
+    """
     # the key holds the CRM itself, so that its id cannot be reused by another connection
     key = (what, ctx.crm, ctx.scope.employee_ids, value_as_of(ctx))
     with _LOCK:
@@ -78,7 +123,7 @@ def _rfm(ctx) -> pd.DataFrame:
 
 
 def _value(ctx) -> pd.DataFrame:
-    """The selection's rows of :func:`company_value` as of :func:`value_as_of`."""
+    """Return the selection's rows of :func:`company_value` as of :func:`value_as_of`."""
     every = company_value(ctx.crm, as_of=value_as_of(ctx))
     if ctx.scope.employee_ids is None:
         return every
@@ -88,28 +133,28 @@ def _value(ctx) -> pd.DataFrame:
 def _segments(ctx) -> Section:
     seg = metrics.segment_summary(_rfm(ctx), scheme="rfm11")
     return Section("segments", ctx.t("value_segments_rfm11"),
-                   [chart(vplots.segment_bars(seg, lang=ctx.lang), key="segments"),
-                    vplots.segment_table(seg, ctx)], {"segments": seg})
+                   [chart(plots.segment_bars(seg, lang=ctx.lang), key="segments"),
+                    plots.segment_table(seg, ctx)], {"segments": seg})
 
 
 def _pareto(ctx) -> Section:
     curve = metrics.pareto(_rfm(ctx))
     return Section("pareto", ctx.t("value_pareto"),
-                   [vplots.pareto_headline(curve, ctx),
-                    chart(vplots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
+                   [plots.pareto_headline(curve, ctx),
+                    chart(plots.pareto_curve(curve, lang=ctx.lang), key="pareto")],
                    {"pareto": curve})
 
 
 def _top_clv(ctx) -> Section:
     value = _value(ctx)
-    return Section("clv", ctx.t("clv_top_heading"), [cplots.clv_table(value, ctx, top=CLV_TOP)],
+    return Section("clv", ctx.t("clv_top_heading"), [plots.clv_table(value, ctx, top=CLV_TOP)],
                    {"value": value})
 
 
 def _risk(ctx) -> Section:
     value = _value(ctx)
     risk = segment.churn_risk(value[["customer_id", "p_alive"]])
-    return Section("risk", ctx.t("clv_risk_heading"), [cplots.risk_table(risk, ctx)],
+    return Section("risk", ctx.t("clv_risk_heading"), [plots.risk_table(risk, ctx)],
                    {"risk": risk})
 
 
@@ -121,18 +166,44 @@ VALUE_GROUPS = (("segments", "pareto"), ("clv", "risk"))
 
 
 def value_section(ctx, key: str) -> Section:
-    """The section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value`."""
+    """Return the section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`.
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+    key : str
+        The section's key.
+
+    Returns
+    -------
+    Section
+        The value section.
+    """
     return _SECTIONS[key](ctx)
 
 
 def value_sections(ctx):
-    """The sections of :func:`customer_value` one after the other (:func:`in_order`)."""
+    """Return the sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`).
+
+    Parameters
+    ----------
+    ctx : ReportContext or str
+        The report context (its language and currency), or a language.
+
+    Returns
+    -------
+    object
+        The value sections.
+    """
     return in_order(value_section, VALUE_SECTIONS, ctx)
 
 
-def customer_value(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
+def customer_value_dashboard(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
-    """The customer value dashboard of a selection (see
+    """Return the customer value dashboard of a selection.
+
+    The customer value dashboard of a selection (see
     :func:`~crmlib.dashboards.dashboard_context`), as of the period's last day.
 
     Sections, in order: ``segments`` (customers, revenue and mean R/F/M per segment of the
@@ -140,10 +211,36 @@ def customer_value(crm, *, team=None, employee=None, period="last_month", start=
     the curve), ``clv`` (the top customers by lifetime value over 365 days, 10 % a year
     discount) and ``risk`` (customers per churn-risk band, 1 - P(alive)).
 
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    team : str, optional
+        A team id (None: the whole company).
+    employee : str, optional
+        An employee id; wins over ``team`` (with subordinates).
+    period : str, default='last_month'
+        A period preset of :data:`crmlib.period.PRESETS`, or ``"custom"``.
+    start : date-like, optional
+        First day of a ``custom`` period.
+    end : date-like, optional
+        Last day (included) of a ``custom`` period.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    as_of : date-like, optional
+        The report's day (None: the data's last event date).
+    currency : str, default='CNY'
+        Currency of the amounts (not converted).
+
+    Returns
+    -------
+    Dashboard
+        The customer value dashboard.
+
     Examples
     --------
     >>> import crmlib
-    >>> d = customer_value(crmlib.connect(), team="east", period="this_month")
+    >>> d = customer_value_dashboard(crmlib.connect(), team="east", period="this_month")
     >>> [s.key for s in d.sections]
     ['segments', 'pareto', 'clv', 'risk']
     """
