@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from crmlib.context import ReportContext
+from crmlib.context import ReportContext, resolve_context
 from crmlib.display import HTMLText
 from crmlib.i18n import t
-from crmlib.period import resolve_period
-from crmlib.scope import Scope, resolve_scope
 
 __all__ = ["SOURCE_ENV", "Section", "Dashboard", "connect_source", "dashboard_context",
            "in_order", "chart", "message"]
@@ -147,29 +145,18 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
     ParamsError
         Unknown team, employee, preset or language, or bad dates.
     """
-    from crmlib import plots
-
-    # re-implements the resolution of crmlib.open_report; to be replaced by the shared function
-    # that crmlib.context will provide
     t("company", lang)  # raises ValueError naming an unknown language
-    as_of = pd.Timestamp(as_of) if as_of is not None else crm.last_event_date()
-    p = resolve_period(period, as_of=as_of, start=start, end=end)
-    if employee:
-        scope = resolve_scope(crm, employee=employee)
-    elif team:
-        scope = resolve_scope(crm, team=team)
-    else:
-        scope = Scope()
-    plots.set_theme(lang)
-    return ReportContext(crm, lang, as_of, p, scope,
-                         {"team": team, "employee": employee, "currency": currency,
-                          "lang": lang})
+    ctx = resolve_context(crm, {"as_of": as_of, "period": period, "period_start": start,
+                                "period_end": end, "employee": employee, "team": team},
+                          lang=lang)
+    ctx.params = {"team": team, "employee": employee, "currency": currency, "lang": lang}
+    return ctx
 
 
 def in_order(section, keys, ctx):
-    """Return the in order.
+    """Yield ``section(ctx, key)`` for each of ``keys`` in turn.
 
-    ``section(ctx, key)`` for each of ``keys`` in turn (a generator, so that a dashboard can
+    Sections come one by one (a generator, so that a dashboard can
     show each section as soon as it is ready).
 
     Parameters
@@ -181,10 +168,10 @@ def in_order(section, keys, ctx):
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
-    Returns
-    -------
-    object
-        The in order.
+    Yields
+    ------
+    Section
+        Each section, in the order of ``keys``.
     """
     for key in keys:
         yield section(ctx, key)
