@@ -67,7 +67,7 @@ def is_available(df) -> bool:
     if df is None:
         return False
     attrs = getattr(df, "attrs", {})
-    return attrs.get("available", True) is not False and not attrs.get("not_available")
+    return attrs.get("available", True) is not False
 
 
 def missing_table_of(df) -> str | None:
@@ -84,7 +84,7 @@ def missing_table_of(df) -> str | None:
         ``attrs["missing_table"]`` of an unavailable frame.
     """
     attrs = getattr(df, "attrs", {})
-    return attrs.get("missing_table") or attrs.get("not_available")
+    return attrs.get("missing_table")
 
 
 def first_missing(crm, tables) -> str | None:
