@@ -10,15 +10,9 @@ import signal
 
 import pytest
 
-import crmlib
 from crmlib.dashboards import overview, value_dashboard
 from crmlib.dashboards.common import dashboard_context
 from crmlib.dashboards.workers import SectionError, SectionPool, default_workers
-
-
-@pytest.fixture(scope="module")
-def crm():
-    return crmlib.connect()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,21 +15,22 @@ import pytest
 import crmlib
 from crmlib import forecast
 from crmlib import plots as fplots
-from crmlib.data.connect import from_frames
 from crmlib.exceptions import ParamsError
-from crmlib.forecast import FallbackWarning, backtest, choose_model, predict, sales_series
-from crmlib.forecast.backtest import cutoff_positions, error_metrics, interval_coverage, mase_scale
+from crmlib.forecast import (
+    FallbackWarning,
+    backtest,
+    choose_model,
+    cutoff_positions,
+    error_metrics,
+    interval_coverage,
+    mase_scale,
+    predict,
+    sales_series,
+)
 from crmlib.i18n import CATALOGUE
 from crmlib.scope import resolve_scope
 
-SEED = 20240531
 ALL = list(forecast.MODEL_NAMES)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def monthly(values, start="2021-01-01", uid="s"):
@@ -84,8 +84,9 @@ def frames():
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    return from_frames(frames())
+def tiny(crm):
+    """This module's ``frames()`` as a CRM (conftest's ``crm``)."""
+    return crm
 
 
 def as_dict(s):
@@ -303,8 +304,7 @@ def test_series_of_one_or_two_points_do_not_crash(n):
         assert e.loc[0, "windows"] == 1 and math.isnan(e.loc[0, "mase"])  # 1 training point
 
 
-def test_gbm_learns_a_seasonal_pattern_recursively():
-    rng = np.random.default_rng(SEED)
+def test_gbm_learns_a_seasonal_pattern_recursively(rng):
     y = np.tile(PATTERN, 5) * 10 + rng.normal(0, 1, 60)
     f = predict(monthly(y), model="gbm", horizon=12)
     err = np.abs(f["yhat"].to_numpy() - PATTERN * 10)
@@ -312,8 +312,7 @@ def test_gbm_learns_a_seasonal_pattern_recursively():
     assert (f["lo_80"] < f["yhat"]).all() and (f["hi_95"] > f["hi_80"]).all()
 
 
-def test_ensemble_is_the_mean_of_its_members():
-    rng = np.random.default_rng(SEED)
+def test_ensemble_is_the_mean_of_its_members(rng):
     s = monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36))
     parts = [predict(s, model=m, horizon=3) for m in ("ets", "arima", "theta")]
     ens = predict(s, model="ensemble", horizon=3)
@@ -358,8 +357,7 @@ def test_cutoffs_and_no_training_point_after_its_cutoff():
     assert (e.set_index("model").loc["spy", "mae"] == e.set_index("model").loc["naive", "mae"])
 
 
-def test_backtest_matches_refits_on_each_training_slice():
-    rng = np.random.default_rng(SEED)
+def test_backtest_matches_refits_on_each_training_slice(rng):
     s = monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36))
     _, p = backtest(s, horizon=2, windows=2, models=["ets", "gbm"], return_predictions=True)
     for (model, cut), w in p.groupby(["model", "cutoff"]):
@@ -396,8 +394,7 @@ def test_choose_model_lowest_error_baseline_and_mae_when_nan():
         choose_model(errors, metric="r2")
 
 
-def test_forecast_uses_the_chosen_model_per_series():
-    rng = np.random.default_rng(SEED)
+def test_forecast_uses_the_chosen_model_per_series(rng):
     seasonal = monthly(np.tile(PATTERN, 3), uid="seasonal")
     walk = monthly(50 + np.cumsum(rng.normal(0, 1, 36)), uid="walk")
     s = pd.concat([seasonal, walk], ignore_index=True)
@@ -453,10 +450,9 @@ def test_labels_have_both_languages():
     assert all(f"forecast_model_{m}" in CATALOGUE for m in ALL)
 
 
-def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path):
+def test_plots_and_tables_in_chinese_without_missing_glyphs(tmp_path, rng):
     from crmlib import plots
 
-    rng = np.random.default_rng(SEED)
     s = pd.concat([monthly(100 + np.tile(PATTERN, 3) + rng.normal(0, 2, 36), uid="total"),
                    monthly(np.tile(PATTERN, 3), uid="unknown")], ignore_index=True)
     e = backtest(s, horizon=3, windows=3, models=["naive", "seasonal_naive", "theta"])
