@@ -30,9 +30,9 @@ _COLOURS = {"done": "#2f855a", "near": "#d69e2e", "low": "#3182ce", "none": "#cb
 
 
 def fmt_completion(value, no_target: str = "no target") -> str:
-    """Return the fmt completion.
+    """Format a target completion ratio as a percentage, e.g. ``92.1%``.
 
-    ``92.1%``, or ``no_target`` when the completion is undefined.
+    ``no_target`` is returned when the completion is undefined (no target).
 
     Parameters
     ----------
@@ -44,15 +44,15 @@ def fmt_completion(value, no_target: str = "no target") -> str:
     Returns
     -------
     str
-        The text.
+        The percentage with one decimal, or ``no_target``.
     """
     return no_target if is_missing(value) else f"{value:.1%}"
 
 
 def bucket_label(by: str, bucket, months: int | None = None) -> str:
-    """Return the bucket label.
+    """Name a target bucket: ``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year).
 
-    ``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year); a period as its months.
+    A whole period is named by its months.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def bucket_label(by: str, bucket, months: int | None = None) -> str:
     Returns
     -------
     str
-        The text.
+        The bucket's label.
     """
     b = pd.Timestamp(bucket)
     if by == "month":
@@ -142,7 +142,8 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.completion` frame (``metric``, ``actual``, ``target``,
+        ``completion``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ncols : int, default=3
@@ -151,8 +152,8 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one gauge per row, ``ncols`` per line; a "not available" figure when
+        there is nothing to draw.
     """
     n = len(df)
     ncols = max(1, min(ncols, n))
@@ -208,7 +209,8 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        The rows of one metric with ``by == "month"`` of a
+        :func:`crmlib.metrics.target_vs_actual` frame (``bucket``, ``actual``, ``target``).
     label : str
         Title of the chart (the metric's label).
     target_label : str
@@ -225,7 +227,7 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The bar-and-line chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     import matplotlib.dates as mdates
@@ -259,18 +261,20 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
 def monthly_targets(df: pd.DataFrame, *, lang: str = "en"):
     """Draw small multiples of :func:`target_bars`, one per metric of ``df``.
 
+    Only the monthly rows are drawn; each panel notes the tables its metric lacks.
+
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.target_vs_actual` frame with monthly rows (``metric``, ``by``,
+        ``bucket``, ``actual``, ``target``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one monthly target chart per metric.
     """
     metrics = list(dict.fromkeys(df["metric"]))
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.2 * len(metrics), 3.4), squeeze=False)
@@ -295,7 +299,8 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.target_vs_actual` frame with ``by`` month and year, per
+        employee.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     vmax : float, default=1.5
@@ -304,8 +309,7 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one heatmap per metric, or the one-line message.
     """
     message = missing_tables_text(df, lang)
     if message or not len(df):  # nothing to colour: say why in one line
