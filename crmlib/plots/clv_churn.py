@@ -64,8 +64,8 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
     Parameters
     ----------
     h : pandas.DataFrame
-        A :func:`crmlib.clv.crm_holdout_check` (or ``holdout_check``) frame (``group`` of calibration purchases,
-        ``actual``, ``predicted``; the ``all`` row is left out).
+        A :func:`crmlib.clv.crm_holdout_check` (or ``holdout_check``) frame: ``group`` of
+        calibration purchases, ``actual``, ``predicted`` (the ``all`` row is left out).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
