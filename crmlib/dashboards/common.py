@@ -254,11 +254,11 @@ def message(text: str, css: str = "crm-message") -> HTMLText:
     text : str
         The text shown.
     css : str, default='crm-message'
-        The css.
+        CSS class of the ``<p>``.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        An italic ``<p>`` as HTML, with the text as its plain-text form.
     """
     return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)

@@ -288,7 +288,7 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
     label_max : int, default=12
-        The label max.
+        At most this many unusual rows are labelled with their name (the highest z-scores).
 
     Returns
     -------

@@ -33,7 +33,8 @@ def group_label(row, by: str, lang: str = "en") -> str:
     Parameters
     ----------
     row : object
-        The row.
+        A row of the frame as a dict (``row.get`` is used: ``employee_id``, ``name``, the
+        group's column).
     by : str
         What the rows are grouped by.
     lang : str, default='en'
@@ -173,7 +174,7 @@ def pool_age(df: pd.DataFrame, *, lang: str = "en", label: str, xlabel: str = ""
     label : str
         Title of the chart (the metric's label).
     xlabel : str, default=''
-        The xlabel.
+        Label of the x axis (the age buckets).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
@@ -280,7 +281,7 @@ def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     score_labels : list of str, optional
-        The score labels.
+        Legend text of scores 1 to 5 (None: ``"1"`` ... ``"5"``).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 

@@ -46,7 +46,7 @@ def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     column : str, default='value'
-        The column.
+        The column holding the row's value.
     names : dict, optional
         Display names of the first column's values (e.g. employee names).
 
@@ -207,7 +207,8 @@ def lead_calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title:
     Parameters
     ----------
     calibration : pandas.DataFrame
-        The calibration.
+        The ``calibration_`` frame of a fitted :class:`crmlib.scoring.LeadScorer` (``decile``,
+        ``predicted``, ``realised``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -254,7 +255,8 @@ def lead_importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: s
     Parameters
     ----------
     importance : pandas.DataFrame
-        The importance.
+        The ``importance_`` frame of a fitted :class:`crmlib.scoring.LeadScorer` (feature,
+        importance and its standard deviation).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional

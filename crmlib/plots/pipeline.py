@@ -50,7 +50,8 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     value : str, default='amount'
-        The value.
+        The column stacked: ``"amount"`` (open amount) or ``"weighted"`` (amount x stage
+        probability).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
@@ -159,9 +160,9 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     span : str, default='this_quarter'
-        The span.
+        The span drawn: ``"this_quarter"`` or ``"this_year"``.
     basis : str, default='pipeline'
-        The basis.
+        The forecast basis drawn: ``"pipeline"`` or ``"statistical"``.
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 

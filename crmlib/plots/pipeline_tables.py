@@ -142,7 +142,7 @@ def forecast_vs_target_table(df: pd.DataFrame, ctx, *, basis: str | None = None)
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     basis : str, optional
-        The basis.
+        The forecast basis shown, ``"pipeline"`` or ``"statistical"`` (None: all).
 
     Returns
     -------

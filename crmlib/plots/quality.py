@@ -27,14 +27,14 @@ def table_label(name: str, lang: str = "en") -> str:
     Parameters
     ----------
     name : str
-        The name.
+        A table's name, e.g. ``"customers"``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     str
-        The text.
+        The table's display name in ``lang``.
     """
     key = f"quality_table_{name}"
     return t(key, lang) if key in CATALOGUE else str(name)
@@ -48,16 +48,16 @@ def rule_label(rule: str, lang: str = "en", *, days: int | None = None) -> str:
     Parameters
     ----------
     rule : str
-        The rule.
+        The rule's key, e.g. ``"unknown_customers"`` or ``"no_touch"``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     days : int, optional
-        The days.
+        The stale threshold named in the ``no_touch`` rule (None: "N").
 
     Returns
     -------
     str
-        The text.
+        The rule's display name in ``lang``.
     """
     if rule.startswith("unknown_") and f"quality_rule_{rule}" not in CATALOGUE:
         return t("quality_rule_unknown", lang, table=table_label(rule[len("unknown_"):], lang))

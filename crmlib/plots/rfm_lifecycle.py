@@ -105,13 +105,14 @@ def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = N
     Parameters
     ----------
     rfm_frame : pandas.DataFrame
-        The rfm frame.
+        A :func:`crmlib.metrics.rfm` frame (one row per customer: ``r_score``, ``f_score``,
+        ``monetary``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -222,17 +223,18 @@ def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
     Parameters
     ----------
     wide : pandas.DataFrame
-        The wide.
+        A from x to crosstab of customer counts (rows: from, columns: to), e.g. a segment
+        migration or lifecycle transitions frame.
     prefix : str
-        The prefix.
+        Catalogue prefix naming the rows and columns (e.g. ``"rfm_seg_"`` or ``"lifecycle_stage_"``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     xlabel : str, default=''
-        The xlabel.
+        Label of the x axis (the "to" side).
     ylabel : str, default=''
-        The ylabel.
+        Label of the y axis (the "from" side).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 

@@ -37,9 +37,9 @@ def fmt_completion(value, no_target: str = "no target") -> str:
     Parameters
     ----------
     value : object
-        The value.
+        The completion ratio, 0.921 for 92.1% (None or NaN without a target).
     no_target : str, default='no target'
-        The no target.
+        Text returned when the completion is undefined.
 
     Returns
     -------
@@ -57,11 +57,11 @@ def bucket_label(by: str, bucket, months: int | None = None) -> str:
     Parameters
     ----------
     by : str
-        What the rows are grouped by.
+        The bucket's kind: ``"month"``, ``"quarter"``, ``"year"`` or ``"period"``.
     bucket : object
-        The bucket.
+        The bucket's first day (date-like).
     months : int, optional
-        The months.
+        For a period, how many months it spans (``YYYY-MM..YYYY-MM`` when more than 1).
 
     Returns
     -------
@@ -89,21 +89,20 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
     Parameters
     ----------
     completion : object
-        The completion.
+        Actual / target as a ratio (NaN: no target).
     label : str
-        Title of the chart (the metric's label).
+        Title of the gauge (the metric's label).
     detail : str, default=''
-        The detail.
+        A line written under the gauge, e.g. ``actual / target``.
     empty_text : str, default='no target'
-        The empty text.
+        Text in the middle of an empty gauge.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``.
     """
     ax = plt.gca() if ax is None else ax
     ax.add_patch(Wedge((0, 0), 1, 0, 180, width=0.3, color=_COLOURS["none"]))
@@ -147,7 +146,7 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ncols : int, default=3
-        The ncols.
+        Gauges per row.
 
     Returns
     -------
@@ -214,21 +213,20 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     label : str
         Title of the chart (the metric's label).
     target_label : str
-        The target label.
+        Legend label of the target line.
     actual_label : str
-        The actual label.
+        Legend label of the actual bars.
     note : str, optional
-        The note.
+        A message written in the corner (e.g. "not available"; None: none).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
     amount : bool, default=True
         Whether the values are amounts (short numbers on the axis).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The bar-and-line chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``: one bar per month, the target as a line with markers.
     """
     import matplotlib.dates as mdates
 
@@ -304,7 +302,7 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     vmax : float, default=1.5
-        The vmax.
+        Completion at the green end of the colour scale (1.5 = 150 %); 0 is red.
 
     Returns
     -------
