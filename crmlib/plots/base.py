@@ -50,10 +50,6 @@ def set_theme(lang: str = "en") -> None:
     ----------
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    None
     """
     has_cjk = cjk_font_available()
     if lang == "zh" and not has_cjk:

@@ -248,7 +248,7 @@ def not_available_figure(text: str, *, figsize=(6, 1.2)) -> Figure:
 
 
 def figure_of(ax_or_fig) -> Figure:
-    """Return the figure of an axes (or the figure itself).
+    """Get the figure an axes belongs to (or the figure itself).
 
     Parameters
     ----------
