@@ -62,12 +62,6 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
 def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Headline figures for the period with their comparisons.
 
-    Returns one row per metric of :data:`BRIEF_METRICS`, in that order, with columns
-    ``metric``, ``kind`` (count / amount), ``current``, ``previous``, ``year_ago``,
-    ``change_previous``, ``change_year_ago`` (ratios; NaN when undefined), ``missing`` (records in
-    the period without an amount, not summed) and ``available`` (False when the source lacks the
-    table; the figures are then NaN).
-
     Parameters
     ----------
     crm : CRM
@@ -80,7 +74,11 @@ def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per metric of :data:`BRIEF_METRICS`, in that order, with columns ``metric``,
+        ``kind`` (count / amount), ``current``, ``previous``, ``year_ago``, ``change_previous``,
+        ``change_year_ago`` (ratios; NaN when undefined), ``missing`` (records in the period
+        without an amount, not summed) and ``available`` (False when the source lacks the table;
+        the figures are then NaN).
     """
     windows = windows_of(as_period(crm, period))
     rows, cache = [], {}
@@ -110,8 +108,6 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
                 ) -> pd.DataFrame:
     """One brief metric per bucket of the period (empty buckets 0).
 
-    Returns columns ``bucket`` (first day of the bucket) and ``value`` (count or amount).
-
     Parameters
     ----------
     crm : CRM
@@ -126,7 +122,7 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``bucket`` (first day of the bucket) and ``value`` (count or amount).
     """
     if metric not in BRIEF_METRICS:
         raise KeyError(f"unknown brief metric `{metric}`; one of {', '.join(BRIEF_METRICS)}")

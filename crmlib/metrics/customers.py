@@ -33,12 +33,6 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                    ) -> pd.DataFrame:
     """Return new customers, the dealt ones among them, and the conversion rate, per bucket.
 
-    Returns one row per bucket of the period (empty buckets 0) with columns ``bucket`` (its
-    first day), ``new_customers`` (created in the bucket, not deleted, owner in scope),
-    ``dealt`` (those with ``dealt_at`` on or before ``as_of``) and ``conversion`` (dealt /
-    new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
-    last event date.
-
     Parameters
     ----------
     crm : CRM
@@ -53,7 +47,11 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per bucket of the period (empty buckets 0) with columns ``bucket`` (its first
+        day), ``new_customers`` (created in the bucket, not deleted, owner in scope), ``dealt``
+        (those with ``dealt_at`` on or before ``as_of``) and ``conversion`` (dealt /
+        new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
+        last event date.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
@@ -74,11 +72,6 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
                           ) -> pd.DataFrame:
     """Return new customers, dealt ones and conversion rate per owner over the period.
 
-    Columns ``employee_id``, ``name``, ``team``, ``new_customers``, ``dealt``, ``conversion``
-    (as in :func:`customer_trend`). Every employee of the scope appears (0 and NaN conversion
-    when they have no new customer); customers without owner (the public pool, company scope
-    only) form a last row with an empty ``employee_id``.
-
     Parameters
     ----------
     crm : CRM
@@ -93,7 +86,10 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``employee_id``, ``name``, ``team``, ``new_customers``, ``dealt``,
+        ``conversion`` (as in :func:`customer_trend`). Every employee of the scope appears (0
+        and NaN conversion when they have no new customer); customers without owner (the public
+        pool, company scope only) form a last row with an empty ``employee_id``.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)

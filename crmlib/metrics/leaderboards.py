@@ -329,14 +329,6 @@ def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
                         employee_id: str | None = None, metrics=None) -> pd.DataFrame:
     """Return the leader of every board, and one employee's place on each ("my rank").
 
-    Returns one row per metric (``metrics``, default all of :data:`LEADERBOARD_METRICS`) with
-    columns ``metric``, ``kind``, ``available``, ``leader`` (names of the rank-1 employees
-    joined by ", "; None when nobody has a value above 0), ``leader_value``, ``ranked`` (number
-    of employees on the board), and, for ``employee_id``, ``my_rank``, ``my_value``,
-    ``my_completion`` (NaN without a target); ``attrs["employee_name"]`` holds their name.
-    Ranks are within ``scope``; the employee is always ranked, even when inactive; they must
-    belong to ``scope``.
-
     Parameters
     ----------
     crm : CRM
@@ -353,7 +345,13 @@ def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per metric (``metrics``, default all of :data:`LEADERBOARD_METRICS`) with
+        columns ``metric``, ``kind``, ``available``, ``leader`` (names of the rank-1 employees
+        joined by ", "; None when nobody has a value above 0), ``leader_value``, ``ranked``
+        (number of employees on the board), and, for ``employee_id``, ``my_rank``, ``my_value``,
+        ``my_completion`` (NaN without a target); ``attrs["employee_name"]`` holds their name.
+        Ranks are within ``scope``; the employee is always ranked, even when inactive; they must
+        belong to ``scope``.
 
     Raises
     ------

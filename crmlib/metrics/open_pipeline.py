@@ -83,15 +83,6 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
                       probabilities: dict | None = None) -> pd.DataFrame:
     """How well the open pipeline covers what remains of the period's contract-amount target.
 
-    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
-    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
-    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
-    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
-    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
-    deals without an amount), ``coverage`` = pipeline_amount / remaining and
-    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
-    ``has_target``. Needs ``opportunities``.
-
     Parameters
     ----------
     crm : CRM
@@ -108,7 +99,14 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row: ``target`` (the scope's ``contract_amount`` target for the period, from
+        ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed
+        in the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount``
+        (amount of opportunities open at ``as_of`` expected to close before the period ends,
+        overdue ones included), ``weighted_amount`` (the same x stage probability),
+        ``missing_amount`` (such deals without an amount), ``coverage`` = pipeline_amount /
+        remaining and ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <=
+        0 or no target), ``has_target``. Needs ``opportunities``.
     """
     cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
             "missing_amount", "coverage", "weighted_coverage", "has_target"]

@@ -102,11 +102,6 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
 def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
     """Won amount and average deal size of the opportunities won in the period.
 
-    Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at`` in
-    the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
-    amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
-    company currency (NaN when no won deal has an amount). Invalid ones excluded.
-
     Parameters
     ----------
     crm : CRM
@@ -121,7 +116,10 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at``
+        in the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won
+        without an amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount),
+        in the company currency (NaN when no won deal has an amount). Invalid ones excluded.
     """
     check_by(by)
     cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
@@ -253,10 +251,6 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
 def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Why opportunities were lost: those lost with ``closed_at`` in the period, by reason.
 
-    Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
-    ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
-    amount). Most frequent first, unknown last. Needs ``opportunities``.
-
     Parameters
     ----------
     crm : CRM
@@ -269,7 +263,9 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
+        ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
+        amount). Most frequent first, unknown last. Needs ``opportunities``.
     """
     cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
     if not crm.has("opportunities"):

@@ -142,17 +142,6 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
                       categories_config: dict | None = None) -> pd.DataFrame:
     """Return the open pipeline by expected close month (or team) and forecast category.
 
-    One row per (``month`` or ``team``, ``category``): every category (``commit``,
-    ``best_case``, ``pipeline``) of every month that has an open deal, or of every team of the
-    scope, empty ones with 0. Columns: ``month`` (first day of the ``expected_close_at`` month;
-    NaT for deals without one, last) or ``team`` (the owner's ``employees.team``), ``category``,
-    ``count``, ``amount`` (sum of known amounts; NaN when every deal of the row lacks one),
-    ``weighted`` (sum of amount x stage probability), ``missing_amount`` (deals without an
-    amount: counted, not summed), ``missing_probability`` (deals with an amount whose stage has
-    no probability: not in ``weighted``), ``overdue`` (deals expected to close before
-    ``as_of``'s month), ``no_close_date`` (deals without ``expected_close_at``). Amounts in the
-    company currency. :func:`forecast_totals` gives the commit / best case / pipeline totals.
-
     Parameters
     ----------
     crm : CRM
@@ -168,7 +157,17 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per (``month`` or ``team``, ``category``): every category (``commit``,
+        ``best_case``, ``pipeline``) of every month that has an open deal, or of every team of
+        the scope, empty ones with 0. Columns: ``month`` (first day of the ``expected_close_at``
+        month; NaT for deals without one, last) or ``team`` (the owner's ``employees.team``),
+        ``category``, ``count``, ``amount`` (sum of known amounts; NaN when every deal of the
+        row lacks one), ``weighted`` (sum of amount x stage probability), ``missing_amount``
+        (deals without an amount: counted, not summed), ``missing_probability`` (deals with an
+        amount whose stage has no probability: not in ``weighted``), ``overdue`` (deals expected
+        to close before ``as_of``'s month), ``no_close_date`` (deals without
+        ``expected_close_at``). Amounts in the company currency. :func:`forecast_totals` gives
+        the commit / best case / pipeline totals.
 
     Raises
     ------

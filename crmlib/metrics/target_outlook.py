@@ -103,16 +103,6 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
                        partial_targets: bool = False) -> pd.DataFrame:
     """Where this quarter and this year will land against the contract-amount target.
 
-    One row per (``span``, team when ``by="team"``, ``basis``): ``span`` (``this_quarter``,
-    ``this_year``), ``start`` and ``last_day`` (its first and last days), ``team``, ``basis``
-    (``pipeline``; also ``statistical`` with a forecast frame), ``target`` (sum of the monthly
-    targets set; NaN when none), ``target_months`` (months of the span with a target),
-    ``months``, ``actual`` (to date), ``expected_remaining``, ``expected_total``,
-    ``expected_gap``, ``completion`` = actual / target, ``expected_completion``, ``has_target``.
-    Definitions in the module docstring of :mod:`crmlib.metrics.target_outlook`; amounts in the company currency. With
-    ``partial_targets`` a span counts the targets set so far (months without one add 0, as
-    Wukong does) instead of having no target.
-
     ``statistical`` is a long frame ``unique_id`` (team id; for ``by=None`` the scope's team or
     employee id, or ``total`` for the company), ``ds``, ``yhat`` forecasting effective contract
     amounts (crmlib.forecast's output): expected remaining = sum of ``yhat`` over the days after
@@ -140,7 +130,16 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per (``span``, team when ``by="team"``, ``basis``): ``span`` (``this_quarter``,
+        ``this_year``), ``start`` and ``last_day`` (its first and last days), ``team``,
+        ``basis`` (``pipeline``; also ``statistical`` with a forecast frame), ``target`` (sum of
+        the monthly targets set; NaN when none), ``target_months`` (months of the span with a
+        target), ``months``, ``actual`` (to date), ``expected_remaining``, ``expected_total``,
+        ``expected_gap``, ``completion`` = actual / target, ``expected_completion``,
+        ``has_target``. Definitions in the module docstring of
+        :mod:`crmlib.metrics.target_outlook`; amounts in the company currency. With
+        ``partial_targets`` a span counts the targets set so far (months without one add 0, as
+        Wukong does) instead of having no target.
 
     Raises
     ------
