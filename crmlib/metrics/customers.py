@@ -104,13 +104,10 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
 
 def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                      ) -> pd.DataFrame:
-    """Return the topic's headline figures for the period, as ``metric`` / ``value`` rows.
+    """Return the customers topic's headline figures for the period, as ``metric`` / ``value`` rows.
 
-    ``new_customers``, ``cust_dealt`` (of them, dealt by ``as_of``), ``cust_conversion``
-    (ratio, NaN without new customers), ``cust_cycle_mean`` / ``cust_cycle_median`` (days;
-    NaN without dealt customers), ``pool_in`` / ``pool_out`` (distinct customers, NaN without
-    ``owner_changes``), ``cust_pool_size`` and ``cust_pool_median_days`` (the pool now,
-    company-wide, NaN without ``owner_changes``). Definitions as in the functions above.
+    Definitions as in :func:`customer_trend`, :func:`deal_cycle` and
+    :mod:`crmlib.metrics.customer_pool`.
 
     Parameters
     ----------
@@ -126,7 +123,11 @@ def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per figure: ``new_customers``, ``cust_dealt`` (of them, dealt by ``as_of``),
+        ``cust_conversion`` (ratio, NaN without new customers), ``cust_cycle_mean`` /
+        ``cust_cycle_median`` (days; NaN without dealt customers), ``pool_in`` / ``pool_out``
+        (distinct customers, NaN without ``owner_changes``), ``cust_pool_size`` and
+        ``cust_pool_median_days`` (the pool now, company-wide, NaN without ``owner_changes``).
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)

@@ -206,11 +206,10 @@ def owner_names(crm: CRM) -> ibis.Table:
 
 def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
                        thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
-    """Return :func:`forgotten_counts` for a report, or a "not available" frame.
+    """Count forgotten customers (:func:`forgotten_counts`) for a report, or say it is not available.
 
-    :func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
-    ``customers``), with ``attrs["available"]``; empty and not available when nothing in the
-    data says when customers were followed up (see :func:`missing_followup_data`).
+    The frame is empty and not available when nothing in the data says when customers were
+    followed up (see :func:`missing_followup_data`).
 
     Parameters
     ----------
@@ -221,12 +220,13 @@ def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     thresholds : sequence of int, optional
-        Day thresholds.
+        Day thresholds: a customer not followed up for more than each counts as forgotten at it.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        The :func:`forgotten_counts` frame (``kind``, ``days``, ``customers``), with
+        ``attrs["available"]``.
     """
     thresholds = _thresholds(thresholds)
     absent = missing_followup_data(crm)

@@ -303,13 +303,11 @@ _STAGE_TIME_COLS = ["pipeline", "stage", "stage_order", "count", "mean_days", "m
 
 def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
                   pipeline: str | None = None) -> pd.DataFrame:
-    """Days spent in each open stage, from ``stage_history``.
+    """Measure the days opportunities spend in each open stage, from ``stage_history``.
 
     A stay in a stage runs from entering it to entering the next stage (the opportunity's next
-    ``stage_history`` entry); stays that ended in the period count. One row per open stage of
-    each pipeline in order: ``count`` (stays), ``mean_days``, ``median_days`` (fractional days;
-    NaN when no stay ended). Invalid opportunities excluded. Needs ``opportunities``,
-    ``pipeline_stages`` and ``stage_history``.
+    ``stage_history`` entry); stays that ended in the period count. Invalid opportunities
+    excluded. Needs ``opportunities``, ``pipeline_stages`` and ``stage_history``.
 
     Parameters
     ----------
@@ -325,7 +323,9 @@ def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per open stage of each pipeline in order (``pipeline``, ``stage``,
+        ``stage_order``): ``count``
+        (stays), ``mean_days``, ``median_days`` (fractional days; NaN when no stay ended).
     """
     for table in ("opportunities", "pipeline_stages", "stage_history"):
         if not crm.has(table):
