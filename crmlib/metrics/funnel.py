@@ -324,8 +324,7 @@ def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
     -------
     pandas.DataFrame
         One row per open stage of each pipeline in order (``pipeline``, ``stage``,
-        ``stage_order``): ``count``
-        (stays), ``mean_days``, ``median_days`` (fractional days; NaN when no stay ended).
+        ``stage_order``): ``count`` (stays), ``mean_days``, ``median_days`` (fractional days; NaN when no stay ended).
     """
     for table in ("opportunities", "pipeline_stages", "stage_history"):
         if not crm.has(table):

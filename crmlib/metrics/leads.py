@@ -306,10 +306,9 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
 
 def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None) -> pd.DataFrame:
-    """Return the days from creation to conversion of the period's leads.
+    """Measure the days from creation to conversion of the period's leads converted by ``as_of``.
 
-    Days from creation to conversion for the period's leads converted by ``as_of``: per
-    source (owner, origin) and in total (one query).
+    Per source (owner, origin) and in total (one query).
 
     Returns
     -------
@@ -333,7 +332,7 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     by : {"source", "owner", "origin"}, default="source"
-        The grouping; see the description above.
+        What the rows are: the lead's ``source``, its ``owner`` or its ``origin``.
     top : int, optional
         Rows kept before the rest are collapsed; None keeps every row.
 

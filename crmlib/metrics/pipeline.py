@@ -225,11 +225,8 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
 
 
 def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
-    """Return the totals sales teams quote, from a :func:`pipeline_forecast` frame (one row).
+    """Return the totals sales teams quote, from a :func:`pipeline_forecast` frame.
 
-    ``count`` (open deals), ``commit`` (amount of commit deals), ``best_case`` (commit +
-    best-case amounts), ``pipeline`` (all open amounts), ``weighted`` (amount x probability),
-    ``missing_amount``, ``missing_probability``, ``overdue``, ``no_close_date`` (deal counts).
     An amount is NaN only when every deal it covers lacks one.
 
     Parameters
@@ -240,7 +237,10 @@ def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row: ``count`` (open deals), ``commit`` (amount of commit deals), ``best_case``
+        (commit + best-case amounts), ``pipeline`` (all open amounts), ``weighted`` (amount x
+        probability), ``missing_amount``, ``missing_probability``, ``overdue``,
+        ``no_close_date`` (deal counts).
     """
     cols = ["count", "commit", "best_case", "pipeline", "weighted", "missing_amount",
             "missing_probability", "overdue", "no_close_date"]

@@ -330,13 +330,15 @@ def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | Non
     crm : CRM
         The data.
     metric : str, default="contract_amount"
-        The figure's name.
+        The figure compared with its target: one of :data:`TARGET_METRICS` (e.g.
+        ``"contract_amount"``, ``"payment_amount"``).
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     by : str or list of str, default="period"
-        The grouping; see the description above.
+        ``period`` (one row per metric for the whole window), ``month``, ``quarter`` and/or
+        ``year``, as in :func:`target_vs_actual`.
     span : {"period", "year_to_date", "last_12_months"}, default="period"
         ``period``, ``year_to_date`` or ``last_12_months`` (see :func:`target_window`).
 

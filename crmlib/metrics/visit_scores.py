@@ -41,7 +41,8 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {"employee", "product"}, default="employee"
-        The grouping; see the description above.
+        ``employee``: one row per employee of the scope with a visit; ``product``: one row per
+        product visited (see Returns).
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     top_n : int, optional
