@@ -321,9 +321,7 @@ def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | Non
       target); ``missing_targets`` counts the (employee, month) pairs without a target.
 
     As in :func:`target_vs_actual`, a bucket's target is NaN as soon as one of its months has
-    none. Returns its columns (``owner_type`` company / team / employees, ``owner_id`` the team
-    or the scope's value), one row per (metric, by, bucket); ``by="period"`` (default) gives one
-    row per metric for the whole window.
+    none.
 
     Parameters
     ----------
@@ -345,7 +343,9 @@ def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | Non
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        The columns of :func:`target_vs_actual` (``owner_type`` company / team / employees,
+        ``owner_id`` the team or the scope's value), one row per (metric, by, bucket);
+        ``by="period"`` (default) gives one row per metric for the whole window.
     """
     scope = scope or Scope()
     if scope.employee_ids is None:
