@@ -45,7 +45,9 @@ POOL_AGE_BINS: tuple[int, ...] = (30, 90, 180)
 
 
 def pool_moves(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
-    """Return the pool moves in ``p`` with the employee credited, scoped on that employee.
+    """Select the customers' moves into and out of the public pool in ``p``, credited to an employee.
+
+    The moves are scoped on the credited employee.
 
     Parameters
     ----------

@@ -199,7 +199,7 @@ _FUNNEL_COLS = ["pipeline", "stage", "stage_order", "reached", "stage_conversion
 
 def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
            pipeline: str | None = None) -> pd.DataFrame:
-    """Return the ordered funnel of the opportunities created in the period.
+    """Count how many of the period's new opportunities reached each funnel stage, with conversions.
 
     An opportunity reached a stage when it entered that stage or a later one: its furthest
     funnel stage is the latest of its ``stage_history`` entries and its current stage. Without

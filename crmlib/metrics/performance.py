@@ -51,10 +51,6 @@ def check_group_by(by, allowed=BY_CHOICES) -> None:
     allowed : tuple, default=BY_CHOICES
         The groupings the figure supports.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     ParamsError

@@ -79,7 +79,7 @@ def segment_summary(rfm_frame: pd.DataFrame, *, scheme: str | None = None) -> pd
 
 def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 0.8,
            top: float = 0.2) -> pd.DataFrame:
-    """Return the Pareto curve of revenue over customers, and its headline figures.
+    """Compute the Pareto curve of revenue over customers, and its headline figures.
 
     Customers are sorted by ``column`` (most first, ties by ``customer_id``); customer k of n
     has ``customer_share`` = k / n and ``revenue_share`` = the top k's sum / the total.
@@ -94,6 +94,7 @@ def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 
     rfm_frame : pandas.DataFrame
         Columns ``customer_id`` and ``column`` (e.g. the output of :func:`rfm`).
     column : str, default="revenue"
+        The value customers are sorted by and whose shares are computed.
     target : float, default=0.8
         Share of revenue of the headline, in (0, 1].
     top : float, default=0.2
