@@ -92,11 +92,12 @@ def mobiles(rng, n: int) -> np.ndarray:
     rng : numpy.random.Generator
         The builder's random stream.
     n : int
-        How many.
+        How many numbers.
 
     Returns
     -------
     numpy.ndarray
+        Object array of ``n`` str.
     """
     prefixes = np.array(vocab.MOBILE_PREFIXES, dtype=np.int64)
     prefix = prefixes[rng.integers(0, len(prefixes), n)]
