@@ -40,10 +40,6 @@ def company_names(rng, c: SimpleNamespace, rows) -> None:
         The customers (:func:`crmlib.demo.customers.customers`).
     rows : numpy.ndarray
         Positions of the customers to name.
-
-    Returns
-    -------
-    None
     """
     rows = np.asarray(rows)
     english = c.english[rows]
