@@ -194,6 +194,9 @@ def activities(rng, c, s, o, lead, cust_fu, opp_fu, lead_fu) -> SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
+        Per-row arrays of the ``n`` activities: ``t`` (time), ``employee``, ``cust`` (-1 for
+        leads), ``entity`` (0 customer, 1 opportunity, 2 lead), ``entity_row``, ``kind`` and
+        ``channel`` codes.
     """
     n1, n2 = cust_fu.n, opp_fu.n
     a = SimpleNamespace(
