@@ -233,10 +233,10 @@ def _levels(frame: pd.DataFrame, prefix: str) -> list[str]:
 
 
 def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Return back-test errors per model.
+    """Tabulate back-test errors per model (and series when there are several).
 
-    Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
-    sMAPE, interval coverage per level and windows; the chosen model's row in bold.
+    Columns: MASE, MAE, RMSE, MAPE, sMAPE, interval coverage per level and windows; the chosen
+    model's row is in bold.
 
     Parameters
     ----------
@@ -250,7 +250,7 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if errors.empty:
@@ -294,7 +294,7 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        One row per series as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if chosen.empty:
@@ -317,10 +317,10 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Return the forecast per series and period.
+    """Tabulate the forecast per series and period.
 
-    The forecast per series and period: model, forecast and interval per level, with the
-    back-test coverage of each interval (from ``chosen``) when given.
+    Columns: model, forecast and interval per level, with the back-test coverage of each
+    interval (from ``chosen``) when given.
 
     Parameters
     ----------
@@ -334,7 +334,7 @@ def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None)
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if fc.empty:
