@@ -67,6 +67,7 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : date-like, optional
         Deals closed by the end of this day count; default the data's last event date.
     period : str, (start, end) or Period, optional

@@ -69,7 +69,9 @@ def followup_activity(crm: CRM, *, period, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
     scope : Scope, optional
         Whose follow-ups count (by writer); None = the whole company.
     by : {"bucket", "employee_id"}, default="bucket"

@@ -190,6 +190,7 @@ def leaderboard(crm: CRM, *, metric: str, period, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     metric : str
         One of :data:`LEADERBOARD_METRICS`: ``contract_amount`` and ``payments`` (amounts in the
         company currency), ``contracts``, ``new_customers``, ``new_contacts``, ``followups``,

@@ -164,6 +164,7 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         Leads created in it form the cohort (ignored when the leads have no dates).
     as_of : str or Timestamp, optional
@@ -171,6 +172,7 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     scope : Scope, optional
         Whose leads, by ``owner_id``; ``None`` = the whole company, unassigned leads included.
     by : {"source", "owner", "origin"}, default="source"
+        What the rows are: the lead's ``source``, its ``owner`` or its ``origin``.
     top : int, optional
         Keep the ``top`` values with most leads; the others (two or more) are one ``other`` row,
         its interval computed on its pooled counts. The unknown row stays apart.

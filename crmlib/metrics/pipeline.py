@@ -145,11 +145,17 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : date-like, optional
         Default the data's last event date.
     scope : Scope, optional
+        Whose records (by owner); default the whole company.
     by : {"month", "team"}, default="month"
+        ``month``: rows per expected close month; ``team``: per owner's team.
     probabilities : "configured", "learned" or dict, default="configured"
+        ``configured``: ``pipeline_stages``' probabilities; ``learned``: the realised win rates
+        of :func:`crmlib.metrics.stage_calibration` as of ``as_of``; a dict: stage ->
+        probability 0..1 (see :func:`stage_probabilities`).
     categories_config : dict, optional
         Overrides :data:`FORECAST_CATEGORIES` (``commit``, ``best_case``: probabilities 0..1;
         see :func:`categories_from_params`).

@@ -169,6 +169,7 @@ def segment_migration(crm: CRM, *, from_as_of, to_as_of, scope: Scope | None = N
     from_as_of, to_as_of : str or Timestamp
         The two dates, ``from_as_of`` on or before ``to_as_of``.
     form : {"wide", "long"}, default="wide"
+        ``wide``: a from x to crosstab; ``long``: one row per cell (see Returns).
 
     Returns
     -------

@@ -257,6 +257,7 @@ def target_vs_actual(crm: CRM, *, metric="contract_amount", period, by="month",
     Parameters
     ----------
     crm : CRM
+        The data.
     metric : str or list of str, default="contract_amount"
         One or more of :data:`TARGET_METRICS`.
     period : Period, preset name or (start, end)
@@ -272,6 +273,8 @@ def target_vs_actual(crm: CRM, *, metric="contract_amount", period, by="month",
         the employees in scope (every team for the company scope, plus any team holding a
         target), each counted with all its members.
     span : {"period", "year_to_date", "last_12_months"}, default="period"
+        The months covered: those the period touches (``period``), the year to date or the last
+        12 months (see :func:`target_window`).
 
     Returns
     -------
