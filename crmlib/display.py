@@ -212,7 +212,7 @@ def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
 
     Parameters
     ----------
-    value : object
+    value : float, int or None
         The number to format (None or NaN when undefined).
     kind : str, default='count'
         ``"amount"`` for money; any other kind (``"count"``) is written without decimals.

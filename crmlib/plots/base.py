@@ -112,7 +112,7 @@ def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
         Per-bucket frames (``bucket``, ``value``) by key, one chart each, in order.
     labels : dict
         Chart title per key of ``frames``.
-    amounts : object, default=()
+    amounts : sequence of str, default=()
         The keys whose values are amounts (short numbers on the axis).
     ncols : int, default=3
         Charts per row.

@@ -209,7 +209,7 @@ def churn_metrics_table(model, ctx) -> HTMLText:
 
     Parameters
     ----------
-    model : object
+    model : crmlib.segment.ChurnModel
         A fitted :class:`crmlib.segment.ChurnModel` (its ``metrics_``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.

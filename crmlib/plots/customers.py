@@ -32,7 +32,7 @@ def group_label(row, by: str, lang: str = "en") -> str:
 
     Parameters
     ----------
-    row : object
+    row : dict
         A row of the frame as a dict (``row.get`` is used: ``employee_id``, ``name``, the
         group's column).
     by : str

@@ -33,7 +33,7 @@ def series_label(unique_id, lang: str = "en") -> str:
 
     Parameters
     ----------
-    unique_id : object
+    unique_id : str
         The series' ``unique_id``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.

@@ -36,7 +36,7 @@ def fmt_completion(value, no_target: str = "no target") -> str:
 
     Parameters
     ----------
-    value : object
+    value : float or None
         The completion ratio, 0.921 for 92.1% (None or NaN without a target).
     no_target : str, default='no target'
         Text returned when the completion is undefined.
@@ -58,7 +58,7 @@ def bucket_label(by: str, bucket, months: int | None = None) -> str:
     ----------
     by : str
         The bucket's kind: ``"month"``, ``"quarter"``, ``"year"`` or ``"period"``.
-    bucket : object
+    bucket : date-like
         The bucket's first day (date-like).
     months : int, optional
         For a period, how many months it spans (``YYYY-MM..YYYY-MM`` when more than 1).
@@ -88,7 +88,7 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
 
     Parameters
     ----------
-    completion : object
+    completion : float
         Actual / target as a ratio (NaN: no target).
     label : str
         Title of the gauge (the metric's label).
