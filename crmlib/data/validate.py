@@ -43,6 +43,7 @@ def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
     Returns
     -------
     pandera.DataFrameSchema
+        One pandera column per canonical column, with its checks; named after the table.
     """
     spec = TABLES[table] if isinstance(table, str) else table
     cols = {}
@@ -64,6 +65,7 @@ def empty_rejects() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        An empty frame, ``row_number`` int64 and the other columns object.
     """
     return pd.DataFrame({k: pd.Series(dtype="int64" if k == "row_number" else object)
                          for k in REJECT_FIELDS})
