@@ -59,7 +59,7 @@ _PANDAS_TYPES = {
 
 
 def ibis_schema(table: Table | str) -> ibis.Schema:
-    """Return the ibis schema of a canonical table (all columns nullable except required ones).
+    """Build the ibis schema of a canonical table (all columns nullable except required ones).
 
     Parameters
     ----------

@@ -30,7 +30,7 @@ REJECT_FIELDS = ["table_name", "source_file", "row_number", "column_name", "valu
 
 
 def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
-    """Return the pandera schema of the per-column rules of a canonical table (on parsed values).
+    """Build the pandera schema of the per-column rules of a canonical table (on parsed values).
 
     Columns are optional in the frame (``required=False``); required ones must be non-null.
     Checks are named ``allowed``, ``min`` and ``max`` so failures can be explained.
