@@ -69,7 +69,7 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -129,7 +129,7 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -238,7 +238,7 @@ def churn_calibration_chart(cal: pd.DataFrame, *, lang: str = "en", ax=None):
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -264,7 +264,7 @@ def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------

@@ -36,7 +36,8 @@ def group_label(row, by: str, lang: str = "en") -> str:
         A row of the frame as a dict (``row.get`` is used: ``employee_id``, ``name``, the
         group's column).
     by : str
-        What the rows are grouped by.
+        The frame's grouping: ``employee``, ``province``, ``city``, ``product``, ``bucket``
+        or ``age``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
@@ -215,7 +216,8 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
         A :func:`crmlib.metrics.deal_cycle` frame grouped by ``by`` (``mean_days``,
         ``median_days``, ``dealt``).
     by : str
-        What the rows are grouped by.
+        The frame's grouping: ``employee``, ``province``, ``city``, ``product`` or ``bucket``
+        (buckets run along the x axis).
     label : str
         Title of the chart (the metric's label).
     lang : str, default='en'

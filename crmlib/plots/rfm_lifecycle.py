@@ -152,7 +152,7 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -270,7 +270,7 @@ def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
