@@ -288,7 +288,7 @@ def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many customers to list (the total counts them all).
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 
@@ -328,7 +328,7 @@ def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _H
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many customers to list per rep.
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 

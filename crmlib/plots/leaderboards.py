@@ -84,7 +84,7 @@ def leaderboard(board: pd.DataFrame, *, lang: str = "en", label: str, top: int =
     label : str
         Title of the chart (the metric's label).
     top : int, default=10
-        How many rows to show (None: all).
+        How many employees to show from the top.
     highlight : str, optional
         An employee id to highlight (and add below the top rows).
     amount : bool, default=False

@@ -180,7 +180,7 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     title : str, optional
         Title of the chart (None: no title).
     top : int, default=15
-        How many rows to show (None: all).
+        How many bars to draw, largest first (None: all).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
     **kwargs
@@ -272,7 +272,7 @@ def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many pairs to show, strongest first.
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 
