@@ -197,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+        The parser, with one sub-command each for ``demo``, ``import``, ``info``, ``report``,
+        ``quality``, ``merge`` and ``dashboard``.
     """
     p = argparse.ArgumentParser(prog="crm", description="CRM analytics: data, reports, models.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")

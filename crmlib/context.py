@@ -64,6 +64,7 @@ class ReportContext:
         Returns
         -------
         str
+            The catalogue text of ``key`` in ``lang``, formatted with ``fmt``.
         """
         return t(key, self.lang, **fmt)
 
@@ -74,6 +75,8 @@ class ReportContext:
         Returns
         -------
         str
+            The translated "company", the team's name (``params["team_name"]``) or the scope's
+            value.
         """
         p = self.params
         if self.scope.kind == "company":

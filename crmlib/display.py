@@ -20,7 +20,15 @@ __all__ = ["HTMLText", "label_lang", "currency_of", "rows_table", "title", "head
 
 
 class HTMLText:
-    """HTML for reports with a plain-text form (what nbval compares and a console shows)."""
+    """HTML for reports with a plain-text form (what nbval compares and a console shows).
+
+    Parameters
+    ----------
+    html_text : str
+        The HTML shown in a notebook (``_repr_html_``).
+    text : str
+        The plain-text form returned by ``repr``.
+    """
 
     def __init__(self, html_text: str, text: str):
         self._html, self._text = html_text, text
@@ -119,7 +127,7 @@ def label_lang(ctx_or_lang) -> str:
 
 
 def currency_of(ctx) -> str | None:
-    """Return the currency of a report context's parameters.
+    """Look up the currency of a report context's parameters.
 
     Parameters
     ----------
@@ -129,67 +137,67 @@ def currency_of(ctx) -> str | None:
     Returns
     -------
     str or None
-        ``ctx.params["currency"]``, or None.
+        ``ctx.params["currency"]``, or None when the context has no currency.
     """
     return (getattr(ctx, "params", {}) or {}).get("currency")
 
 
 def title(key: str, ctx) -> Markdown:
-    """Return the report's title (``# ...``) in the report's language.
+    """Make the report's title (``# ...``) in the report's language.
 
     Parameters
     ----------
     key : str
-        The section's key.
+        Label-catalogue key of the title.
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
 
     Returns
     -------
     Markdown
-        The title.
+        A level-1 Markdown heading with the translated title.
     """
     return Markdown(f"# {t(key, label_lang(ctx))}")
 
 
 def heading(key: str, ctx, level: int = 2, **fmt) -> Markdown:
-    """Return a section heading (``## ...``) in the report's language, formatted with ``fmt``.
+    """Make a section heading (``## ...``) in the report's language, formatted with ``fmt``.
 
     Parameters
     ----------
     key : str
-        The section's key.
+        Label-catalogue key of the heading.
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
     level : int, default=2
         Heading level (number of ``#``).
     **fmt
-        Passed on.
+        Values formatted into the catalogue text (e.g. ``{year}``).
 
     Returns
     -------
     Markdown
-        The heading.
+        The Markdown heading, ``level`` ``#`` then the translated text.
     """
     return Markdown(f"{'#' * level} {t(key, label_lang(ctx), **fmt)}")
 
 
 def note(key: str, ctx, **fmt) -> HTML:
-    """Return a short "how this is counted" note under a section.
+    """Make a short "how this is counted" note to show under a section.
 
     Parameters
     ----------
     key : str
-        The section's key.
+        Label-catalogue key of the note's text.
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
     **fmt
-        Passed on.
+        Values formatted into the catalogue text.
 
     Returns
     -------
     HTML
-        The note.
+        A ``<div class="crm-note">`` with the bold "how this is counted" label and the text.
     """
     lang = label_lang(ctx)
     return HTML(f'<div class="crm-note"><b>{html.escape(t("how_counted", lang))}:</b> '
@@ -197,23 +205,24 @@ def note(key: str, ctx, **fmt) -> HTML:
 
 
 def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
-    """Return the fmt value.
+    """Format a count or an amount for a report cell.
 
-    ``1,234`` for counts, ``1,234.50 CNY`` for amounts, ``—`` when undefined.
+    Counts are written ``1,234``, amounts ``1,234.50 CNY`` (two decimals, then the currency when
+    given); None or NaN is written ``—``.
 
     Parameters
     ----------
-    value : object
-        The value.
+    value : float, int or None
+        The number to format (None or NaN when undefined).
     kind : str, default='count'
-        ``"count"``, ``"amount"`` or another format kind.
+        ``"amount"`` for money; any other kind (``"count"``) is written without decimals.
     currency : str, optional
-        Currency of the amounts (not converted).
+        Currency code appended to amounts (values are not converted).
 
     Returns
     -------
     str
-        The text.
+        The formatted value, or ``"—"``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -223,19 +232,19 @@ def fmt_value(value, kind: str = "count", currency: str | None = None) -> str:
 
 
 def fmt_change(ratio) -> str:
-    """Return the fmt change.
+    """Format a period-on-period change ratio as a signed percentage.
 
-    ``+12.5%`` / ``-3.0%``; ``—`` when undefined (previous period was 0).
+    ``+12.5%`` / ``-3.0%``; ``—`` when undefined (the previous period was 0).
 
     Parameters
     ----------
     ratio : float or None
-        The ratio (None or NaN when undefined).
+        The relative change, 0.125 for +12.5% (None or NaN when undefined).
 
     Returns
     -------
     str
-        The text.
+        The signed percentage with one decimal, or ``"—"``.
     """
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return "—"
@@ -243,7 +252,18 @@ def fmt_change(ratio) -> str:
 
 
 class KPICards:
-    """KPI cards for a :func:`crmlib.metrics.sales_brief` frame (HTML, with a text form)."""
+    """KPI cards for a :func:`crmlib.metrics.sales_brief` frame (HTML, with a text form).
+
+    Parameters
+    ----------
+    brief : pandas.DataFrame
+        The :func:`crmlib.metrics.sales_brief` frame: one card per row (``metric``, ``kind``,
+        ``current``, ``change_previous``, ``change_year_ago``).
+    lang : str, default='en'
+        Language of the card labels, ``"en"`` or ``"zh"``.
+    currency : str, optional
+        Currency code printed after amounts (values are not converted).
+    """
 
     def __init__(self, brief: pd.DataFrame, lang: str = "en", currency: str | None = None):
         self.brief, self.lang, self.currency = brief, lang, currency
@@ -279,42 +299,45 @@ class KPICards:
 
 
 def kpi_cards(brief: pd.DataFrame, ctx) -> KPICards:
-    """Return the kpi cards.
+    """Show a :func:`crmlib.metrics.sales_brief` frame as KPI cards in the report's language.
 
     Parameters
     ----------
     brief : pandas.DataFrame
-        A :func:`crmlib.metrics.sales_brief` frame.
+        A :func:`crmlib.metrics.sales_brief` frame (one card per metric).
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
 
     Returns
     -------
     KPICards
-        The kpi cards.
+        The cards: each metric's current value and its change against the previous period and
+        a year ago; HTML in a notebook, one line per card as plain text.
     """
     return KPICards(brief, label_lang(ctx), currency_of(ctx))
 
 
 def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
           index: bool = False) -> HTML:
-    """Return a frame as an HTML table with localized column labels (catalogue keys -> labels).
+    """Render a frame as an HTML table with localized column labels (catalogue keys -> labels).
+
+    Missing values show as ``—`` and floats with two decimals and thousands separators.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        Any frame, usually a metric function's output.
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
     labels : dict[str, str], optional
-        Labels by column or metric key.
+        Catalogue key per column, for the columns to relabel (others keep their name).
     index : bool, default=False
         Whether to show the frame's index.
 
     Returns
     -------
     HTML
-        The table.
+        The frame as an HTML ``<table>``.
     """
     lang = label_lang(ctx)
     cols = {c: t(labels.get(c, c), lang) if labels and c in labels else c for c in df.columns}
@@ -324,23 +347,24 @@ def table(df: pd.DataFrame, ctx, *, labels: dict[str, str] | None = None,
 
 def summary_table(summary: pd.DataFrame, ctx, *, kinds: dict | None = None,
                   fmt: dict | None = None) -> HTML:
-    """Return a ``metric``/``value`` frame as a two-column table of labels and formatted values.
+    """Render a ``metric``/``value`` frame as a two-column table of labels and formatted values.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A frame with columns ``metric`` (catalogue key) and ``value``, such as the summary
+        frames of :mod:`crmlib.metrics`.
     ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+        The report context (its language and currency), or just a language code.
     kinds : dict, optional
-        Format kind per metric (default ``count``).
+        Format kind per metric for :func:`fmt_value` (default ``"count"``).
     fmt : dict, optional
-        Values formatted into the label.
+        Per metric, values formatted into its label.
 
     Returns
     -------
     HTML
-        The summary table.
+        An HTML table with the translated "metric" and "value" columns.
     """
     lang = label_lang(ctx)
     currency = currency_of(ctx)

@@ -59,6 +59,7 @@ def t(key: str, lang: str = "en", **fmt) -> str:
     Returns
     -------
     str
+        The catalogue text (formatted when ``fmt`` is given).
 
     Raises
     ------
@@ -96,6 +97,8 @@ def value_label(prefix: str, value, lang: str = "en") -> str:
     Returns
     -------
     str
+        The catalogue text of ``prefix`` + value in ``lang``, "unknown" for a missing value,
+        else the value as text.
     """
     if value is None or (isinstance(value, float) and value != value):
         return t("unknown", lang)
@@ -109,5 +112,6 @@ def missing() -> list[str]:
     Returns
     -------
     list of str
+        The keys missing a translation in ``en`` or ``zh``.
     """
     return [k for k, v in CATALOGUE.items() if any(not v.get(lang) for lang in LANGS)]

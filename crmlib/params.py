@@ -46,6 +46,7 @@ def load_specs(path: Path | None = None) -> dict[str, dict]:
     Returns
     -------
     dict of str to dict
+        Parameter key -> its declaration (``type``, ``default``, ...), in file order.
     """
     path = path or config.PARAMS_DIR / "defaults.yaml"
     specs = _read_yaml(path)
@@ -66,6 +67,7 @@ def team_slugs(params_dir: Path | None = None) -> list[str]:
     Returns
     -------
     list of str
+        The file names without ``.yaml``.
     """
     folder = (params_dir or config.PARAMS_DIR) / "teams"
     return sorted(p.stem for p in folder.glob("*.yaml"))

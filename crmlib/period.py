@@ -69,30 +69,33 @@ class Period:
 
     @property
     def last_day(self) -> pd.Timestamp:
-        """Return the last day included (``end`` minus one day).
+        """The last day included (``end`` minus one day).
 
         Returns
         -------
         pandas.Timestamp
+            That day, at midnight.
         """
         return self.end - pd.Timedelta(days=1)
 
     @property
     def days(self) -> int:
-        """Return the number of days in the period.
+        """The number of days in the period.
 
         Returns
         -------
         int
+            ``end`` - ``start`` in days.
         """
         return (self.end - self.start).days
 
     def previous(self) -> Period:
-        """Return the previous equal period (same calendar unit, or the same number of days before).
+        """Step back to the previous equal period (same calendar unit, or the same number of days).
 
         Returns
         -------
         Period
+            A new period of the same kind, ending where this one starts.
         """
         if self.unit is not None:
             off = _OFFSETS[self.unit]
@@ -101,22 +104,24 @@ class Period:
         return replace(self, start=self.start - delta, end=self.end - delta)
 
     def year_ago(self) -> Period:
-        """Return the same dates one year earlier.
+        """Shift the same dates one year earlier.
 
         Returns
         -------
         Period
+            A new period, shifted one year back.
         """
         year = pd.DateOffset(years=1)
         return replace(self, start=self.start - year, end=self.last_day - year + pd.Timedelta(
             days=1))
 
     def buckets(self) -> pd.DatetimeIndex:
-        """Return the start of every bucket in the period, empty ones included.
+        """List the start of every bucket in the period, empty ones included.
 
         Returns
         -------
         pandas.DatetimeIndex
+            Bucket starts (days, week starts or month starts), in order.
         """
         if self.bucket == "month":
             first = self.start.to_period("M").to_timestamp()
@@ -127,7 +132,7 @@ class Period:
         return pd.date_range(self.start, self.last_day, freq="D")
 
     def bucket_of(self, dates: pd.Series) -> pd.Series:
-        """Return the bucket start of each date (pandas; the engine-side version is in crmlib.engine).
+        """Map each date to the start of its bucket (pandas; the engine-side version is in crmlib.engine).
 
         Parameters
         ----------
@@ -137,6 +142,7 @@ class Period:
         Returns
         -------
         pandas.Series
+            The bucket start of each of ``dates``, same index.
         """
         d = pd.to_datetime(dates).dt.normalize()
         if self.bucket == "month":
@@ -218,6 +224,7 @@ def resolve_period(preset: str = "this_month", *, as_of, start=None, end=None,
     Returns
     -------
     Period
+        The window ``[start, end)``, its preset, bucket kind and week start.
 
     Raises
     ------

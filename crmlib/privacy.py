@@ -84,6 +84,7 @@ def mask_pii(df: pd.DataFrame, *, phone=("phone",), email=("email",)) -> pd.Data
     Returns
     -------
     pandas.DataFrame
+        The copy; other columns unchanged.
     """
     out = df.copy()
     for col in phone:

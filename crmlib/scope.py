@@ -38,7 +38,7 @@ class Scope:
     employee_ids: tuple[str, ...] | None = None
 
     def filter(self, table: ibis.Table, column: str = "owner_id") -> ibis.Table:
-        """Return the rows of ``table`` whose ``column`` is an employee in scope (all for company).
+        """Keep the rows of ``table`` whose ``column`` is an employee in scope (all for company).
 
         Parameters
         ----------
@@ -50,6 +50,7 @@ class Scope:
         Returns
         -------
         ibis.Table
+            The filtered table (``table`` itself for the company).
         """
         if self.employee_ids is None:
             return table
@@ -61,7 +62,7 @@ class Scope:
 
 
 def subordinates(employees: pd.DataFrame, employee_id: str) -> list[str]:
-    """Return ``employee_id`` and everyone below them through ``manager_id`` (cycle-safe), sorted.
+    """List ``employee_id`` and everyone below them through ``manager_id`` (cycle-safe), sorted.
 
     Parameters
     ----------
@@ -73,6 +74,7 @@ def subordinates(employees: pd.DataFrame, employee_id: str) -> list[str]:
     Returns
     -------
     list of str
+        The employee ids, ``employee_id`` included.
     """
     reports = employees.groupby("manager_id")["employee_id"].apply(list).to_dict()
     seen, todo = {employee_id}, [employee_id]
@@ -112,6 +114,7 @@ def resolve_scope(employees, *, team: str | None = None, employee: str | None = 
     Returns
     -------
     Scope
+        The company scope, or the team's or employee's scope with its employee ids.
 
     Raises
     ------

@@ -15,19 +15,22 @@ __all__ = ["Dashboard", "Section", "dashboard_context", "sales_overview", "custo
 
 
 def sales_overview_app(source=None, **selection):
-    """Return the sales overview wired to widgets (see :func:`crmlib.dashboards.app.sales_overview_app`).
+    """Build the sales overview wired to widgets (see :func:`crmlib.dashboards.app.sales_overview_app`).
+
+    Importing ipywidgets is left to this call, so that :mod:`crmlib.dashboards` imports without it.
 
     Parameters
     ----------
     source : str or path, optional
         The data source, as for :func:`crmlib.connect`.
     **selection
-        Passed on.
+        ``workers`` and the initial selection, passed on to
+        :func:`crmlib.dashboards.app.sales_overview_app`.
 
     Returns
     -------
-    object
-        The sales overview app.
+    crmlib.dashboards.app.DashboardApp
+        The app, ready to display.
     """
     from crmlib.dashboards import app
 
@@ -35,22 +38,22 @@ def sales_overview_app(source=None, **selection):
 
 
 def customer_value_app(source=None, **selection):
-    """Return the customer value dashboard wired to widgets.
+    """Build the customer value dashboard wired to widgets.
 
-    The customer value dashboard wired to widgets (see
-    :func:`crmlib.dashboards.app.customer_value_app`).
+    See :func:`crmlib.dashboards.app.customer_value_app`.
 
     Parameters
     ----------
     source : str or path, optional
         The data source, as for :func:`crmlib.connect`.
     **selection
-        Passed on.
+        ``workers`` and the initial selection, passed on to
+        :func:`crmlib.dashboards.app.customer_value_app`.
 
     Returns
     -------
-    object
-        The customer value app.
+    crmlib.dashboards.app.DashboardApp
+        The app, ready to display.
     """
     from crmlib.dashboards import app
 

@@ -61,15 +61,36 @@ _CSS = """<style>
 class DashboardApp:
     """Selection widgets, a title, a status line and one HTML widget per section.
 
-    ``section(ctx, key)`` makes the :class:`~crmlib.dashboards.common.Section` ``key`` of one
-    selection; ``keys`` are the sections in display order and ``groups`` the keys each worker
-    process renders (see :class:`~crmlib.dashboards.workers.SectionPool`; ``workers`` = 0, or a
-    ``source`` that is not a path or URL, renders in the kernel). ``title_key`` is the
-    dashboard's label. ``widget`` is what a notebook displays; :meth:`refresh` re-renders for
-    the current selection (the widgets call it on every change); the last :data:`CACHE_SIZE`
-    selections are kept. ``as_of`` defaults to the data's last event date, read once. Each
+    ``widget`` is what a notebook displays; :meth:`refresh` re-renders for the current selection
+    (the widgets call it on every change); the last :data:`CACHE_SIZE` selections are kept. Each
     render increments ``seq``; the status line carries it as ``data-seq`` and ``data-state``
     (busy / ready / error) for browser tests.
+
+    Parameters
+    ----------
+    crm : crmlib.CRM
+        The data.
+    section : callable
+        ``section(ctx, key)`` makes the :class:`~crmlib.dashboards.common.Section` ``key`` of
+        one selection.
+    keys : list of str
+        The sections, in display order.
+    groups : list of list of str, optional
+        The keys each worker process renders (see :class:`~crmlib.dashboards.workers.SectionPool`;
+        None: one group of every key).
+    title_key : str
+        Label-catalogue key of the dashboard's title.
+    source : str or path, optional
+        What worker processes connect to; one that is not a path or URL renders in the kernel.
+    workers : int, optional
+        Worker processes (None: :func:`~crmlib.dashboards.workers.default_workers`; 0: render
+        in the kernel).
+    lang, period, team, employee : str, optional
+        The initial selection, as for :meth:`refresh`.
+    as_of : date-like, optional
+        The report's day, read once (None: the data's last event date).
+    currency : str, default='CNY'
+        Currency of the amounts (not converted).
     """
 
     def __init__(self, crm, section, keys, groups=None, *, title_key: str, source=None,
@@ -215,10 +236,6 @@ class DashboardApp:
             Last day (included) of a ``custom`` period.
         lang : str, default='en'
             Language of the labels, ``"en"`` or ``"zh"``.
-
-        Returns
-        -------
-        None
         """
         custom = period == "custom"
         key = (team or None, employee or None, period, start if custom else None,
@@ -295,12 +312,7 @@ class DashboardApp:
         return shown
 
     def close(self) -> None:
-        """Stop the worker processes (they also stop when the kernel ends).
-
-        Returns
-        -------
-        None
-        """
+        """Stop the worker processes (they also stop when the kernel ends)."""
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -335,26 +347,24 @@ def _log_warnings(caught) -> None:
 
 
 def sales_overview_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """Return the sales overview dashboard.
-
-    The sales overview dashboard, ready to display (``source`` as for :func:`crmlib.connect`,
-    default ``$CRM_DASHBOARD_SOURCE`` or the embedded data); ``workers``: processes that render
-    the sections (default :func:`~crmlib.dashboards.workers.default_workers`); ``selection``
-    sets the initial ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and ``currency``.
+    """Build the sales overview dashboard, ready to display in a notebook or Voila.
 
     Parameters
     ----------
     source : str or path, optional
-        The data source, as for :func:`crmlib.connect`.
+        The data source, as for :func:`crmlib.connect` (None: ``$CRM_DASHBOARD_SOURCE`` or the
+        embedded data).
     workers : int, optional
-        Worker processes rendering the sections (None: the default).
+        Processes that render the sections (None:
+        :func:`~crmlib.dashboards.workers.default_workers`).
     **selection
-        Passed on.
+        The initial selection: ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and
+        ``currency`` (see :class:`DashboardApp`).
 
     Returns
     -------
     DashboardApp
-        The sales overview app.
+        The app of the overview sections (:data:`~crmlib.dashboards.overview.OVERVIEW_SECTIONS`).
     """
     from crmlib.dashboards.overview import OVERVIEW_GROUPS, OVERVIEW_SECTIONS, overview_section
 
@@ -364,21 +374,23 @@ def sales_overview_app(source=None, *, workers: int | None = None, **selection) 
 
 
 def customer_value_app(source=None, *, workers: int | None = None, **selection) -> DashboardApp:
-    """Return the customer value dashboard, ready to display (arguments as :func:`sales_overview_app`).
+    """Build the customer value dashboard, ready to display (arguments as :func:`sales_overview_app`).
 
     Parameters
     ----------
     source : str or path, optional
         The data source, as for :func:`crmlib.connect`.
     workers : int, optional
-        Worker processes rendering the sections (None: the default).
+        Processes that render the sections (None: the default).
     **selection
-        Passed on.
+        The initial selection: ``team``, ``employee``, ``period``, ``lang``, ``as_of`` and
+        ``currency`` (see :class:`DashboardApp`).
 
     Returns
     -------
     DashboardApp
-        The customer value app.
+        The app of the customer value sections
+        (:data:`~crmlib.dashboards.value_dashboard.VALUE_SECTIONS`).
     """
     from crmlib.dashboards.value_dashboard import VALUE_GROUPS, VALUE_SECTIONS, value_section
 

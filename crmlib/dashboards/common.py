@@ -31,9 +31,21 @@ SOURCE_ENV = "CRM_DASHBOARD_SOURCE"
 
 @dataclass
 class Section:
-    """One block of a dashboard.
+    """One block of a dashboard: a heading, what it shows and the frames behind it.
 
-    One block of a dashboard: ``key``, its heading, what it shows, the frames behind it.
+    Renders as ``<section class="crm-section">`` in HTML and as ``## title`` then its items in
+    plain text.
+
+    Parameters
+    ----------
+    key : str
+        The section's key (e.g. ``"kpis"``), also its ``data-section`` attribute.
+    title : str
+        The heading, in the dashboard's language.
+    items : list, default=[]
+        What it shows, in order: objects with an HTML form (tables, cards, figures) or text.
+    data : dict[str, pandas.DataFrame], default={}
+        The frames behind the items, by name (for tests and downloads).
     """
 
     key: str
@@ -55,9 +67,18 @@ class Section:
 
 @dataclass
 class Dashboard:
-    """The output of a dashboard function.
+    """The output of a dashboard function: its context and its sections, in display order.
 
-    The output of a dashboard function: its context and its sections, in display order.
+    ``dashboard[key]`` gives the section ``key``.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The selection's context (:func:`dashboard_context`).
+    title : str
+        The dashboard's title, in its language.
+    sections : list of Section
+        The sections, in display order.
     """
 
     ctx: ReportContext
@@ -79,22 +100,21 @@ class Dashboard:
 
 
 def connect_source(source=None):
-    """Return :func:`crmlib.connect` of ``source``.
+    """Open the dashboard's data: :func:`crmlib.connect` of ``source``.
 
-    :func:`crmlib.connect` of ``source``, else of ``$CRM_DASHBOARD_SOURCE``, else of the
-    embedded data, reusing scope-free intermediates across selections
-    (:meth:`crmlib.data.connect.CRM.reuse`); DuckDB's progress bar is turned off (it would
-    print to the page).
+    Falls back to ``$CRM_DASHBOARD_SOURCE``, then to the embedded data; a CRM opened here reuses
+    scope-free intermediates across selections (:meth:`crmlib.data.connect.CRM.reuse`), and
+    DuckDB's progress bar is turned off (it would print to the page).
 
     Parameters
     ----------
-    source : str or path, optional
-        The data source, as for :func:`crmlib.connect`.
+    source : str, path or CRM, optional
+        The data source, as for :func:`crmlib.connect` (a CRM passed in is left as configured).
 
     Returns
     -------
-    object
-        The connect source.
+    crmlib.CRM
+        The connected data.
     """
     import crmlib
 
@@ -108,7 +128,7 @@ def connect_source(source=None):
 
 def dashboard_context(crm, *, team=None, employee=None, period="last_month", start=None,
                       end=None, lang="en", as_of=None, currency="CNY") -> ReportContext:
-    """Return the report context of a selection, resolved as :func:`crmlib.open_report` does.
+    """Resolve the report context of a selection, as :func:`crmlib.open_report` does.
 
     ``employee`` (with subordinates) wins over ``team``; neither is the whole company.
     ``period`` is a preset of :data:`crmlib.period.PRESETS`; ``custom`` uses ``start`` and
@@ -138,7 +158,8 @@ def dashboard_context(crm, *, team=None, employee=None, period="last_month", sta
     Returns
     -------
     ReportContext
-        The dashboard context.
+        The scope, period, ``as_of`` and language of the selection; ``params`` holds ``team``,
+        ``employee``, ``currency`` and ``lang``.
 
     Raises
     ------
@@ -233,11 +254,11 @@ def message(text: str, css: str = "crm-message") -> HTMLText:
     text : str
         The text shown.
     css : str, default='crm-message'
-        The css.
+        CSS class of the ``<p>``.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        An italic ``<p>`` as HTML, with the text as its plain-text form.
     """
     return HTMLText(f'<p class="{css}"><i>{html.escape(text)}</i></p>', text)

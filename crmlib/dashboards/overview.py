@@ -86,42 +86,42 @@ OVERVIEW_GROUPS = (("kpis", "funnel", "leaderboard", "forgotten"), ("targets", "
 
 
 def overview_section(ctx, key: str) -> Section:
-    """Return the section ``key`` (one of :data:`OVERVIEW_SECTIONS`) of :func:`sales_overview`.
+    """Build the section ``key`` (one of :data:`OVERVIEW_SECTIONS`) of :func:`sales_overview`.
 
     Parameters
     ----------
-    ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+    ctx : ReportContext
+        The selection's context (:func:`~crmlib.dashboards.dashboard_context`).
     key : str
         The section's key.
 
     Returns
     -------
     Section
-        The overview section.
+        The section's heading, items (tables, charts, cards) and frames.
     """
     return _SECTIONS[key](ctx)
 
 
 def overview_sections(ctx):
-    """Return the sections of :func:`sales_overview` one after the other (:func:`in_order`).
+    """Build the sections of :func:`sales_overview` one after the other (:func:`in_order`).
 
     Parameters
     ----------
-    ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+    ctx : ReportContext
+        The selection's context (:func:`~crmlib.dashboards.dashboard_context`).
 
     Returns
     -------
-    object
-        The overview sections.
+    generator of Section
+        The sections of :data:`OVERVIEW_SECTIONS`, each made when the previous one is taken.
     """
     return in_order(overview_section, OVERVIEW_SECTIONS, ctx)
 
 
 def sales_overview(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
-    """Return the sales overview of a selection (see :func:`~crmlib.dashboards.dashboard_context`).
+    """Build the sales overview dashboard of a selection (see :func:`~crmlib.dashboards.dashboard_context`).
 
     Sections, in order: ``kpis`` (:func:`crmlib.metrics.sales_brief`: the period's figures with
     the change vs the previous period and a year ago), ``targets`` (completion gauges of
@@ -155,7 +155,7 @@ def sales_overview(crm, *, team=None, employee=None, period="last_month", start=
     Returns
     -------
     Dashboard
-        The sales overview.
+        Its context, title and the six sections above, in order.
 
     Examples
     --------

@@ -24,20 +24,21 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
                   preheat: bool = True, pool_size: int = 1, fill_delay: float = 10,
                   cull_idle_timeout: int = 900, cull_interval: int = 60,
                   base_url: str = "/") -> list[str]:
-    """Return the ``voila`` command line serving ``target`` (a folder or one notebook).
+    """Build the ``voila`` command line serving ``target`` (a folder or one notebook).
 
-    Returns
-    -------
-    list[str]
-        The voila command.
+    Voila listens on 127.0.0.1 only, strips the notebooks' sources, hides tracebacks and culls
+    idle kernels.
 
     Parameters
     ----------
     target : path, default=notebooks/dashboards
+        The folder of dashboard notebooks, or one notebook.
     port : int, default=8866
         TCP port on 127.0.0.1.
     preheat : bool, default=True
         Keep ``pool_size`` kernels per notebook that have already run it.
+    pool_size : int, default=1
+        Pre-heated kernels kept per notebook (0: none).
     fill_delay : float, default=10
         Seconds after a viewer took a pre-heated kernel before a new one is started: starting
         one runs the notebook (seconds of CPU: workers start, the customer value dashboard fits
@@ -49,6 +50,11 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
         Seconds between two checks for idle kernels.
     base_url : str, default="/"
         URL prefix, for a reverse proxy that serves the dashboards under a path.
+
+    Returns
+    -------
+    list[str]
+        The arguments, starting with this Python's ``-m voila``, for :func:`subprocess.call`.
 
     Examples
     --------
@@ -70,28 +76,27 @@ def voila_command(target: Path | str = DASHBOARDS_DIR, *, port: int = 8866,
 
 def serve(target: Path | str = DASHBOARDS_DIR, *, source: str | None = None,
           workers: int | None = None, **options) -> int:
-    """Return run :func:`voila_command` until interrupted.
+    """Serve the dashboards with Voila (:func:`voila_command`) until interrupted.
 
-    Run :func:`voila_command` until interrupted; ``source`` (see :func:`crmlib.connect`) is
-    passed to the kernels as ``$CRM_DASHBOARD_SOURCE`` and ``workers`` (processes per viewer
-    that render the sections, see :mod:`crmlib.dashboards.workers`) as
-    ``$CRM_DASHBOARD_WORKERS``. Returns Voila's exit status.
+    ``source`` is passed to the kernels as ``$CRM_DASHBOARD_SOURCE`` (a file path made absolute)
+    and ``workers`` as ``$CRM_DASHBOARD_WORKERS``.
 
     Parameters
     ----------
-    target : Path | str, default=DASHBOARDS_DIR
-        The target.
+    target : path, default=notebooks/dashboards
+        The folder of dashboard notebooks, or one notebook.
     source : str, optional
         The data source, as for :func:`crmlib.connect`.
     workers : int, optional
-        Worker processes rendering the sections (None: the default).
+        Processes per viewer that render the sections (see :mod:`crmlib.dashboards.workers`;
+        None: the default).
     **options
-        Passed on.
+        Options of :func:`voila_command` (``port``, ``preheat``, ...).
 
     Returns
     -------
     int
-        The serve.
+        Voila's exit status (0 after Ctrl-C).
     """
     from crmlib.dashboards.common import SOURCE_ENV
     from crmlib.dashboards.workers import WORKERS_ENV

@@ -28,40 +28,39 @@ _LOCK = threading.Lock()
 
 
 def value_as_of(ctx) -> pd.Timestamp:
-    """Return the day value figures are computed.
-
-    The day value figures are computed as of: the period's last day, at most ``as_of``.
+    """Pick the day value figures are computed as of: the period's last day, at most ``as_of``.
 
     Parameters
     ----------
-    ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+    ctx : ReportContext
+        The selection's context (:func:`~crmlib.dashboards.dashboard_context`).
 
     Returns
     -------
     pandas.Timestamp
-        The value as of.
+        That day, at midnight.
     """
     return min(ctx.period.last_day, ctx.as_of.normalize())
 
 
 def company_value(crm, *, as_of) -> pd.DataFrame:
-    """Return :func:`crmlib.clv.customer_value` of the whole company.
+    """Compute :func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, cached.
 
-    :func:`crmlib.clv.customer_value` of the whole company as of ``as_of``, fit once per
-    (source, day) in this process (the fit takes seconds on a million contract lines).
+    The model is fit once per (source, day) in this process (the fit takes seconds on a million
+    contract lines).
 
     Parameters
     ----------
     crm : crmlib.CRM
         The data.
     as_of : date-like, optional
-        The report's day (None: the data's last event date).
+        The day of the figures (None: the data's last event date).
 
     Returns
     -------
     pandas.DataFrame
-        The company value.
+        One row per customer, with the columns of :func:`crmlib.clv.customer_value`
+        (the cached frame itself: do not modify it).
     """
     key = (crm.description, id(crm.backend), parse_day(as_of))
     with _LOCK:
@@ -71,23 +70,23 @@ def company_value(crm, *, as_of) -> pd.DataFrame:
 
 
 def scoped_value(value: pd.DataFrame, customer_ids) -> pd.DataFrame:
-    """Return the scoped value.
+    """Keep the rows of a company :func:`company_value` frame whose customer is in ``customer_ids``.
 
-    The rows of a company :func:`company_value` frame whose customer is in ``customer_ids``
-    (the scope's buyers, e.g. the ``customer_id`` of :func:`crmlib.metrics.rfm` for the scope);
-    equal to ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company.
+    ``customer_ids`` are the scope's buyers, e.g. the ``customer_id`` of
+    :func:`crmlib.metrics.rfm` for the scope; the result equals
+    ``clv.customer_value(crm, scope=...)``, whose model is also fit on the company.
 
     Parameters
     ----------
     value : pandas.DataFrame
-        The value.
-    customer_ids : object
-        The customer ids.
+        A :func:`company_value` frame.
+    customer_ids : iterable of str
+        The customers to keep.
 
     Returns
     -------
     pandas.DataFrame
-        The scoped value.
+        The matching rows (same columns and ``attrs``), re-indexed from 0.
     """
     out = value[value["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
     out.attrs = dict(value.attrs)
@@ -166,45 +165,44 @@ VALUE_GROUPS = (("segments", "pareto"), ("clv", "risk"))
 
 
 def value_section(ctx, key: str) -> Section:
-    """Return the section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`.
+    """Build the section ``key`` (one of :data:`VALUE_SECTIONS`) of :func:`customer_value_dashboard`.
 
     Parameters
     ----------
-    ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+    ctx : ReportContext
+        The selection's context (:func:`~crmlib.dashboards.dashboard_context`).
     key : str
         The section's key.
 
     Returns
     -------
     Section
-        The value section.
+        The section's heading, items (tables, charts) and frames.
     """
     return _SECTIONS[key](ctx)
 
 
 def value_sections(ctx):
-    """Return the sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`).
+    """Build the sections of :func:`customer_value_dashboard` one after the other (:func:`in_order`).
 
     Parameters
     ----------
-    ctx : ReportContext or str
-        The report context (its language and currency), or a language.
+    ctx : ReportContext
+        The selection's context (:func:`~crmlib.dashboards.dashboard_context`).
 
     Returns
     -------
-    object
-        The value sections.
+    generator of Section
+        The sections of :data:`VALUE_SECTIONS`, each made when the previous one is taken.
     """
     return in_order(value_section, VALUE_SECTIONS, ctx)
 
 
 def customer_value_dashboard(crm, *, team=None, employee=None, period="last_month", start=None, end=None,
                    lang="en", as_of=None, currency="CNY") -> Dashboard:
-    """Return the customer value dashboard of a selection.
+    """Build the customer value dashboard of a selection, as of the period's last day.
 
-    The customer value dashboard of a selection (see
-    :func:`~crmlib.dashboards.dashboard_context`), as of the period's last day.
+    The selection is resolved by :func:`~crmlib.dashboards.dashboard_context`.
 
     Sections, in order: ``segments`` (customers, revenue and mean R/F/M per segment of the
     11-segment RFM scheme), ``pareto`` (the share of customers that makes 80 % of revenue, and
@@ -235,7 +233,7 @@ def customer_value_dashboard(crm, *, team=None, employee=None, period="last_mont
     Returns
     -------
     Dashboard
-        The customer value dashboard.
+        Its context, title and the four sections above, in order.
 
     Examples
     --------

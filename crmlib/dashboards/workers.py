@@ -36,15 +36,19 @@ _STATE: dict = {}  # in a worker process: its connection and the section functio
 
 
 def default_workers() -> int:
-    """Return the default workers.
+    """Decide how many worker processes render a dashboard's sections.
 
-    ``$CRM_DASHBOARD_WORKERS``, else 2 when the machine has 2 cores or more, else 0 (0 =
-    render in the kernel).
+    ``$CRM_DASHBOARD_WORKERS`` when set, else 2 when the machine has 2 cores or more, else 0.
 
     Returns
     -------
     int
-        The default workers.
+        The number of processes; 0 means render in the kernel.
+
+    Raises
+    ------
+    ValueError
+        ``$CRM_DASHBOARD_WORKERS`` is not a whole number of 0 or more.
     """
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
@@ -62,8 +66,14 @@ def default_workers() -> int:
 class SectionError(Exception):
     """A section failed in a worker process.
 
-    A section failed in a worker: ``message`` is the exception's text, ``plain`` whether it
-    is one of crmlib's own errors (worth showing to the viewer), ``remote`` the traceback.
+    Parameters
+    ----------
+    message : str
+        The exception's text.
+    plain : bool
+        Whether it is one of crmlib's own errors (worth showing to the viewer).
+    remote : str
+        The traceback in the worker.
     """
 
     def __init__(self, message: str, plain: bool, remote: str):
@@ -156,21 +166,17 @@ class SectionPool:
 
     @property
     def workers(self) -> int:
-        """Return the workers.
+        """Count the processes started.
 
         Returns
         -------
         int
-            The workers.
+            The number of worker processes (at most one per group).
         """
         return len(self._pools)
 
     def submit(self, key: str, selection: dict) -> Future:
-        """Return the submit.
-
-        Render section ``key`` for ``selection`` in its process; the future's result is
-        ``(html, warnings)``; it raises :class:`SectionError` when the section failed and
-        ``concurrent.futures.process.BrokenProcessPool`` when its process died.
+        """Render section ``key`` for ``selection`` in its process.
 
         Parameters
         ----------
@@ -181,27 +187,22 @@ class SectionPool:
 
         Returns
         -------
-        Future
-            The submit.
+        concurrent.futures.Future
+            Its result is ``(html, warnings)``: the section's HTML and the (category name, message)
+            pairs of the warnings raised; it raises :class:`SectionError` when the section failed
+            and ``concurrent.futures.process.BrokenProcessPool`` when its process died.
         """
         return self._pools[self._process[key]].submit(_render, key, selection)
 
     def warm(self, selection: dict, done=None) -> None:
-        """Return the warm.
-
-        Render every section for ``selection`` and drop the results (failures included);
-        ``done()`` is called (in a pool thread) once every process has finished.
+        """Render every section for ``selection`` and drop the results (failures included).
 
         Parameters
         ----------
         selection : dict
             The viewer's selection (keyword arguments of :func:`dashboard_context`).
-        done : object, optional
-            The done.
-
-        Returns
-        -------
-        None
+        done : callable, optional
+            Called with no argument (in a pool thread) once every process has finished.
         """
         try:
             futures = [self.submit(key, selection) for key in self._process]
@@ -222,11 +223,6 @@ class SectionPool:
             f.add_done_callback(finished)
 
     def close(self) -> None:
-        """Return the close.
-
-        Returns
-        -------
-        None
-        """
+        """Shut the processes down without waiting, cancelling pending renders."""
         for p in self._pools:
             p.shutdown(wait=False, cancel_futures=True)

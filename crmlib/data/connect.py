@@ -51,6 +51,8 @@ def connect(source=None, *, mapping: str | None = None, check: bool = True) -> C
     Returns
     -------
     CRM
+        The opened data, its tables read lazily (checked against the data contract when
+        ``check``).
 
     Raises
     ------
@@ -87,6 +89,7 @@ def from_frames(frames: dict[str, pd.DataFrame], *, check: bool = True) -> CRM:
     Returns
     -------
     CRM
+        The frames loaded into an in-memory DuckDB database (checked when ``check``).
     """
     from crmlib.data import store
 
@@ -154,6 +157,8 @@ def duckdb_url_path(url: str) -> Path:
     Returns
     -------
     pathlib.Path
+        The database file's path, percent-decoded (``duckdb:///data/crm.db`` gives
+        ``/data/crm.db``, ``duckdb://crm.db`` the relative ``crm.db``).
     """
     rest = unquote(url.split("://", 1)[1])
     return Path("/" + rest.lstrip("/") if rest.startswith("/") else rest)

@@ -44,6 +44,7 @@ def stage_outcome(stage: str | None) -> str:
     Returns
     -------
     str
+        ``won``, ``lost``, ``invalid`` or ``open`` (when the name says none of the others).
     """
     s = (stage or "").strip().lower()
     for outcome, names in _OUTCOME_NAMES.items():
@@ -105,6 +106,7 @@ class CRM:
         Returns
         -------
         bool
+            True when the table is present.
         """
         return name in self._present
 
@@ -119,6 +121,7 @@ class CRM:
         Returns
         -------
         ibis.Table
+            The table with its canonical columns, cached per name.
 
         Raises
         ------
@@ -156,6 +159,7 @@ class CRM:
         Returns
         -------
         ibis.Table
+            A table over the kept result, or ``expr`` itself when reuse is off.
         """
         if not self.reuse_intermediates:
             return expr
@@ -172,6 +176,7 @@ class CRM:
         Returns
         -------
         dict of str to ibis.Table
+            Table name -> ibis table, for every table present.
         """
         return {n: self.table(n) for n in LOAD_ORDER if n in self._present}
 
@@ -279,6 +284,7 @@ class CRM:
         Returns
         -------
         pandas.Timestamp
+            Midnight of the day of the latest event.
 
         Raises
         ------
@@ -318,12 +324,7 @@ class CRM:
         return pd.DataFrame(rows, columns=["table", "rows", "first", "last"])
 
     def close(self) -> None:
-        """Close the connection.
-
-        Returns
-        -------
-        None
-        """
+        """Close the connection."""
         self.backend.disconnect()
 
     def __enter__(self) -> CRM:

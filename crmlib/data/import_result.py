@@ -76,7 +76,7 @@ class ImportResult:
 
     @property
     def rows(self) -> int:
-        """Return the rows the mapping produced, all tables together."""
+        """Count the rows the mapping produced, all tables together."""
         return sum(t.rows for t in self.tables)
 
     @property
@@ -90,7 +90,7 @@ class ImportResult:
         return sum(t.rejected for t in self.tables)
 
     def table(self, name: str) -> TableResult:
-        """Return the counts of table ``name``.
+        """Get the counts of table ``name``.
 
         Parameters
         ----------
@@ -100,6 +100,7 @@ class ImportResult:
         Returns
         -------
         TableResult
+            Its counts: source rows, rows mapped, accepted and rejected.
 
         Raises
         ------
@@ -122,6 +123,7 @@ class ImportResult:
         Returns
         -------
         str
+            The report, one line per item.
         """
         n = len(self.files)
         out = [f"Imported {n} file{'s' * (n != 1)} with mapping `{self.mapping}` into "

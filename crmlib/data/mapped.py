@@ -72,6 +72,7 @@ def inline_table(tm: TableMap, mapping: Mapping) -> MappedTable:
     Returns
     -------
     MappedTable
+        The rows as a canonical table, each traced to the mapping file and its row number.
     """
     data = pd.DataFrame(tm.rows, dtype=object)
     n = len(data)
@@ -95,6 +96,8 @@ def apply_table(tm: TableMap, frames: list[tuple[str, pd.DataFrame]]) -> MappedT
     Returns
     -------
     MappedTable
+        The mapped table: its canonical frame and, per row, the source file and row it came
+        from.
     """
     t = tm.table
     src = pd.concat([f for _, f in frames], ignore_index=True) if len(frames) > 1 else \
@@ -214,10 +217,6 @@ def apply_derive(mapped: dict[str, MappedTable], mapping: Mapping) -> None:
         Every mapped table; changed in place.
     mapping : Mapping
         The mapping, whose tables say what to derive.
-
-    Returns
-    -------
-    None
     """
     for t, tm in mapping.tables.items():
         if t not in mapped or not tm.derive:

@@ -56,6 +56,7 @@ def list_presets() -> list[str]:
     Returns
     -------
     list of str
+        The presets' names (file names without ``.yaml``), sorted.
     """
     return sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))
 
@@ -91,6 +92,7 @@ def load_mapping(mapping: str | os.PathLike) -> Mapping:
     Returns
     -------
     Mapping
+        The checked mapping, its tables and columns.
 
     Raises
     ------

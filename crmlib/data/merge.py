@@ -95,6 +95,7 @@ def resolve_merges(merges: pd.DataFrame, *, where: str = "merges") -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
+        The checked pairs, columns ``kept_id``, ``merged_id``, ``rule``, re-indexed from 0.
 
     Raises
     ------

@@ -102,11 +102,11 @@ class Table:
 
     @property
     def names(self) -> list[str]:
-        """Return the names of all columns, in order."""
+        """The names of all columns, in order."""
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
-        """Return column ``name``.
+        """Look up column ``name`` of the table.
 
         Parameters
         ----------
@@ -116,6 +116,7 @@ class Table:
         Returns
         -------
         Column
+            Its spec: type, whether it is required, allowed values and bounds, description.
 
         Raises
         ------
@@ -491,7 +492,7 @@ assert sorted(LOAD_ORDER) == sorted(TABLES)
 
 
 def table_spec(name: str) -> Table:
-    """Return the spec of canonical table ``name``.
+    """Look up the spec of canonical table ``name``.
 
     Parameters
     ----------
@@ -501,6 +502,7 @@ def table_spec(name: str) -> Table:
     Returns
     -------
     Table
+        Its columns (name, type, rules), whether it is optional and its key, from :data:`TABLES`.
 
     Raises
     ------
@@ -523,6 +525,7 @@ def to_markdown() -> str:
     Returns
     -------
     str
+        The Markdown text: one section per table with its column table.
     """
     out = [
         "# The data model",

@@ -41,6 +41,7 @@ def is_session(obj) -> bool:
     Returns
     -------
     bool
+        True for an object named ``SparkSession`` with ``sql`` and ``catalog``.
     """
     return type(obj).__name__ == "SparkSession" and hasattr(obj, "sql") and hasattr(obj,
                                                                                       "catalog")
@@ -63,6 +64,8 @@ def session(master: str = "local[2]", *, conf: dict | None = None, app_name: str
     Returns
     -------
     pyspark.sql.SparkSession
+        The running session when there is one, else a new one (``getOrCreate``); its log
+        level set to ERROR.
 
     Raises
     ------
@@ -90,6 +93,7 @@ def java_available() -> bool:
     Returns
     -------
     bool
+        True when a ``java`` executable is found.
     """
     home = os.environ.get("JAVA_HOME")
     return shutil.which("java") is not None or bool(home) and os.path.exists(
@@ -108,7 +112,8 @@ def connect_session(spark, *, database: str | None = None):
 
     Returns
     -------
-    ibis backend
+    ibis.backends.pyspark.Backend
+        An ibis backend running its queries on ``spark``.
     """
     import ibis
 

@@ -59,7 +59,7 @@ _PANDAS_TYPES = {
 
 
 def ibis_schema(table: Table | str) -> ibis.Schema:
-    """Return the ibis schema of a canonical table (all columns nullable except required ones).
+    """Build the ibis schema of a canonical table (all columns nullable except required ones).
 
     Parameters
     ----------
@@ -69,6 +69,7 @@ def ibis_schema(table: Table | str) -> ibis.Schema:
     Returns
     -------
     ibis.Schema
+        Column name -> ibis type, in the table's column order.
     """
     spec = TABLES[table] if isinstance(table, str) else table
     return ibis.schema({c.name: ibis.dtype(c.dtype).copy(nullable=not c.required)
@@ -91,6 +92,7 @@ def conform(df: pd.DataFrame, table: Table | str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        A new frame: missing canonical columns added empty, others dropped, re-indexed from 0.
     """
     spec = TABLES[table] if isinstance(table, str) else table
     out = {}
@@ -153,10 +155,6 @@ def ensure_tables(con, names=None) -> None:
         A writable connection.
     names : list of str, optional
         Canonical tables; default all.
-
-    Returns
-    -------
-    None
     """
     existing = set(con.list_tables())
     for name in LOAD_ORDER if names is None else names:
@@ -218,10 +216,6 @@ def append_rejects(con, rejects: pd.DataFrame, *, replace=()) -> None:
     replace : iterable of (str, str), default=()
         More (table_name, source_file) pairs whose earlier rejects are cleared even though
         ``rejects`` has none for them (a re-import of a fixed file leaves no stale rejects).
-
-    Returns
-    -------
-    None
     """
     ensure_tables(con, [])
     replace = pd.DataFrame(list(replace), columns=["table_name", "source_file"], dtype=object)
@@ -251,10 +245,6 @@ def write_meta(con, values: Mapping[str, object]) -> None:
         A writable connection.
     values : mapping
         Key -> value (stored as text).
-
-    Returns
-    -------
-    None
     """
     ensure_tables(con, [])
     df = pd.DataFrame({"key": list(values), "value": [str(v) for v in values.values()]})
@@ -276,6 +266,7 @@ def read_meta(con) -> dict[str, str]:
     Returns
     -------
     dict of str to str
+        Key -> value, as stored.
     """
     if META_TABLE not in con.list_tables():
         return {}
@@ -317,10 +308,6 @@ def execute_sql(con, sql: str) -> None:
         An open connection (DuckDB, PostgreSQL, ...).
     sql : str
         The statement; identifiers quoted with :func:`quote_identifier`.
-
-    Returns
-    -------
-    None
     """
     cur = con.raw_sql(sql)
     if con.name != "duckdb":  # DuckDB returns its connection itself, which must stay open

@@ -30,7 +30,7 @@ REJECT_FIELDS = ["table_name", "source_file", "row_number", "column_name", "valu
 
 
 def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
-    """Return the pandera schema of the per-column rules of a canonical table (on parsed values).
+    """Build the pandera schema of the per-column rules of a canonical table (on parsed values).
 
     Columns are optional in the frame (``required=False``); required ones must be non-null.
     Checks are named ``allowed``, ``min`` and ``max`` so failures can be explained.
@@ -43,6 +43,7 @@ def pandera_schema(table: Table | str) -> pa.DataFrameSchema:
     Returns
     -------
     pandera.DataFrameSchema
+        One pandera column per canonical column, with its checks; named after the table.
     """
     spec = TABLES[table] if isinstance(table, str) else table
     cols = {}
@@ -64,6 +65,7 @@ def empty_rejects() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        An empty frame, ``row_number`` int64 and the other columns object.
     """
     return pd.DataFrame({k: pd.Series(dtype="int64" if k == "row_number" else object)
                          for k in REJECT_FIELDS})

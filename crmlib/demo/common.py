@@ -26,6 +26,7 @@ def stream(seed: int, name: str) -> np.random.Generator:
     Returns
     -------
     numpy.random.Generator
+        A generator seeded from ``seed`` and the builder's ``name``.
     """
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
@@ -69,6 +70,7 @@ def join(*parts, sep: str = "", arrow: bool = False):
     Returns
     -------
     numpy.ndarray or pyarrow.Array
+        The joined strings, an arrow string array when ``arrow`` is true, else an object array.
     """
     arrays = [p if isinstance(p, str | pa.Array) else as_arrow(p) for p in parts]
     out = pc.binary_join_element_wise(*arrays, sep)
@@ -88,6 +90,7 @@ def pick(values, codes) -> pa.Array:
     Returns
     -------
     pyarrow.Array
+        A string array, one value per code.
     """
     return pa.array(list(values), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
@@ -103,6 +106,7 @@ def as_arrow(x) -> pa.Array:
     Returns
     -------
     pyarrow.Array
+        The same strings as an arrow string array (None stays null).
     """
     return x if isinstance(x, pa.Array) else pa.array(np.asarray(x, dtype=object), pa.string())
 
@@ -120,6 +124,7 @@ def choose(values, codes) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        Object array of str, one value per code.
     """
     return np.asarray(values, dtype=object)[codes]
 
@@ -139,6 +144,7 @@ def weighted(rng, pairs, n: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        ``n`` int codes, code i drawn with the weight of ``pairs[i]``.
     """
     w = np.array([p[1] for p in pairs], dtype=float)
     return rng.choice(len(pairs), size=n, p=w / w.sum())
@@ -155,6 +161,8 @@ def group_starts(counts) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        int64 offset of each group's first row: 0, then the running totals of ``counts`` (one
+        per group).
     """
     counts = np.asarray(counts, dtype=np.int64)
     return np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -171,6 +179,7 @@ def rank_in_group(counts) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        int64 positions 0..count-1, one per row (``counts.sum()`` rows).
     """
     counts = np.asarray(counts, dtype=np.int64)
     return np.arange(counts.sum()) - np.repeat(group_starts(counts), counts)
@@ -187,6 +196,7 @@ def cents(x) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        int64 amounts in cents.
     """
     return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
 
@@ -202,6 +212,7 @@ def money(c) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        float64 amounts with 2 decimals.
     """
     return np.asarray(c, dtype=np.int64) / 100.0
 
@@ -221,6 +232,7 @@ def take(ns, idx):
     Returns
     -------
     types.SimpleNamespace
+        The new namespace, its per-row arrays holding the rows ``idx`` (``n`` updated).
     """
     out = type(ns)(**vars(ns))
     for k, v in vars(ns).items():
@@ -241,6 +253,7 @@ def stack(a, b):
     Returns
     -------
     types.SimpleNamespace
+        A new namespace with each per-row array of ``a`` then ``b`` (``n`` the sum).
     """
     out = type(a)(**vars(a))
     for k, v in vars(a).items():

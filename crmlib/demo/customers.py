@@ -260,7 +260,7 @@ def customers(rng, lines: int, s: SimpleNamespace) -> tuple[SimpleNamespace, Sim
 
 
 def customers_frame(c: SimpleNamespace) -> pd.DataFrame:
-    """Return the ``customers`` table from the customer arrays and the fields set later.
+    """Build the ``customers`` table from the customer arrays and the fields set later.
 
     Parameters
     ----------
@@ -270,6 +270,10 @@ def customers_frame(c: SimpleNamespace) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per customer: ``customer_id``, ``name``, ``created_at``, ``owner_id`` (None in
+        the public pool), ``industry``, ``level``, ``source``, ``province``, ``city``,
+        ``phone``, ``email``, ``status``, ``dealt_at``, ``last_followup_at``,
+        ``next_followup_at``.
     """
     return pd.DataFrame({
         "customer_id": c.id, "name": c.name, "created_at": to_datetime(c.created),
@@ -283,7 +287,7 @@ def customers_frame(c: SimpleNamespace) -> pd.DataFrame:
 
 
 def contacts_frame(rng, c: SimpleNamespace) -> pd.DataFrame:
-    """Return the ``contacts`` table: 1-4 people per customer (more at big ones), owned as it.
+    """Build the ``contacts`` table: 1-4 people per customer (more at big ones), owned as it.
 
     Parameters
     ----------
@@ -295,6 +299,8 @@ def contacts_frame(rng, c: SimpleNamespace) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per contact, by creation time: ``contact_id``, ``customer_id``, ``name``,
+        ``created_at``, ``owner_id``, ``title``, ``phone``, ``email``.
     """
     n_per = 1 + np.minimum(rng.poisson(0.4 + 0.5 * (c.level == 0)), 3)
     row = np.repeat(np.arange(c.n), n_per)

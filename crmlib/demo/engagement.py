@@ -96,7 +96,7 @@ def leads(rng, c, s) -> tuple[SimpleNamespace, SimpleNamespace]:
 
 
 def leads_frame(lead, c, s) -> pd.DataFrame:
-    """Return the ``leads`` table.
+    """Build the ``leads`` table from the drawn leads, with their conversions to customers.
 
     Parameters
     ----------
@@ -110,6 +110,10 @@ def leads_frame(lead, c, s) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per lead: ``lead_id``, ``created_at``, ``source``, ``owner_id`` (None:
+        unassigned), ``name``, ``status``, ``converted_customer_id``, ``converted_at``,
+        ``disqualified_reason``; the optional lead attributes are empty (a CRM without web
+        analytics).
     """
     emp = np.append(s.id, None)
     return pd.DataFrame({
@@ -149,6 +153,8 @@ def campaigns_frame(rng, lead) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per paid source and quarter with leads: ``campaign_id``, ``source``, ``cost``,
+        ``started_at``, ``ended_at``, ``name``.
     """
     start, end, label = _quarters()
     q = np.searchsorted(start, lead.t, side="right") - 1
@@ -188,6 +194,9 @@ def activities(rng, c, s, o, lead, cust_fu, opp_fu, lead_fu) -> SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
+        Per-row arrays of the ``n`` activities: ``t`` (time), ``employee``, ``cust`` (-1 for
+        leads), ``entity`` (0 customer, 1 opportunity, 2 lead), ``entity_row``, ``kind`` and
+        ``channel`` codes.
     """
     n1, n2 = cust_fu.n, opp_fu.n
     a = SimpleNamespace(
@@ -218,7 +227,7 @@ def activities(rng, c, s, o, lead, cust_fu, opp_fu, lead_fu) -> SimpleNamespace:
 
 
 def activities_frame(a, c, s, o, lead) -> pd.DataFrame:
-    """Return the ``activities`` table.
+    """Build the ``activities`` table from the drawn activity log.
 
     Parameters
     ----------
@@ -236,6 +245,9 @@ def activities_frame(a, c, s, o, lead) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per activity: ``activity_id``, ``employee_id``, ``at``, ``customer_id``,
+        ``entity_type`` and ``entity_id`` (the customer, opportunity or lead worked on),
+        ``kind``, ``channel``.
     """
     cust_id = np.append(c.id, None)
     entity_id = np.empty(a.n, dtype=object)
@@ -291,6 +303,10 @@ def targets_frame(rng, k, p, c, s) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per owner and month of each metric (``contract_amount``, ``payment_amount``,
+        ``new_customers``): ``owner_type`` (employee or team), ``owner_id``, ``metric``,
+        ``month``, ``value`` (the target), months ahead planned to the end of the year; sorted
+        by month, owner and metric.
     """
     months = pd.date_range(START, DEMO_AS_OF, freq="MS")
     m0 = (months - START).days.to_numpy().astype(float)

@@ -91,7 +91,7 @@ def payments(rng, k, c) -> tuple[SimpleNamespace, SimpleNamespace]:
 
 
 def payment_plans_frame(plan, k) -> pd.DataFrame:
-    """Return the ``payment_plans`` table.
+    """Build the ``payment_plans`` table: the instalments due on each contract.
 
     Parameters
     ----------
@@ -103,6 +103,8 @@ def payment_plans_frame(plan, k) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per instalment: ``contract_id``, ``due_at``, ``amount`` and ``received_amount``
+        (what was paid against it).
     """
     return pd.DataFrame({"contract_id": k.id[plan.contract], "due_at": to_datetime(plan.due),
                          "amount": money(plan.cents),
@@ -110,7 +112,7 @@ def payment_plans_frame(plan, k) -> pd.DataFrame:
 
 
 def payments_frame(p, k, c) -> pd.DataFrame:
-    """Return the ``payments`` table.
+    """Build the ``payments`` table from the drawn payments.
 
     Parameters
     ----------
@@ -124,6 +126,8 @@ def payments_frame(p, k, c) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per payment: ``payment_id``, ``contract_id``, ``paid_at``, ``amount``,
+        ``customer_id``, ``status``, ``method``.
     """
     return pd.DataFrame({
         "payment_id": p.id, "contract_id": k.id[p.contract], "paid_at": to_datetime(p.t),
@@ -149,6 +153,8 @@ def invoices_frame(rng, plan, p, k) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per invoice: ``invoice_id``, ``contract_id``, ``issued_at``, ``amount``,
+        ``status``, ``type``.
     """
     mode = rng.choice(3, k.n, p=[0.55, 0.33, 0.12])  # 0 before due, 1 after payment, 2 never
     before = np.flatnonzero((mode[plan.contract] == 0) & (k.status[plan.contract] == 0))
@@ -187,6 +193,8 @@ def returns(rng, k, cat) -> SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
+        Per-row arrays of the ``n`` returns: ``line`` (the contract line returned), ``t``
+        (time), ``quantity``, ``cents`` (amount) and ``reason`` (code), in time order.
     """
     it = k.items
     rate = np.array([RETURN_RATE[x] for x in cat.category])[it.product]
@@ -204,7 +212,7 @@ def returns(rng, k, cat) -> SimpleNamespace:
 
 
 def returns_frame(r, k, cat) -> pd.DataFrame:
-    """Return the ``returns`` table.
+    """Build the ``returns`` table: returned contract lines with their reason.
 
     Parameters
     ----------
@@ -218,6 +226,8 @@ def returns_frame(r, k, cat) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per return: ``return_id``, ``contract_id``, ``returned_at``, ``amount``,
+        ``product_id``, ``quantity``, ``reason``.
     """
     it = k.items
     return pd.DataFrame({
@@ -248,6 +258,8 @@ def visits_frame(rng, k, c, s, cat, r) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per visit: ``visit_id``, ``customer_id``, ``visited_at``, ``score`` (1..5),
+        ``employee_id``, ``contract_id``, ``product_id``.
     """
     con = np.flatnonzero((k.status == 0) & (rng.random(k.n) < 0.3))
     t = at_work(rng, k.t[con] + 20 + rng.gamma(2.0, 20.0, len(con)))

@@ -40,10 +40,6 @@ def company_names(rng, c: SimpleNamespace, rows) -> None:
         The customers (:func:`crmlib.demo.customers.customers`).
     rows : numpy.ndarray
         Positions of the customers to name.
-
-    Returns
-    -------
-    None
     """
     rows = np.asarray(rows)
     english = c.english[rows]
@@ -92,11 +88,12 @@ def mobiles(rng, n: int) -> np.ndarray:
     rng : numpy.random.Generator
         The builder's random stream.
     n : int
-        How many.
+        How many numbers.
 
     Returns
     -------
     numpy.ndarray
+        Object array of ``n`` str.
     """
     prefixes = np.array(vocab.MOBILE_PREFIXES, dtype=np.int64)
     prefix = prefixes[rng.integers(0, len(prefixes), n)]

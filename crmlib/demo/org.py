@@ -60,6 +60,8 @@ def pipeline_stages_frame() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per stage of the ``default`` pipeline, in order: ``pipeline`` and the fields of
+        :data:`DEMO_STAGES` (``stage``, ``stage_order``, ``probability``, ``outcome``).
     """
     df = pd.DataFrame(DEMO_STAGES)
     df.insert(0, "pipeline", "default")
@@ -170,7 +172,7 @@ def person_names(rng, english, *, logins: bool = False):
 
 
 def employees_frame(s: SimpleNamespace) -> pd.DataFrame:
-    """Return the ``employees`` table.
+    """Build the ``employees`` table: the sales staff with their team and manager.
 
     Parameters
     ----------
@@ -180,6 +182,8 @@ def employees_frame(s: SimpleNamespace) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per employee: ``employee_id``, ``name``, ``team``, ``department``, ``region``,
+        ``manager_id`` (None at the top), ``active`` (False once they left).
     """
     dept = [vocab.TEAMS[t][0] for t in s.teams]
     region = [vocab.TEAMS[t][1] for t in s.teams]
@@ -256,6 +260,10 @@ def catalogue() -> SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
+        Per-row arrays of the ``n`` products (current ones, then retired ones): ``id``,
+        ``name``, ``category``, ``series``, ``price``, ``qty`` (usual quantity), ``popularity``,
+        ``active`` and ``successor`` (the product that replaced a retired one; itself
+        otherwise).
     """
     rows = [(name, cat, series, price, qty, pop)
             for cat, series_map in vocab.PRODUCTS.items()
@@ -279,7 +287,7 @@ def catalogue() -> SimpleNamespace:
 
 
 def products_frame(c: SimpleNamespace) -> pd.DataFrame:
-    """Return the ``products`` table.
+    """Build the ``products`` table from the drawn catalogue.
 
     Parameters
     ----------
@@ -289,6 +297,8 @@ def products_frame(c: SimpleNamespace) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per product: ``product_id``, ``name``, ``category``, ``series``, ``list_price``,
+        ``active``.
     """
     return pd.DataFrame({"product_id": c.id, "name": c.name, "category": c.category,
                          "series": c.series, "list_price": c.price, "active": c.active})

@@ -56,7 +56,7 @@ def events(rng, start, end, rate) -> tuple[np.ndarray, np.ndarray]:
 
 
 def owner_at(c: SimpleNamespace, cust, t, *, previous: bool = False) -> np.ndarray:
-    """Return the owner (employee index) of customers ``cust`` at times ``t``; -1 in the pool.
+    """Look up the owner (employee index) of customers ``cust`` at times ``t``; -1 in the pool.
 
     With ``previous``, a customer in the pool gives the owner it had before, or the team's
     manager when that owner has left by then (for work done on pool customers).
@@ -70,11 +70,12 @@ def owner_at(c: SimpleNamespace, cust, t, *, previous: bool = False) -> np.ndarr
     t : numpy.ndarray
         Times, in days.
     previous : bool, default=False
-        See above.
+        Give the previous owner (or the manager) instead of -1 for a customer in the pool.
 
     Returns
     -------
     numpy.ndarray
+        int employee index per (customer, time) pair; -1 for the pool unless ``previous``.
     """
     o = c.owner0[cust]
     o = np.where(t >= c.t1[cust], c.o1[cust], o)  # NaN change times compare False
@@ -176,7 +177,7 @@ def timeline(rng, c: SimpleNamespace, s: SimpleNamespace) -> SimpleNamespace:
 
 
 def owner_changes_frame(c: SimpleNamespace, s: SimpleNamespace) -> pd.DataFrame:
-    """Return the ``owner_changes`` table: reassignments, moves into and out of the pool.
+    """Build the ``owner_changes`` table: reassignments, moves into and out of the pool.
 
     Parameters
     ----------
@@ -188,6 +189,8 @@ def owner_changes_frame(c: SimpleNamespace, s: SimpleNamespace) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per change, by ``changed_at``: ``customer_id``, ``changed_at``,
+        ``from_owner_id`` and ``to_owner_id`` (None: the pool), ``reason``.
     """
     one = np.flatnonzero(c.why1 >= 0)
     two = np.flatnonzero(np.isfinite(c.t2))

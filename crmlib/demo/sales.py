@@ -94,6 +94,9 @@ def contracts(rng, p, c, s, cat) -> SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
+        Per-row arrays of the ``n`` contracts (``id``, ``cust``, ``owner``, ``t``, ``status``,
+        ``start``, ``end``, ``cents``, ``product`` the main product, ``opp``), their lines in
+        ``items``.
     """
     k = SimpleNamespace(n=p.n, cust=p.cust, t=p.t, first=p.first, lines=p.lines)
     k.id = ids("HT", k.n)
@@ -110,7 +113,7 @@ def contracts(rng, p, c, s, cat) -> SimpleNamespace:
 
 
 def contracts_frame(k, c, s, cat) -> pd.DataFrame:
-    """Return the ``contracts`` table.
+    """Build the ``contracts`` table from the drawn contracts.
 
     Parameters
     ----------
@@ -126,6 +129,9 @@ def contracts_frame(k, c, s, cat) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per contract: ``contract_id``, ``customer_id``, ``owner_id``, ``signed_at``,
+        ``amount``, ``status``, ``opportunity_id`` (None when not from a deal), ``start_at``,
+        ``end_at``, ``name`` (customer, series and "agreement").
     """
     cust = c.name_pa.take(pa.array(k.cust))
     english = pa.array(c.english[k.cust])
@@ -141,7 +147,7 @@ def contracts_frame(k, c, s, cat) -> pd.DataFrame:
 
 
 def lines_frame(k, cat) -> pd.DataFrame:
-    """Return the ``contract_lines`` table.
+    """Build the ``contract_lines`` table: the products sold on each contract.
 
     Parameters
     ----------
@@ -153,6 +159,8 @@ def lines_frame(k, cat) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per line: ``contract_id``, ``product_id``, ``quantity``, ``amount``,
+        ``unit_price``, ``discount``, ``line_no``.
     """
     it = k.items
     return pd.DataFrame({
@@ -293,7 +301,7 @@ def opportunities(rng, k, c, s, cat) -> tuple[SimpleNamespace, SimpleNamespace, 
 
 
 def opportunities_frame(o, c, s, cat) -> pd.DataFrame:
-    """Return the ``opportunities`` table.
+    """Build the ``opportunities`` table from the drawn deals.
 
     Parameters
     ----------
@@ -309,6 +317,9 @@ def opportunities_frame(o, c, s, cat) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per opportunity: ``opportunity_id``, ``owner_id``, ``stage``, ``customer_id``,
+        ``amount``, ``created_at``, ``pipeline`` (``default``), ``name``, ``product_id``,
+        ``expected_close_at``, ``closed_at``, ``outcome``, ``lost_reason``.
     """
     outcome = np.array([st.outcome for st in DEMO_STAGES], dtype=object)
     return pd.DataFrame({
@@ -322,7 +333,7 @@ def opportunities_frame(o, c, s, cat) -> pd.DataFrame:
 
 
 def stage_history_frame(h, o) -> pd.DataFrame:
-    """Return the ``stage_history`` table.
+    """Build the ``stage_history`` table: when each opportunity entered each stage.
 
     Parameters
     ----------
@@ -334,6 +345,7 @@ def stage_history_frame(h, o) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        One row per stage entry: ``opportunity_id``, ``stage``, ``entered_at``.
     """
     return pd.DataFrame({"opportunity_id": o.id[h.opp],
                          "stage": choose([st.stage for st in DEMO_STAGES], h.stage),

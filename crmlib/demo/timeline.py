@@ -49,7 +49,7 @@ _GROWN = np.concatenate([[0.0], np.cumsum(_SEASON * np.exp(GROWTH * _GRID[:-1] /
 
 
 def warp(t):
-    """Return the business time of calendar time ``t`` (both in days; linear outside the range).
+    """Map calendar time ``t`` to business time (both in days; linear outside the range).
 
     Parameters
     ----------
@@ -59,13 +59,14 @@ def warp(t):
     Returns
     -------
     float or numpy.ndarray
+        Business time in days, same shape as ``t``.
     """
     t = np.asarray(t, dtype=float)
     return np.where((t >= 0) & (t <= END), np.interp(t, _GRID, _BUSINESS), t)
 
 
 def unwarp(w):
-    """Return the calendar time of business time ``w`` (inverse of :func:`warp`).
+    """Map business time ``w`` back to calendar time (inverse of :func:`warp`).
 
     Parameters
     ----------
@@ -75,20 +76,21 @@ def unwarp(w):
     Returns
     -------
     float or numpy.ndarray
+        Calendar time in days since the start of the data, same shape as ``w``.
     """
     w = np.asarray(w, dtype=float)
     return np.where((w >= 0) & (w <= END), np.interp(w, _BUSINESS, _GRID), w)
 
 
 def sample_times(rng, n: int, lo=0.0, hi=END, *, growth: bool = True) -> np.ndarray:
-    """Return ``n`` event times in ``[lo, hi)`` that follow the seasons (and the growth), in work hours.
+    """Draw ``n`` event times in ``[lo, hi)`` that follow the seasons (and the growth), in work hours.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The random stream.
     n : int
-        How many.
+        How many times.
     lo, hi : float
         The range, in days.
     growth : bool, default=True
@@ -97,6 +99,7 @@ def sample_times(rng, n: int, lo=0.0, hi=END, *, growth: bool = True) -> np.ndar
     Returns
     -------
     numpy.ndarray
+        float64 times in days since the start of the data, unsorted.
     """
     curve = _GROWN if growth else _BUSINESS
     a, b = np.interp(lo, _GRID, curve), np.interp(hi, _GRID, curve)
@@ -117,13 +120,14 @@ def at_work(rng, t) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        float64 times in days, on the same days as ``t``.
     """
     t = np.asarray(t, dtype=float)
     return np.floor(t) + (8.5 + 10.5 * rng.beta(2.2, 2.2, t.shape)) / 24
 
 
 def day_of(t) -> np.ndarray:
-    """Return midnight of the day of each time (a date).
+    """Truncate each time to midnight of its day (a date).
 
     Parameters
     ----------
@@ -133,6 +137,7 @@ def day_of(t) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        float64 whole days.
     """
     return np.floor(np.asarray(t, dtype=float))
 
@@ -141,7 +146,7 @@ _EPOCH = np.datetime64(START.date(), "s")
 
 
 def to_datetime(t) -> np.ndarray:
-    """Return timestamps (``datetime64[us]``, to the second) of times ``t``; NaN becomes NaT.
+    """Convert times ``t`` to timestamps (``datetime64[us]``, to the second); NaN becomes NaT.
 
     Parameters
     ----------
@@ -151,6 +156,7 @@ def to_datetime(t) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
+        ``datetime64[us]`` array, same shape as ``t``.
     """
     t = np.asarray(t, dtype=float)
     secs = np.floor(np.nan_to_num(t) * 86400.0 + 1e-6).astype(np.int64)

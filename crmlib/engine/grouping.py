@@ -174,10 +174,6 @@ def check_by(by) -> None:
     by : {None, "team", "owner_id", "bucket"}
         The grouping asked for.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     ParamsError

@@ -18,7 +18,7 @@ __all__ = ["scoped_opportunities", "stage_lookup", "open_at", "open_weighted", "
 
 
 def scoped_opportunities(crm, scope: Scope | None = None, *, invalid: bool = False) -> ibis.Table:
-    """Return the scoped opportunities with ``_pipe``, their pipeline (empty = ``default``).
+    """Select the scope's opportunities, with ``_pipe``: their pipeline (empty = ``default``).
 
     Parameters
     ----------
@@ -32,7 +32,7 @@ def scoped_opportunities(crm, scope: Scope | None = None, *, invalid: bool = Fal
     Returns
     -------
     ibis.Table
-        The opportunities' columns and ``_pipe``.
+        The opportunities' columns and ``_pipe``; without the invalid ones unless ``invalid``.
     """
     o = (scope or Scope()).filter(crm.table("opportunities"), "owner_id")
     o = o.mutate(_pipe=o.pipeline.fill_null("default"))

@@ -59,7 +59,7 @@ def scope_target_months(crm, scope: Scope, period: Period, metric: str) -> pd.Se
     scope : Scope
         Company, team or employees; the owners whose targets count (see the module docstring).
     period : Period
-        The period.
+        A resolved Period; its months (whole calendar months it touches) are looked up.
     metric : str
         The target metric.
 
@@ -100,7 +100,7 @@ def scope_target(crm, scope: Scope, period: Period, metric: str) -> float:
     scope : Scope
         Company, team or employees.
     period : Period
-        The period.
+        A resolved Period; a month partly inside it counts by its share of days.
     metric : str
         The target metric.
 

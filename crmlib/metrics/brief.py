@@ -62,12 +62,6 @@ def _source(crm: CRM, metric: str, scope: Scope) -> ibis.Table | None:
 def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Headline figures for the period with their comparisons.
 
-    Returns one row per metric of :data:`BRIEF_METRICS`, in that order, with columns
-    ``metric``, ``kind`` (count / amount), ``current``, ``previous``, ``year_ago``,
-    ``change_previous``, ``change_year_ago`` (ratios; NaN when undefined), ``missing`` (records in
-    the period without an amount, not summed) and ``available`` (False when the source lacks the
-    table; the figures are then NaN).
-
     Parameters
     ----------
     crm : CRM
@@ -80,7 +74,11 @@ def sales_brief(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per metric of :data:`BRIEF_METRICS`, in that order, with columns ``metric``,
+        ``kind`` (count / amount), ``current``, ``previous``, ``year_ago``, ``change_previous``,
+        ``change_year_ago`` (ratios; NaN when undefined), ``missing`` (records in the period
+        without an amount, not summed) and ``available`` (False when the source lacks the table;
+        the figures are then NaN).
     """
     windows = windows_of(as_period(crm, period))
     rows, cache = [], {}
@@ -110,8 +108,6 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
                 ) -> pd.DataFrame:
     """One brief metric per bucket of the period (empty buckets 0).
 
-    Returns columns ``bucket`` (first day of the bucket) and ``value`` (count or amount).
-
     Parameters
     ----------
     crm : CRM
@@ -126,7 +122,7 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``bucket`` (first day of the bucket) and ``value`` (count or amount).
     """
     if metric not in BRIEF_METRICS:
         raise KeyError(f"unknown brief metric `{metric}`; one of {', '.join(BRIEF_METRICS)}")
@@ -142,21 +138,7 @@ def brief_trend(crm: CRM, metric: str, *, period, scope: Scope | None = None
 
 def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
                  expiring_days: int = 30) -> pd.DataFrame:
-    """Return the dashboard's data summary for the period.
-
-    Rows (``metric``, ``value``; NaN when the data lacks the table):
-
-    - ``new_customers_dealt``: customers created in the period that have dealt by ``as_of``.
-    - ``pool_in`` / ``pool_out``: customers put into / taken from the public pool in the period
-      (``owner_changes``; scoped by the owner they left / went to).
-    - ``customers_followed_up``: distinct customers with a follow-up in the period.
-    - ``new_customers_not_followed_up``: customers created in the period with no follow-up by
-      ``as_of``.
-    - ``contracts_expiring``: effective contracts whose ``end_at`` is in (as_of, as_of +
-      ``expiring_days``]; ``contracts_expired``: effective contracts that ended in the period,
-      up to ``as_of``.
-    - ``expected_payments``: payment plans of effective contracts due in the period, minus what
-      was received on each (never below 0 per plan).
+    """Return the dashboard's data summary for the period, as ``metric`` / ``value`` rows.
 
     Parameters
     ----------
@@ -174,7 +156,19 @@ def data_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Rows (``metric``, ``value``; NaN when the data lacks the table):
+
+        - ``new_customers_dealt``: customers created in the period that have dealt by ``as_of``.
+        - ``pool_in`` / ``pool_out``: customers put into / taken from the public pool in the period
+          (``owner_changes``; scoped by the owner they left / went to).
+        - ``customers_followed_up``: distinct customers with a follow-up in the period.
+        - ``new_customers_not_followed_up``: customers created in the period with no follow-up by
+          ``as_of``.
+        - ``contracts_expiring``: effective contracts whose ``end_at`` is in (as_of, as_of +
+          ``expiring_days``]; ``contracts_expired``: effective contracts that ended in the period,
+          up to ``as_of``.
+        - ``expected_payments``: payment plans of effective contracts due in the period, minus what
+          was received on each (never below 0 per plan).
     """
     scope = scope or Scope()
     as_of = report_day(crm, as_of)

@@ -64,17 +64,10 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
                       confidence: float = 0.95) -> pd.DataFrame:
     """Return configured vs learned win probability of every open stage: a calibration table.
 
-    One row per open stage of each pipeline, in stage order: ``pipeline``, ``stage``,
-    ``stage_order``, ``configured`` (``pipeline_stages.probability``, or ``probabilities``'
-    override; 0..1), ``reached`` (opportunities created by ``as_of``, or in ``period``, that
-    reached the stage by then; invalid ones excluded), ``closed`` (of those, won or lost by
-    ``as_of``), ``won``, ``lost``, ``learned`` = won / closed (NaN when none closed),
-    ``ci_low`` / ``ci_high`` (Wilson interval at ``confidence``), ``difference`` = learned -
-    configured. "Reached" is defined in the module docstring of :mod:`crmlib.metrics.calibration`. Counted in the engine.
-
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : date-like, optional
         Deals closed by the end of this day count; default the data's last event date.
     period : str, (start, end) or Period, optional
@@ -89,7 +82,14 @@ def stage_calibration(crm: CRM, *, as_of=None, period=None, scope: Scope | None 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per open stage of each pipeline, in stage order: ``pipeline``, ``stage``,
+        ``stage_order``, ``configured`` (``pipeline_stages.probability``, or ``probabilities``'
+        override; 0..1), ``reached`` (opportunities created by ``as_of``, or in ``period``, that
+        reached the stage by then; invalid ones excluded), ``closed`` (of those, won or lost by
+        ``as_of``), ``won``, ``lost``, ``learned`` = won / closed (NaN when none closed),
+        ``ci_low`` / ``ci_high`` (Wilson interval at ``confidence``), ``difference`` = learned -
+        configured. "Reached" is defined in the module docstring of
+        :mod:`crmlib.metrics.calibration`. Counted in the engine.
 
     Raises
     ------

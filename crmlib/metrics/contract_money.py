@@ -100,10 +100,13 @@ def contract_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
     as_of : date-like, optional
         Payments up to the end of this day count. Default: the data's last event date.
     scope : Scope, optional
+        Whose records (by owner); default the whole company.
     by : {"owner_id", "team", None}, default="owner_id"
         One row per owner (with ``name`` and ``team``) or per team; None gives the total only.
     total : bool, default=True
@@ -163,10 +166,13 @@ def invoice_payment_gaps(crm: CRM, *, period, as_of=None, scope: Scope | None = 
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
     as_of : date-like, optional
         Invoices and payments up to the end of this day count. Default: the last event date.
     scope : Scope, optional
+        Whose records (by owner); default the whole company.
     by : {None, "owner_id", "team"}, default=None
         None: one row per contract. Otherwise the per-contract figures summed per owner (with
         ``name`` and ``team``) or team, plus how many contracts have each kind of gap.

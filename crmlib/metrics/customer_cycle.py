@@ -52,21 +52,13 @@ def _first_contract_products(crm: CRM) -> ibis.Table:
 
 def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
                scope: Scope | None = None, top_n: int | None = None) -> pd.DataFrame:
-    """Days from creation to first deal, for customers created in the period that have dealt.
+    """Measure the days from creation to first deal, for customers created in the period that have dealt.
 
-    ``by`` is one of ``employee`` (the owner), ``province``, ``city``, ``product`` (products on
-    the first effective contract; needs ``contract_lines``) or ``bucket`` (creation bucket of
-    the period, every bucket shown). Columns: the group column (``employee_id`` with ``name``
-    and ``team``; ``province``; ``city`` with ``province``; ``product_id`` with ``name``; or
-    ``bucket``), then ``dealt`` (customers behind the figures), ``mean_days`` and
-    ``median_days`` (NaN when ``dealt`` is 0). Cycle = ``dealt_at`` - ``created_at`` in whole
-    calendar days, negative counted as 0; dealt = ``dealt_at`` on or before ``as_of``.
-
-    With ``top_n`` (province, city, product) only the ``top_n`` groups with most dealt
-    customers are kept; the rest are pooled into one row keyed :data:`OTHER`, whose mean and
-    median are computed over its customers. An empty province or city is kept as a group of
-    its own (shown as "unknown"). Rows: biggest first, unknown after, other last (employees by
-    id, buckets in order).
+    Cycle = ``dealt_at`` - ``created_at`` in whole calendar days, negative counted as 0; dealt =
+    ``dealt_at`` on or before ``as_of``. With ``top_n`` (province, city, product) only the
+    ``top_n`` groups with most dealt customers are kept; the rest are pooled into one row keyed
+    :data:`OTHER`, whose mean and median are computed over its customers. An empty province or
+    city is kept as a group of its own (shown as "unknown").
 
     Parameters
     ----------
@@ -75,7 +67,9 @@ def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {"employee", "province", "city", "product", "bucket"}, default="employee"
-        The grouping; see the description above.
+        ``employee`` (the owner), ``province``, ``city``, ``product`` (products on the first
+        effective contract; needs ``contract_lines``) or ``bucket`` (creation bucket of the
+        period, every bucket shown).
     as_of : date-like, optional
         The report's day (its whole day included); default the data's last event date.
     scope : Scope, optional
@@ -86,7 +80,10 @@ def deal_cycle(crm: CRM, *, period, by: str = "employee", as_of=None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        The group column (``employee_id`` with ``name`` and ``team``; ``province``; ``city`` with
+        ``province``; ``product_id`` with ``name``; or ``bucket``), then ``dealt`` (customers behind
+        the figures), ``mean_days`` and ``median_days`` (NaN when ``dealt`` is 0). Rows: biggest
+        first, unknown after, other last (employees by id, buckets in order).
 
     Raises
     ------

@@ -66,10 +66,6 @@ def check_option(value: str, allowed, name: str) -> None:
     name : str
         The parameter's name.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     ParamsError

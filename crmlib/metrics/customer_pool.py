@@ -45,7 +45,9 @@ POOL_AGE_BINS: tuple[int, ...] = (30, 90, 180)
 
 
 def pool_moves(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
-    """Return the pool moves in ``p`` with the employee credited, scoped on that employee.
+    """Select the customers' moves into and out of the public pool in ``p``, credited to an employee.
+
+    The moves are scoped on the credited employee.
 
     Parameters
     ----------
@@ -74,10 +76,6 @@ def pool_moves(crm: CRM, p: Period, scope: Scope | None) -> ibis.Table:
 def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Return customers put into and taken from the public pool, per bucket.
 
-    Columns ``bucket``, ``pool_in`` (distinct customers moved into the pool in the bucket by an
-    owner in scope) and ``pool_out`` (distinct customers taken from the pool by an owner in
-    scope). Empty when the data has no ``owner_changes`` (``attrs["available"]`` False).
-
     Parameters
     ----------
     crm : CRM
@@ -90,7 +88,9 @@ def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``bucket``, ``pool_in`` (distinct customers moved into the pool in the bucket by
+        an owner in scope) and ``pool_out`` (distinct customers taken from the pool by an owner
+        in scope). Empty when the data has no ``owner_changes`` (``attrs["available"]`` False).
     """
     if not crm.has("owner_changes"):
         return unavailable(["bucket", "pool_in", "pool_out"], "owner_changes")
@@ -112,11 +112,6 @@ def pool_trend(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
 def pool_by_employee(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Return customers each employee put into / took from the public pool over the period.
 
-    Columns ``employee_id``, ``name``, ``team``, ``pool_in``, ``pool_out`` (distinct customers,
-    definitions of :func:`pool_trend`); every employee of the scope appears. A move without the
-    owner it left or went to is credited to nobody (a last row with an empty ``employee_id``,
-    company scope only). Empty when the data has no ``owner_changes``.
-
     Parameters
     ----------
     crm : CRM
@@ -129,7 +124,11 @@ def pool_by_employee(crm: CRM, *, period, scope: Scope | None = None) -> pd.Data
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``employee_id``, ``name``, ``team``, ``pool_in``, ``pool_out`` (distinct
+        customers, definitions of :func:`pool_trend`); every employee of the scope appears. A
+        move without the owner it left or went to is credited to nobody (a last row with an
+        empty ``employee_id``, company scope only). Empty when the data has no
+        ``owner_changes``.
     """
     cols = ["employee_id", "name", "team", "pool_in", "pool_out"]
     if not crm.has("owner_changes"):
@@ -153,13 +152,6 @@ def _bin_labels(bins) -> list[str]:
 def pool_age(crm: CRM, *, as_of=None, bins=POOL_AGE_BINS) -> pd.DataFrame:
     """Return the public pool now: how many customers sit there and for how long.
 
-    Returns one row per age bucket with columns ``age`` (e.g. ``0-30``, ``31-90``, ``91-180``,
-    ``181+`` days, both ends included) and ``customers``. ``attrs`` hold ``size`` (customers in
-    the pool), ``median_days`` and ``mean_days`` (NaN for an empty pool). Days are counted from
-    the last ``pool_in`` move on or before ``as_of`` (or ``created_at`` when there is none) to
-    ``as_of``, in whole calendar days. Company-wide (the pool is shared). Empty, with
-    ``attrs["available"]`` False, when the data has no ``owner_changes``.
-
     Parameters
     ----------
     crm : CRM
@@ -172,7 +164,12 @@ def pool_age(crm: CRM, *, as_of=None, bins=POOL_AGE_BINS) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per age bucket with columns ``age`` (e.g. ``0-30``, ``31-90``, ``91-180``,
+        ``181+`` days, both ends included) and ``customers``. ``attrs`` hold ``size`` (customers
+        in the pool), ``median_days`` and ``mean_days`` (NaN for an empty pool). Days are
+        counted from the last ``pool_in`` move on or before ``as_of`` (or ``created_at`` when
+        there is none) to ``as_of``, in whole calendar days. Company-wide (the pool is shared).
+        Empty, with ``attrs["available"]`` False, when the data has no ``owner_changes``.
 
     Raises
     ------

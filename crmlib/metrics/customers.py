@@ -33,12 +33,6 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                    ) -> pd.DataFrame:
     """Return new customers, the dealt ones among them, and the conversion rate, per bucket.
 
-    Returns one row per bucket of the period (empty buckets 0) with columns ``bucket`` (its
-    first day), ``new_customers`` (created in the bucket, not deleted, owner in scope),
-    ``dealt`` (those with ``dealt_at`` on or before ``as_of``) and ``conversion`` (dealt /
-    new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
-    last event date.
-
     Parameters
     ----------
     crm : CRM
@@ -53,7 +47,11 @@ def customer_trend(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per bucket of the period (empty buckets 0) with columns ``bucket`` (its first
+        day), ``new_customers`` (created in the bucket, not deleted, owner in scope), ``dealt``
+        (those with ``dealt_at`` on or before ``as_of``) and ``conversion`` (dealt /
+        new_customers, a ratio; NaN when new_customers is 0). ``as_of`` defaults to the data's
+        last event date.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
@@ -74,11 +72,6 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
                           ) -> pd.DataFrame:
     """Return new customers, dealt ones and conversion rate per owner over the period.
 
-    Columns ``employee_id``, ``name``, ``team``, ``new_customers``, ``dealt``, ``conversion``
-    (as in :func:`customer_trend`). Every employee of the scope appears (0 and NaN conversion
-    when they have no new customer); customers without owner (the public pool, company scope
-    only) form a last row with an empty ``employee_id``.
-
     Parameters
     ----------
     crm : CRM
@@ -93,7 +86,10 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``employee_id``, ``name``, ``team``, ``new_customers``, ``dealt``,
+        ``conversion`` (as in :func:`customer_trend`). Every employee of the scope appears (0
+        and NaN conversion when they have no new customer); customers without owner (the public
+        pool, company scope only) form a last row with an empty ``employee_id``.
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)
@@ -108,13 +104,10 @@ def customers_by_employee(crm: CRM, *, period, as_of=None, scope: Scope | None =
 
 def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
                      ) -> pd.DataFrame:
-    """Return the topic's headline figures for the period, as ``metric`` / ``value`` rows.
+    """Return the customers topic's headline figures for the period, as ``metric`` / ``value`` rows.
 
-    ``new_customers``, ``cust_dealt`` (of them, dealt by ``as_of``), ``cust_conversion``
-    (ratio, NaN without new customers), ``cust_cycle_mean`` / ``cust_cycle_median`` (days;
-    NaN without dealt customers), ``pool_in`` / ``pool_out`` (distinct customers, NaN without
-    ``owner_changes``), ``cust_pool_size`` and ``cust_pool_median_days`` (the pool now,
-    company-wide, NaN without ``owner_changes``). Definitions as in the functions above.
+    Definitions as in :func:`customer_trend`, :func:`deal_cycle` and
+    :mod:`crmlib.metrics.customer_pool`.
 
     Parameters
     ----------
@@ -130,7 +123,11 @@ def customer_summary(crm: CRM, *, period, as_of=None, scope: Scope | None = None
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per figure: ``new_customers``, ``cust_dealt`` (of them, dealt by ``as_of``),
+        ``cust_conversion`` (ratio, NaN without new customers), ``cust_cycle_mean`` /
+        ``cust_cycle_median`` (days; NaN without dealt customers), ``pool_in`` / ``pool_out``
+        (distinct customers, NaN without ``owner_changes``), ``cust_pool_size`` and
+        ``cust_pool_median_days`` (the pool now, company-wide, NaN without ``owner_changes``).
     """
     as_of = report_day(crm, as_of)
     p = as_period(crm, period, as_of=as_of)

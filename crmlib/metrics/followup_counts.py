@@ -69,7 +69,9 @@ def followup_activity(crm: CRM, *, period, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
     scope : Scope, optional
         Whose follow-ups count (by writer); None = the whole company.
     by : {"bucket", "employee_id"}, default="bucket"
@@ -227,15 +229,7 @@ def new_not_followed_up(crm: CRM, *, period, as_of, scope: Scope | None = None
 
 def followup_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
                      days: int = 30) -> pd.DataFrame:
-    """Return the topic's headline figures, one row each.
-
-    One row each (``metric``, ``value``; NaN when the data
-    lacks what a figure needs):
-
-    - ``followups``, ``customers_followed_up``: as :func:`followup_activity` over the period;
-    - ``new_customers_not_followed_up``: rows of :func:`new_not_followed_up`;
-    - ``forgotten``: open customers forgotten for more than ``days`` days as of ``as_of``;
-    - ``overdue``: overdue planned contacts as of ``as_of`` (:func:`forgotten_counts`).
+    """Return the follow-up topic's headline figures, as ``metric`` / ``value`` rows.
 
     Parameters
     ----------
@@ -248,12 +242,17 @@ def followup_summary(crm: CRM, *, period, as_of, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     days : int, default=30
-        The threshold in days.
+        A customer not followed up for more than this many days counts as forgotten.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row each (``metric``, ``value``; NaN when the data lacks what a figure needs):
+
+        - ``followups``, ``customers_followed_up``: as :func:`followup_activity` over the period;
+        - ``new_customers_not_followed_up``: rows of :func:`new_not_followed_up`;
+        - ``forgotten``: open customers forgotten for more than ``days`` days as of ``as_of``;
+        - ``overdue``: overdue planned contacts as of ``as_of`` (:func:`forgotten_counts`).
     """
     out: dict[str, float] = {}
     act = followup_activity(crm, period=period, scope=scope, by="bucket")

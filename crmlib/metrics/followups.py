@@ -96,11 +96,6 @@ def forgotten_customers(crm: CRM, *, days: int, as_of, scope: Scope | None = Non
                         ) -> pd.DataFrame:
     """Return customers not followed up for more than ``days`` days as of ``as_of``, longest first.
 
-    Returns one row per customer: ``customer_id``, ``owner_id``, ``last_followup_at`` (NaT when
-    never followed up), ``days_since`` (days since the last follow-up, or since creation), then
-    ``name``, ``created_at``, ``next_followup_at``, ``overdue``. See the module docstring for
-    which customers count.
-
     Parameters
     ----------
     crm : CRM
@@ -115,7 +110,10 @@ def forgotten_customers(crm: CRM, *, days: int, as_of, scope: Scope | None = Non
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per customer: ``customer_id``, ``owner_id``, ``last_followup_at`` (NaT when
+        never followed up), ``days_since`` (days since the last follow-up, or since creation),
+        then ``name``, ``created_at``, ``next_followup_at``, ``overdue``. See the module
+        docstring for which customers count.
 
     Examples
     --------
@@ -137,9 +135,6 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
                      thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
     """How many customers are forgotten at each threshold, plus overdue planned contacts.
 
-    Returns columns ``days`` (each threshold, then ``None`` for the overdue row), ``customers``
-    and ``kind`` (``forgotten`` / ``overdue``), in one query.
-
     Parameters
     ----------
     crm : CRM
@@ -154,7 +149,8 @@ def forgotten_counts(crm: CRM, *, as_of, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``days`` (each threshold, then ``None`` for the overdue row), ``customers`` and
+        ``kind`` (``forgotten`` / ``overdue``), in one query.
     """
     t = last_followups(crm, as_of=as_of, scope=scope)
     aggs = {f"d{n}": count_if(t.days_since > int(n)) for n in thresholds}
@@ -210,11 +206,10 @@ def owner_names(crm: CRM) -> ibis.Table:
 
 def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
                        thresholds=FORGOTTEN_DAYS) -> pd.DataFrame:
-    """Return :func:`forgotten_counts` for a report, or a "not available" frame.
+    """Count forgotten customers (:func:`forgotten_counts`) for a report, or say it is not available.
 
-    :func:`forgotten_counts` for a report: the same frame (``kind``, ``days``,
-    ``customers``), with ``attrs["available"]``; empty and not available when nothing in the
-    data says when customers were followed up (see :func:`missing_followup_data`).
+    The frame is empty and not available when nothing in the data says when customers were
+    followed up (see :func:`missing_followup_data`).
 
     Parameters
     ----------
@@ -225,12 +220,13 @@ def forgotten_overview(crm: CRM, *, as_of, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     thresholds : sequence of int, optional
-        Day thresholds.
+        Day thresholds: a customer not followed up for more than each counts as forgotten at it.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        The :func:`forgotten_counts` frame (``kind``, ``days``, ``customers``), with
+        ``attrs["available"]``.
     """
     thresholds = _thresholds(thresholds)
     absent = missing_followup_data(crm)

@@ -61,10 +61,6 @@ FUNNEL_OUTCOMES = ("open", "won")  # stages of these outcomes make the ordered f
 def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
     """Return the stages of every pipeline in order.
 
-    Columns ``pipeline``, ``stage``, ``stage_order``,
-    ``probability`` (0..1, NaN when unknown) and ``outcome`` (derived from the stage name when
-    ``pipeline_stages`` leaves it empty).
-
     Without a ``pipeline_stages`` table the stages are those the opportunities use, with
     ``stage_order`` and ``probability`` NaN (their order is unknown). ``probabilities`` maps a
     stage name to a probability that replaces the table's (a team's own assumptions).
@@ -79,7 +75,9 @@ def stage_table(crm: CRM, *, probabilities: dict | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``pipeline``, ``stage``, ``stage_order``, ``probability`` (0..1, NaN when
+        unknown) and ``outcome`` (derived from the stage name when ``pipeline_stages`` leaves it
+        empty).
 
     Raises
     ------
@@ -135,11 +133,6 @@ def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
                       pipeline: str | None = None) -> pd.DataFrame:
     """Open opportunities by stage as of ``as_of``, with the period's won and lost ones.
 
-    One row per stage of ``pipeline_stages`` (every pipeline, or only ``pipeline``), in stage
-    order, empty stages included with 0: columns ``pipeline``, ``stage``, ``stage_order``,
-    ``outcome``, ``count``, ``amount``, ``missing_amount`` (opportunities without an amount,
-    counted but not summed).
-
     - Open stages: opportunities open at the end of ``as_of`` (created by then, not closed by
       then; invalid ones excluded), in the stage they were in then (``stage_history`` when
       present, else the current stage; a deal closed after ``as_of`` without history is in
@@ -164,7 +157,10 @@ def pipeline_snapshot(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per stage of ``pipeline_stages`` (every pipeline, or only ``pipeline``), in
+        stage order, empty stages included with 0: columns ``pipeline``, ``stage``,
+        ``stage_order``, ``outcome``, ``count``, ``amount``, ``missing_amount`` (opportunities
+        without an amount, counted but not summed).
     """
     if not crm.has("opportunities"):
         return unavailable(_SNAPSHOT_COLS, "opportunities")
@@ -203,12 +199,7 @@ _FUNNEL_COLS = ["pipeline", "stage", "stage_order", "reached", "stage_conversion
 
 def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
            pipeline: str | None = None) -> pd.DataFrame:
-    """Return the ordered funnel of the opportunities created in the period.
-
-    One row per funnel stage (outcome open or won, in ``stage_order``) of each pipeline:
-    ``reached`` = opportunities created in the period (invalid ones excluded) that reached the
-    stage; ``stage_conversion`` = reached(next stage) / reached(this stage) (NaN for the last
-    stage or when reached is 0); ``cumulative_conversion`` = reached(this) / reached(first).
+    """Count how many of the period's new opportunities reached each funnel stage, with conversions.
 
     An opportunity reached a stage when it entered that stage or a later one: its furthest
     funnel stage is the latest of its ``stage_history`` entries and its current stage. Without
@@ -230,7 +221,11 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per funnel stage (outcome open or won, in ``stage_order``) of each pipeline:
+        ``reached`` = opportunities created in the period (invalid ones excluded) that reached
+        the stage; ``stage_conversion`` = reached(next stage) / reached(this stage) (NaN for the
+        last stage or when reached is 0); ``cumulative_conversion`` = reached(this) /
+        reached(first).
     """
     if not crm.has("opportunities"):
         return unavailable(_FUNNEL_COLS, "opportunities")
@@ -271,11 +266,6 @@ def ordered_funnel(crm: CRM, *, period, scope: Scope | None = None,
 def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Return new opportunities per bucket of the period (empty buckets 0).
 
-    Columns ``bucket`` (first day), ``count`` (opportunities created in the bucket, invalid
-    ones included, as on the dashboard), ``amount`` (their amounts), ``missing_amount``
-    (without an amount; not summed), ``invalid`` (of ``count``, now invalid). An opportunity
-    without ``created_at`` is in no bucket. Needs ``opportunities``.
-
     Parameters
     ----------
     crm : CRM
@@ -288,7 +278,10 @@ def new_opportunities(crm: CRM, *, period, scope: Scope | None = None) -> pd.Dat
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``bucket`` (first day), ``count`` (opportunities created in the bucket, invalid
+        ones included, as on the dashboard), ``amount`` (their amounts), ``missing_amount``
+        (without an amount; not summed), ``invalid`` (of ``count``, now invalid). An opportunity
+        without ``created_at`` is in no bucket. Needs ``opportunities``.
     """
     cols = ["bucket", "count", "amount", "missing_amount", "invalid"]
     if not crm.has("opportunities"):
@@ -310,13 +303,11 @@ _STAGE_TIME_COLS = ["pipeline", "stage", "stage_order", "count", "mean_days", "m
 
 def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
                   pipeline: str | None = None) -> pd.DataFrame:
-    """Days spent in each open stage, from ``stage_history``.
+    """Measure the days opportunities spend in each open stage, from ``stage_history``.
 
     A stay in a stage runs from entering it to entering the next stage (the opportunity's next
-    ``stage_history`` entry); stays that ended in the period count. One row per open stage of
-    each pipeline in order: ``count`` (stays), ``mean_days``, ``median_days`` (fractional days;
-    NaN when no stay ended). Invalid opportunities excluded. Needs ``opportunities``,
-    ``pipeline_stages`` and ``stage_history``.
+    ``stage_history`` entry); stays that ended in the period count. Invalid opportunities
+    excluded. Needs ``opportunities``, ``pipeline_stages`` and ``stage_history``.
 
     Parameters
     ----------
@@ -332,7 +323,8 @@ def time_in_stage(crm: CRM, *, period, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per open stage of each pipeline in order (``pipeline``, ``stage``,
+        ``stage_order``): ``count`` (stays), ``mean_days``, ``median_days`` (fractional days; NaN when no stay ended).
     """
     for table in ("opportunities", "pipeline_stages", "stage_history"):
         if not crm.has(table):

@@ -190,6 +190,7 @@ def leaderboard(crm: CRM, *, metric: str, period, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     metric : str
         One of :data:`LEADERBOARD_METRICS`: ``contract_amount`` and ``payments`` (amounts in the
         company currency), ``contracts``, ``new_customers``, ``new_contacts``, ``followups``,
@@ -329,14 +330,6 @@ def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
                         employee_id: str | None = None, metrics=None) -> pd.DataFrame:
     """Return the leader of every board, and one employee's place on each ("my rank").
 
-    Returns one row per metric (``metrics``, default all of :data:`LEADERBOARD_METRICS`) with
-    columns ``metric``, ``kind``, ``available``, ``leader`` (names of the rank-1 employees
-    joined by ", "; None when nobody has a value above 0), ``leader_value``, ``ranked`` (number
-    of employees on the board), and, for ``employee_id``, ``my_rank``, ``my_value``,
-    ``my_completion`` (NaN without a target); ``attrs["employee_name"]`` holds their name.
-    Ranks are within ``scope``; the employee is always ranked, even when inactive; they must
-    belong to ``scope``.
-
     Parameters
     ----------
     crm : CRM
@@ -353,7 +346,13 @@ def leaderboard_summary(crm: CRM, *, period, scope: Scope | None = None,
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per metric (``metrics``, default all of :data:`LEADERBOARD_METRICS`) with
+        columns ``metric``, ``kind``, ``available``, ``leader`` (names of the rank-1 employees
+        joined by ", "; None when nobody has a value above 0), ``leader_value``, ``ranked``
+        (number of employees on the board), and, for ``employee_id``, ``my_rank``, ``my_value``,
+        ``my_completion`` (NaN without a target); ``attrs["employee_name"]`` holds their name.
+        Ranks are within ``scope``; the employee is always ranked, even when inactive; they must
+        belong to ``scope``.
 
     Raises
     ------

@@ -164,6 +164,7 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         Leads created in it form the cohort (ignored when the leads have no dates).
     as_of : str or Timestamp, optional
@@ -171,6 +172,7 @@ def lead_conversion(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     scope : Scope, optional
         Whose leads, by ``owner_id``; ``None`` = the whole company, unassigned leads included.
     by : {"source", "owner", "origin"}, default="source"
+        What the rows are: the lead's ``source``, its ``owner`` or its ``origin``.
     top : int, optional
         Keep the ``top`` values with most leads; the others (two or more) are one ``other`` row,
         its interval computed on its pooled counts. The unknown row stays apart.
@@ -306,10 +308,9 @@ def leads_by_period(crm: CRM, *, period, as_of=None, scope: Scope | None = None)
 
 def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
                     by: str = "source", top: int | None = None) -> pd.DataFrame:
-    """Return the days from creation to conversion of the period's leads.
+    """Measure the days from creation to conversion of the period's leads converted by ``as_of``.
 
-    Days from creation to conversion for the period's leads converted by ``as_of``: per
-    source (owner, origin) and in total (one query).
+    Per source (owner, origin) and in total (one query).
 
     Returns
     -------
@@ -333,7 +334,7 @@ def days_to_convert(crm: CRM, *, period, as_of=None, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     by : {"source", "owner", "origin"}, default="source"
-        The grouping; see the description above.
+        What the rows are: the lead's ``source``, its ``owner`` or its ``origin``.
     top : int, optional
         Rows kept before the rest are collapsed; None keeps every row.
 

@@ -139,7 +139,7 @@ def _stages(df: pd.DataFrame, cfg: dict, p: pd.Series | None) -> pd.Series:
 
 def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
               lifecycle_config: Mapping | None = None) -> pd.DataFrame:
-    """Return the lifecycle stage of each customer as of ``as_of`` (one query, rules in pandas).
+    """Assign each customer a lifecycle stage as of ``as_of`` (one query, rules in pandas).
 
     Definitions are in the module docstring (stages in precedence order, usual gap, the
     population median for single-purchase customers).
@@ -147,6 +147,7 @@ def lifecycle(crm: CRM, *, as_of=None, scope: Scope | None = None, p_alive=None,
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : str or Timestamp, optional
         The report date (day included). Default: the data's last event date.
     scope : Scope, optional

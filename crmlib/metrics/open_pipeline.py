@@ -33,15 +33,10 @@ __all__ = ["expected_revenue", "pipeline_coverage"]
 
 def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
                      probabilities: dict | None = None) -> pd.DataFrame:
-    """Open pipeline by expected close month, weighted by the stage's win probability.
+    """Sum the open pipeline by expected close month, weighted by the stage's win probability.
 
-    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`). One row per
-    month of ``expected_close_at`` (``month`` = its first day; NaT for deals without one, last):
-    ``count``, ``amount`` (known amounts), ``expected`` = sum of amount x probability of the
-    deal's stage then, ``missing_amount`` (deals without an amount), ``missing_probability``
-    (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
-    (the month is before ``as_of``'s month). ``probabilities`` overrides stage probabilities.
-    Needs ``opportunities``.
+    Over opportunities open at the end of ``as_of`` (see :func:`pipeline_snapshot`); the
+    probability is that of the deal's stage then. Needs ``opportunities``.
 
     Parameters
     ----------
@@ -52,12 +47,16 @@ def expected_revenue(crm: CRM, *, as_of=None, scope: Scope | None = None,
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     probabilities : dict, optional
-        Stage name -> probability 0..1 replacing ``pipeline_stages``'.
+        Stage name -> probability 0..1 replacing ``pipeline_stages``' probabilities.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per month of ``expected_close_at`` (``month`` = its first day; NaT for deals
+        without one, last): ``count``, ``amount`` (known amounts), ``expected`` = sum of amount
+        x probability, ``missing_amount`` (deals without an amount), ``missing_probability``
+        (deals with an amount whose stage has no probability; not in ``expected``), ``overdue``
+        (the month is before ``as_of``'s month).
     """
     cols = ["month", "count", "amount", "expected", "missing_amount", "missing_probability",
             "overdue"]
@@ -83,15 +82,6 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
                       probabilities: dict | None = None) -> pd.DataFrame:
     """How well the open pipeline covers what remains of the period's contract-amount target.
 
-    One row: ``target`` (the scope's ``contract_amount`` target for the period, from
-    ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed in
-    the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount`` (amount
-    of opportunities open at ``as_of`` expected to close before the period ends, overdue ones
-    included), ``weighted_amount`` (the same x stage probability), ``missing_amount`` (such
-    deals without an amount), ``coverage`` = pipeline_amount / remaining and
-    ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <= 0 or no target),
-    ``has_target``. Needs ``opportunities``.
-
     Parameters
     ----------
     crm : CRM
@@ -108,7 +98,14 @@ def pipeline_coverage(crm: CRM, *, period, as_of=None, scope: Scope | None = Non
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row: ``target`` (the scope's ``contract_amount`` target for the period, from
+        ``targets``; NaN when none is set: "no target"), ``actual`` (effective contracts signed
+        in the period up to ``as_of``), ``remaining`` = target - actual, ``pipeline_amount``
+        (amount of opportunities open at ``as_of`` expected to close before the period ends,
+        overdue ones included), ``weighted_amount`` (the same x stage probability),
+        ``missing_amount`` (such deals without an amount), ``coverage`` = pipeline_amount /
+        remaining and ``weighted_coverage`` = weighted_amount / remaining (NaN when remaining <=
+        0 or no target), ``has_target``. Needs ``opportunities``.
     """
     cols = ["target", "actual", "remaining", "pipeline_amount", "weighted_amount",
             "missing_amount", "coverage", "weighted_coverage", "has_target"]

@@ -41,18 +41,12 @@ __all__ = ["win_rate", "deal_size", "opportunity_cycle", "sales_velocity", "lost
 def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
     """Return closed win rate and cohort win rate for the period, overall or per group.
 
-    Columns (plus ``by``'s column first when grouped):
-
-    - ``won``, ``lost``: opportunities won / lost with ``closed_at`` in the period;
-      ``closed_win_rate`` = won / (won + lost), a ratio 0..1 (NaN when nothing closed).
-    - ``created``: opportunities with ``created_at`` in the period; ``cohort_win_rate`` = those
-      of them won so far / created (NaN when none was created).
-
     Invalid opportunities are excluded from both; open ones count only in ``created``.
 
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {None, "team", "owner_id", "bucket"}, default=None
@@ -66,7 +60,12 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns (plus ``by``'s column first when grouped):
+
+        - ``won``, ``lost``: opportunities won / lost with ``closed_at`` in the period;
+          ``closed_win_rate`` = won / (won + lost), a ratio 0..1 (NaN when nothing closed).
+        - ``created``: opportunities with ``created_at`` in the period; ``cohort_win_rate`` = those
+          of them won so far / created (NaN when none was created).
 
     Raises
     ------
@@ -102,11 +101,6 @@ def win_rate(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Dat
 def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.DataFrame:
     """Won amount and average deal size of the opportunities won in the period.
 
-    Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at`` in
-    the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won without an
-    amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount), in the
-    company currency (NaN when no won deal has an amount). Invalid ones excluded.
-
     Parameters
     ----------
     crm : CRM
@@ -114,14 +108,17 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {None, "team", "owner_id", "bucket"}, default=None
-        The grouping; see the description above.
+        ``None`` (one row), ``team``, ``owner_id`` or ``bucket``, as in :func:`win_rate`.
     scope : Scope, optional
         Whose records (by owner); default the whole company.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns (plus ``by``'s column, as in :func:`win_rate`): ``won`` (won with ``closed_at``
+        in the period), ``won_amount`` (sum of their known amounts), ``missing_amount`` (won
+        without an amount: not summed), ``avg_deal_size`` = won_amount / (won - missing_amount),
+        in the company currency (NaN when no won deal has an amount). Invalid ones excluded.
     """
     check_by(by)
     cols = ([by] if by else []) + ["won", "won_amount", "missing_amount", "avg_deal_size"]
@@ -143,11 +140,9 @@ def deal_size(crm: CRM, *, period, by=None, scope: Scope | None = None) -> pd.Da
 
 def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
                       ) -> pd.DataFrame:
-    """How long won opportunities took: ``closed_at`` - ``created_at`` in days.
+    """Measure how long won opportunities took: ``closed_at`` - ``created_at`` in days.
 
-    Over opportunities won with ``closed_at`` in the period. Columns (plus ``by``'s column):
-    ``count`` (won ones with both dates), ``mean_days``, ``median_days`` (fractional days; NaN
-    when count is 0), ``missing_dates`` (won in the period without ``created_at``, left out).
+    Over opportunities won with ``closed_at`` in the period.
 
     Parameters
     ----------
@@ -156,14 +151,16 @@ def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {None, "team", "owner_id", "bucket"}, default=None
-        The grouping; see the description above.
+        ``None`` (one row), ``team``, ``owner_id`` or ``bucket``, as in :func:`win_rate`.
     scope : Scope, optional
         Whose records (by owner); default the whole company.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns (plus ``by``'s column): ``count`` (won ones with both dates), ``mean_days``,
+        ``median_days`` (fractional days; NaN when count is 0), ``missing_dates`` (won in the
+        period without ``created_at``, left out).
     """
     check_by(by)
     cols = ([by] if by else []) + ["count", "mean_days", "median_days", "missing_dates"]
@@ -185,15 +182,10 @@ def opportunity_cycle(crm: CRM, *, period, by=None, scope: Scope | None = None
 
 def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
                    scope: Scope | None = None) -> pd.DataFrame:
-    """Sales velocity: how much the open pipeline is expected to bring in per day.
+    """Estimate sales velocity: how much the open pipeline is expected to bring in per day.
 
     velocity = open_count x closed_win_rate x avg_deal_size / avg_cycle_days, in the company
-    currency per day (NaN when a factor is undefined or the cycle is 0). Columns (plus ``by``'s
-    column; ``by`` is None, ``team`` or ``owner_id``): ``open_count`` and ``open_amount``
-    (opportunities open at the end of ``as_of``, as in :func:`pipeline_snapshot`), ``won``,
-    ``won_amount`` and ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and
-    ``cohort_win_rate`` (:func:`win_rate`),
-    ``avg_cycle_days`` (mean of :func:`opportunity_cycle`), ``velocity``.
+    currency per day (NaN when a factor is undefined or the cycle is 0).
 
     Parameters
     ----------
@@ -204,14 +196,18 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
     as_of : date-like, optional
         The report's day (its whole day included); default the data's last event date.
     by : {None, "team", "owner_id"}, default=None
-        The grouping; see the description above.
+        ``None`` (one row), ``team`` or ``owner_id``, as in :func:`win_rate`.
     scope : Scope, optional
         Whose records (by owner); default the whole company.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns (plus ``by``'s column): ``open_count`` and ``open_amount`` (opportunities open
+        at the end of ``as_of``, as in :func:`pipeline_snapshot`), ``won``, ``won_amount`` and
+        ``avg_deal_size`` (:func:`deal_size`), ``closed_win_rate`` and ``cohort_win_rate``
+        (:func:`win_rate`), ``avg_cycle_days`` (mean of :func:`opportunity_cycle`),
+        ``velocity``.
 
     Raises
     ------
@@ -253,10 +249,6 @@ def sales_velocity(crm: CRM, *, period, as_of=None, by=None,
 def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFrame:
     """Why opportunities were lost: those lost with ``closed_at`` in the period, by reason.
 
-    Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
-    ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
-    amount). Most frequent first, unknown last. Needs ``opportunities``.
-
     Parameters
     ----------
     crm : CRM
@@ -269,7 +261,9 @@ def lost_reasons(crm: CRM, *, period, scope: Scope | None = None) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns ``lost_reason`` (None when not given: shown as unknown, not dropped), ``count``,
+        ``share`` (count / all lost, 0..1), ``amount``, ``missing_amount`` (lost ones without an
+        amount). Most frequent first, unknown last. Needs ``opportunities``.
     """
     cols = ["lost_reason", "count", "share", "amount", "missing_amount"]
     if not crm.has("opportunities"):

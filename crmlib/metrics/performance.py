@@ -51,10 +51,6 @@ def check_group_by(by, allowed=BY_CHOICES) -> None:
     allowed : tuple, default=BY_CHOICES
         The groupings the figure supports.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     ParamsError
@@ -103,8 +99,8 @@ def monthly_performance(crm: CRM, *, period, scope: Scope | None = None, by: str
                         as_of=None) -> pd.DataFrame:
     """Return contracts, contract amount and payments per month, with their changes.
 
-    Contracts, contract amount and payments per month, with month-over-month and
-    year-over-year change (员工业绩分析: 合同数量 / 合同金额 / 回款金额).
+    The changes are month-over-month and year-over-year (员工业绩分析: 合同数量 / 合同金额 /
+    回款金额).
 
     The months are every month of the period's calendar year(s) (January of the start year to
     December of the end year), stopping at the month of ``as_of``; empty months show 0. The
@@ -114,6 +110,7 @@ def monthly_performance(crm: CRM, *, period, scope: Scope | None = None, by: str
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         Selects the year(s) shown; the months inside the period itself are flagged.
     scope : Scope, optional

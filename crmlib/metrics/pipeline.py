@@ -142,25 +142,20 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
                       categories_config: dict | None = None) -> pd.DataFrame:
     """Return the open pipeline by expected close month (or team) and forecast category.
 
-    One row per (``month`` or ``team``, ``category``): every category (``commit``,
-    ``best_case``, ``pipeline``) of every month that has an open deal, or of every team of the
-    scope, empty ones with 0. Columns: ``month`` (first day of the ``expected_close_at`` month;
-    NaT for deals without one, last) or ``team`` (the owner's ``employees.team``), ``category``,
-    ``count``, ``amount`` (sum of known amounts; NaN when every deal of the row lacks one),
-    ``weighted`` (sum of amount x stage probability), ``missing_amount`` (deals without an
-    amount: counted, not summed), ``missing_probability`` (deals with an amount whose stage has
-    no probability: not in ``weighted``), ``overdue`` (deals expected to close before
-    ``as_of``'s month), ``no_close_date`` (deals without ``expected_close_at``). Amounts in the
-    company currency. :func:`forecast_totals` gives the commit / best case / pipeline totals.
-
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : date-like, optional
         Default the data's last event date.
     scope : Scope, optional
+        Whose records (by owner); default the whole company.
     by : {"month", "team"}, default="month"
+        ``month``: rows per expected close month; ``team``: per owner's team.
     probabilities : "configured", "learned" or dict, default="configured"
+        ``configured``: ``pipeline_stages``' probabilities; ``learned``: the realised win rates
+        of :func:`crmlib.metrics.stage_calibration` as of ``as_of``; a dict: stage ->
+        probability 0..1 (see :func:`stage_probabilities`).
     categories_config : dict, optional
         Overrides :data:`FORECAST_CATEGORIES` (``commit``, ``best_case``: probabilities 0..1;
         see :func:`categories_from_params`).
@@ -168,7 +163,17 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per (``month`` or ``team``, ``category``): every category (``commit``,
+        ``best_case``, ``pipeline``) of every month that has an open deal, or of every team of
+        the scope, empty ones with 0. Columns: ``month`` (first day of the ``expected_close_at``
+        month; NaT for deals without one, last) or ``team`` (the owner's ``employees.team``),
+        ``category``, ``count``, ``amount`` (sum of known amounts; NaN when every deal of the
+        row lacks one), ``weighted`` (sum of amount x stage probability), ``missing_amount``
+        (deals without an amount: counted, not summed), ``missing_probability`` (deals with an
+        amount whose stage has no probability: not in ``weighted``), ``overdue`` (deals expected
+        to close before ``as_of``'s month), ``no_close_date`` (deals without
+        ``expected_close_at``). Amounts in the company currency. :func:`forecast_totals` gives
+        the commit / best case / pipeline totals.
 
     Raises
     ------
@@ -226,11 +231,8 @@ def pipeline_forecast(crm: CRM, *, as_of=None, scope: Scope | None = None, by: s
 
 
 def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
-    """Return the totals sales teams quote, from a :func:`pipeline_forecast` frame (one row).
+    """Return the totals sales teams quote, from a :func:`pipeline_forecast` frame.
 
-    ``count`` (open deals), ``commit`` (amount of commit deals), ``best_case`` (commit +
-    best-case amounts), ``pipeline`` (all open amounts), ``weighted`` (amount x probability),
-    ``missing_amount``, ``missing_probability``, ``overdue``, ``no_close_date`` (deal counts).
     An amount is NaN only when every deal it covers lacks one.
 
     Parameters
@@ -241,7 +243,10 @@ def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row: ``count`` (open deals), ``commit`` (amount of commit deals), ``best_case``
+        (commit + best-case amounts), ``pipeline`` (all open amounts), ``weighted`` (amount x
+        probability), ``missing_amount``, ``missing_probability``, ``overdue``,
+        ``no_close_date`` (deal counts).
     """
     cols = ["count", "commit", "best_case", "pipeline", "weighted", "missing_amount",
             "missing_probability", "overdue", "no_close_date"]

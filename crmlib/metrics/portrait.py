@@ -80,6 +80,7 @@ def customer_portrait(crm: CRM, *, dimension: str, period, as_of=None, scope: Sc
     Parameters
     ----------
     crm : CRM
+        The data.
     dimension : str
         One of :data:`PORTRAIT_DIMENSIONS`: ``province``, ``city``, ``industry``, ``level``,
         ``source`` (the customers column of that name).

@@ -51,10 +51,6 @@ def check_products_args(by: str, top) -> None:
     top : int or None
         Rows kept before the ``other`` row.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     ParamsError

@@ -77,6 +77,7 @@ def product_sales(crm: CRM, *, period, scope: Scope | None = None, by: str = "pr
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         A preset name (resolved against the data's last event date) or ISO dates, both included.
         Lines count by their contract's ``signed_at``.
@@ -171,10 +172,13 @@ def category_mix(crm: CRM, *, period, scope: Scope | None = None, by: str = "cat
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
+        A preset name, a pair of ISO dates (both included) or a resolved Period.
     scope : Scope, optional
         Whose contracts, by ``owner_id``; ``None`` = the whole company.
     by : {"category", "series"}, default="category"
+        Split the amount by product ``category`` or ``series``.
     top : int, optional
         Keep the ``top`` categories with the largest amount over the whole period; the rest
         become one ``other`` category (two or more left); unknown stays apart.
@@ -248,11 +252,13 @@ def product_returns(crm: CRM, *, period, scope: Scope | None = None, by: str = "
     Parameters
     ----------
     crm : CRM
+        The data.
     period : str, (start, end) or Period
         Returns count by ``returned_at``, sales by their contract's ``signed_at``.
     scope : Scope, optional
         Whose contracts, by ``owner_id`` (a return counts for the owner of its contract).
     by : {"product", "category", "series"}, default="product"
+        Rows per ``product``, ``category`` or ``series``.
     top : int, optional
         Keep the ``top`` rows with the largest returned amount (then sold amount) and collapse
         the rest into ``other`` (two or more left); unknown stays apart.

@@ -256,6 +256,7 @@ def rfm(crm: CRM, *, as_of=None, scope: Scope | None = None, window_days: int | 
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : str or Timestamp, optional
         The report date (day included). Default: the data's last event date.
     scope : Scope, optional

@@ -79,7 +79,7 @@ def segment_summary(rfm_frame: pd.DataFrame, *, scheme: str | None = None) -> pd
 
 def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 0.8,
            top: float = 0.2) -> pd.DataFrame:
-    """Return the Pareto curve of revenue over customers, and its headline figures.
+    """Compute the Pareto curve of revenue over customers, and its headline figures.
 
     Customers are sorted by ``column`` (most first, ties by ``customer_id``); customer k of n
     has ``customer_share`` = k / n and ``revenue_share`` = the top k's sum / the total.
@@ -94,6 +94,7 @@ def pareto(rfm_frame: pd.DataFrame, *, column: str = "revenue", target: float = 
     rfm_frame : pandas.DataFrame
         Columns ``customer_id`` and ``column`` (e.g. the output of :func:`rfm`).
     column : str, default="revenue"
+        The value customers are sorted by and whose shares are computed.
     target : float, default=0.8
         Share of revenue of the headline, in (0, 1].
     top : float, default=0.2
@@ -168,6 +169,7 @@ def segment_migration(crm: CRM, *, from_as_of, to_as_of, scope: Scope | None = N
     from_as_of, to_as_of : str or Timestamp
         The two dates, ``from_as_of`` on or before ``to_as_of``.
     form : {"wide", "long"}, default="wide"
+        ``wide``: a from x to crosstab; ``long``: one row per cell (see Returns).
 
     Returns
     -------

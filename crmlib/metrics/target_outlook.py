@@ -101,17 +101,7 @@ def _groups(crm: CRM, scope: Scope, by) -> list[tuple]:
 def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: str | None = "team",
                        statistical: pd.DataFrame | None = None, probabilities="configured",
                        partial_targets: bool = False) -> pd.DataFrame:
-    """Where this quarter and this year will land against the contract-amount target.
-
-    One row per (``span``, team when ``by="team"``, ``basis``): ``span`` (``this_quarter``,
-    ``this_year``), ``start`` and ``last_day`` (its first and last days), ``team``, ``basis``
-    (``pipeline``; also ``statistical`` with a forecast frame), ``target`` (sum of the monthly
-    targets set; NaN when none), ``target_months`` (months of the span with a target),
-    ``months``, ``actual`` (to date), ``expected_remaining``, ``expected_total``,
-    ``expected_gap``, ``completion`` = actual / target, ``expected_completion``, ``has_target``.
-    Definitions in the module docstring of :mod:`crmlib.metrics.target_outlook`; amounts in the company currency. With
-    ``partial_targets`` a span counts the targets set so far (months without one add 0, as
-    Wukong does) instead of having no target.
+    """Project where this quarter and this year will land against the contract-amount target.
 
     ``statistical`` is a long frame ``unique_id`` (team id; for ``by=None`` the scope's team or
     employee id, or ``total`` for the company), ``ds``, ``yhat`` forecasting effective contract
@@ -129,18 +119,30 @@ def forecast_vs_target(crm: CRM, *, as_of=None, scope: Scope | None = None, by: 
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     by : {"team", None}, default="team"
-        The grouping; see the description above.
+        ``team``: one row per team and span; None: one row per span for the scope.
     statistical : pandas.DataFrame, optional
         A long forecast frame (``unique_id``, ``ds``, ``yhat``); see above.
-    probabilities : dict, optional
-        Stage name -> probability 0..1 replacing ``pipeline_stages``'.
+    probabilities : "configured", "learned" or dict, default="configured"
+        Stage probabilities of the pipeline basis: ``configured`` (``pipeline_stages``'),
+        ``learned`` (the realised win rates of :func:`crmlib.metrics.stage_calibration`) or a
+        dict stage -> probability 0..1 (see
+        :func:`crmlib.metrics.pipeline.stage_probabilities`).
     partial_targets : bool, default=False
         Count the targets set so far when some months have none.
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        One row per (``span``, team when ``by="team"``, ``basis``): ``span`` (``this_quarter``,
+        ``this_year``), ``start`` and ``last_day`` (its first and last days), ``team``,
+        ``basis`` (``pipeline``; also ``statistical`` with a forecast frame), ``target`` (sum of
+        the monthly targets set; NaN when none), ``target_months`` (months of the span with a
+        target), ``months``, ``actual`` (to date), ``expected_remaining``, ``expected_total``,
+        ``expected_gap``, ``completion`` = actual / target, ``expected_completion``,
+        ``has_target``. Definitions in the module docstring of
+        :mod:`crmlib.metrics.target_outlook`; amounts in the company currency. With
+        ``partial_targets`` a span counts the targets set so far (months without one add 0, as
+        Wukong does) instead of having no target.
 
     Raises
     ------

@@ -257,6 +257,7 @@ def target_vs_actual(crm: CRM, *, metric="contract_amount", period, by="month",
     Parameters
     ----------
     crm : CRM
+        The data.
     metric : str or list of str, default="contract_amount"
         One or more of :data:`TARGET_METRICS`.
     period : Period, preset name or (start, end)
@@ -272,6 +273,8 @@ def target_vs_actual(crm: CRM, *, metric="contract_amount", period, by="month",
         the employees in scope (every team for the company scope, plus any team holding a
         target), each counted with all its members.
     span : {"period", "year_to_date", "last_12_months"}, default="period"
+        The months covered: those the period touches (``period``), the year to date or the last
+        12 months (see :func:`target_window`).
 
     Returns
     -------
@@ -321,29 +324,31 @@ def completion(crm: CRM, *, metric="contract_amount", period, scope: Scope | Non
       target); ``missing_targets`` counts the (employee, month) pairs without a target.
 
     As in :func:`target_vs_actual`, a bucket's target is NaN as soon as one of its months has
-    none. Returns its columns (``owner_type`` company / team / employees, ``owner_id`` the team
-    or the scope's value), one row per (metric, by, bucket); ``by="period"`` (default) gives one
-    row per metric for the whole window.
+    none.
 
     Parameters
     ----------
     crm : CRM
         The data.
     metric : str, default="contract_amount"
-        The figure's name.
+        The figure compared with its target: one of :data:`TARGET_METRICS` (e.g.
+        ``"contract_amount"``, ``"payment_amount"``).
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     by : str or list of str, default="period"
-        The grouping; see the description above.
+        ``period`` (one row per metric for the whole window), ``month``, ``quarter`` and/or
+        ``year``, as in :func:`target_vs_actual`.
     span : {"period", "year_to_date", "last_12_months"}, default="period"
         ``period``, ``year_to_date`` or ``last_12_months`` (see :func:`target_window`).
 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        The columns of :func:`target_vs_actual` (``owner_type`` company / team / employees,
+        ``owner_id`` the team or the scope's value), one row per (metric, by, bucket);
+        ``by="period"`` (default) gives one row per metric for the whole window.
     """
     scope = scope or Scope()
     if scope.employee_ids is None:

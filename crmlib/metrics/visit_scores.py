@@ -34,15 +34,6 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
                  top_n: int | None = None) -> pd.DataFrame:
     """Visit satisfaction scores by employee or by product over the period.
 
-    Columns: ``employee_id``, ``name``, ``team`` (by employee; employees of the scope with at
-    least one visit, by id) or ``product_id``, ``name`` (by product; most visits first), then
-    ``visits``, ``score_1`` ... ``score_5`` (visits at each score), ``mean_score`` and
-    ``share_4_5`` (visits scored 4 or 5 / visits, a ratio). Visits are those with
-    ``visited_at`` in the period whose ``employee_id`` is in scope. By product a visit counts
-    for its ``product_id``, else once for each distinct product on its contract, else under an
-    empty product ("unknown"); ``top_n`` keeps the products with most visits and pools the rest
-    as :data:`OTHER`. Empty with ``attrs["available"]`` False when there is no ``visits`` table.
-
     Parameters
     ----------
     crm : CRM
@@ -50,7 +41,8 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
     period : str, (start, end) or Period
         A preset name, a pair of ISO dates (both included) or a resolved Period.
     by : {"employee", "product"}, default="employee"
-        The grouping; see the description above.
+        ``employee``: one row per employee of the scope with a visit; ``product``: one row per
+        product visited (see Returns).
     scope : Scope, optional
         Whose records (by owner); default the whole company.
     top_n : int, optional
@@ -59,7 +51,15 @@ def satisfaction(crm: CRM, *, period, by: str = "employee", scope: Scope | None 
     Returns
     -------
     pandas.DataFrame
-        The figure described above.
+        Columns: ``employee_id``, ``name``, ``team`` (by employee; employees of the scope with
+        at least one visit, by id) or ``product_id``, ``name`` (by product; most visits first),
+        then ``visits``, ``score_1`` ... ``score_5`` (visits at each score), ``mean_score`` and
+        ``share_4_5`` (visits scored 4 or 5 / visits, a ratio). Visits are those with
+        ``visited_at`` in the period whose ``employee_id`` is in scope. By product a visit
+        counts for its ``product_id``, else once for each distinct product on its contract, else
+        under an empty product ("unknown"); ``top_n`` keeps the products with most visits and
+        pools the rest as :data:`OTHER`. Empty with ``attrs["available"]`` False when there is
+        no ``visits`` table.
     """
     check_option(by, SATISFACTION_BY, "by")
     key_cols = ["employee_id", "name", "team"] if by == "employee" else ["product_id", "name"]

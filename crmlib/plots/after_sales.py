@@ -42,17 +42,16 @@ def _bucket_labels(buckets) -> list[str]:
 
 def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                        ax=None):
-    """Draw sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns`.
+    """Draw sold and returned amount per bucket as paired bars, with the refund rate as a line.
 
-    Sold and returned amount per bucket of :func:`crmlib.metrics.orders_and_returns` as
-    paired bars, with the refund rate (returned / sold amount) as a line on the right axis.
-
-    Nothing to draw gives a "not available" figure.
+    The refund rate (returned / sold amount) is drawn on the right axis. Nothing to draw gives a
+    "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.orders_and_returns` frame (``bucket``, ``sold_amount``,
+        ``returned_amount``, ``refund_rate``; the period's rate in ``attrs``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -63,7 +62,7 @@ def after_orders_chart(df: pd.DataFrame, *, lang: str = "en", title: str | None 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The bar-and-line chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     if df.empty or not ((df["sold_amount"] > 0).any() or (df["returned_amount"] > 0).any()):
@@ -134,17 +133,16 @@ def after_reason_labels(df: pd.DataFrame, lang: str) -> list[str]:
 
 def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, **kwargs):
-    """Draw each reason's part of the refund rate.
+    """Draw each return reason's part of the refund rate as horizontal bars.
 
-    Each reason's part of the refund rate (:func:`crmlib.metrics.returns_by_reason`) as
-    horizontal bars, labelled "rate · returned amount"; other reasons and no reason in grey.
-
-    The bars add up to the period's refund rate. Nothing to draw gives a "not available" figure.
+    Bars are labelled "rate · returned amount"; other reasons and no reason are grey. The bars
+    add up to the period's refund rate. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.returns_by_reason` frame (``reason``, ``kind``,
+        ``returned_amount``, ``refund_rate``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -157,8 +155,8 @@ def after_reason_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -201,15 +199,16 @@ def _days(v) -> str:
 
 def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None):
-    """Draw returns per sale-to-return bucket.
+    """Draw returns per sale-to-return delay bucket as bars, labelled with their share.
 
-    Returns per sale-to-return bucket (:func:`crmlib.metrics.return_delays`) as bars with
-    their share; the mean and median delay in the corner. Nothing to draw gives a "not available" figure.
+    The mean and median delay are written in the corner. Nothing to draw gives a "not
+    available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.return_delays` frame (``bucket``, ``returns``, ``share``; mean
+        and median delay in ``attrs``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -220,8 +219,8 @@ def after_delay_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["returns"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -267,20 +266,21 @@ def after_row_names(df: pd.DataFrame) -> list[str]:
 
 def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, label_max: int = 12):
-    """Draw the funnel plot of :func:`crmlib.metrics.unusual_return_rates`.
+    """Draw the funnel plot of return rates: which customers (products) return unusually often.
 
-    The funnel plot of :func:`crmlib.metrics.unusual_return_rates`: each customer (product)
-    at (orders, return rate), the overall rate p0, and the control limit p0 + z·√(p0(1−p0)/n)
-    as a curve over the order count. Unusual rows are red and labelled with their name (the
-    ``label_max`` highest z-scores); rows with fewer than ``min_orders`` orders are grey. Rows
-    at the same point are drawn once, the marker's area growing with their number.
-
-    Nothing to draw gives a "not available" figure.
+    Each customer (product) of :func:`crmlib.metrics.unusual_return_rates` is a point at
+    (orders, return rate), with the overall rate p0 and the control limit
+    p0 + z·√(p0(1−p0)/n) as a curve over the order count. Unusual rows are red and labelled
+    with their name (the ``label_max`` highest z-scores); rows with fewer than ``min_orders``
+    orders are grey. Rows at the same point are drawn once, the marker's area growing with
+    their number. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.unusual_return_rates` frame (``name``, ``orders``,
+        ``return_rate``, ``eligible``, ``unusual``, ``z_score``; ``expected_rate`` (p0),
+        ``z`` and ``min_orders`` in ``attrs``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -288,13 +288,13 @@ def after_funnel_plot(df: pd.DataFrame, *, lang: str = "en", title: str | None =
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
     label_max : int, default=12
-        The label max.
+        At most this many unusual rows are labelled with their name (the highest z-scores).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The scatter plot's figure (the figure of ``ax`` when given); a "not available" figure
+        when there is nothing to draw.
     """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)

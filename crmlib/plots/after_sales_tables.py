@@ -28,16 +28,16 @@ __all__ = ["after_headline_table", "after_reason_table", "after_delay_table", "a
 
 def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = None
                          ) -> HTMLText:
-    """Return the period's totals of :func:`crmlib.metrics.orders_and_returns`.
+    """Tabulate the period's after-sales totals, optionally against the previous period.
 
-    The period's totals of :func:`crmlib.metrics.orders_and_returns` (``attrs``): orders,
+    The totals come from the ``attrs`` of :func:`crmlib.metrics.orders_and_returns`: orders,
     sold amount, returns, returned amount, refund rate; with ``previous`` (the same frame for
     the previous period) its values and the change (relative; points for the rate).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.orders_and_returns` frame for the period.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     previous : pandas.DataFrame, optional
@@ -46,7 +46,8 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Label/value rows as HTML with a plain-text form (what nbval compares); with
+        ``previous``, also its value and the change per row.
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     rows_spec = [("after_orders", "orders", "count"), ("prod_sold_amount", "sold_amount",
@@ -79,22 +80,22 @@ def after_headline_table(df: pd.DataFrame, ctx, previous: pd.DataFrame | None = 
 
 
 def after_reason_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Return rows of :func:`crmlib.metrics.returns_by_reason`.
+    """Tabulate returns per reason, with each reason's part of the refund rate.
 
-    Rows of :func:`crmlib.metrics.returns_by_reason`: reason, returns, returned amount,
-    share, part of the refund rate; a total row (the period's refund rate) last.
+    Columns: reason, returns, returned amount, share, part of the refund rate; a total row
+    (the period's refund rate) comes last.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.returns_by_reason` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     na = not_available_note(df, ctx)
@@ -115,23 +116,22 @@ def after_reason_table(df: pd.DataFrame, ctx) -> HTMLText:
 
 
 def after_delay_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Return rows of :func:`crmlib.metrics.return_delays`.
+    """Tabulate returns per sale-to-return delay bucket.
 
-    Rows of :func:`crmlib.metrics.return_delays` (days from sale to return, returns,
-    returned amount, share), then a line with the mean and median delay and the returns dated
-    before their sale (left out).
+    Columns: days from sale to return, returns, returned amount, share; then a line with the
+    mean and median delay and the returns dated before their sale (left out).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.return_delays` frame (with its ``attrs``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table and the delay line as HTML with a plain-text form (what nbval compares).
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     na = not_available_note(df, ctx)
@@ -148,16 +148,16 @@ def after_delay_table(df: pd.DataFrame, ctx) -> HTMLText:
 
 
 def after_unusual_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
-    """Return the unusual rows of :func:`crmlib.metrics.unusual_return_rates`.
+    """Tabulate the customers (products) whose return rate is unusually high.
 
-    The unusual rows of :func:`crmlib.metrics.unusual_return_rates` (highest z first, at
-    most ``top``): name, orders, returned orders, return rate, control limit, z-score,
-    returned amount. Says so when none is unusual.
+    The unusual rows of :func:`crmlib.metrics.unusual_return_rates` (highest z first, at most
+    ``top``): name, orders, returned orders, return rate, control limit, z-score, returned
+    amount. Says so when none is unusual.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.unusual_return_rates` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, optional
@@ -166,7 +166,8 @@ def after_unusual_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTM
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares), or the "none unusual"
+        line.
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     na = not_available_note(df, ctx)

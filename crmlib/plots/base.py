@@ -27,7 +27,7 @@ def cjk_font_available() -> bool:
     Returns
     -------
     bool
-        The answer.
+        True when the CJK font (``CJK_FONT``) is installed and known to matplotlib.
     """
     def found():
         return any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist)
@@ -42,19 +42,14 @@ def cjk_font_available() -> bool:
 def set_theme(lang: str = "en") -> None:
     """Set the seaborn theme for reports, with CJK-capable fonts.
 
-    CJK-capable fonts for ``lang="zh"`` (and for ``en``, harmlessly).
-
-    Warns when the CJK font is missing: Chinese text would then be drawn as boxes. Install it
-    with ``make system-deps`` (Debian package ``fonts-noto-cjk``).
+    The CJK font comes first for ``lang="zh"`` (and for ``en``, harmlessly). Warns when the CJK
+    font is missing: Chinese text would then be drawn as boxes. Install it with ``make
+    system-deps`` (Debian package ``fonts-noto-cjk``).
 
     Parameters
     ----------
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    None
     """
     has_cjk = cjk_font_available()
     if lang == "zh" and not has_cjk:
@@ -75,11 +70,11 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A per-bucket frame with columns ``bucket`` (dates) and ``value``.
     label : str
         Title of the chart (the metric's label).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
     amount : bool, default=False
         Whether the values are amounts (short numbers on the axis).
     **kwargs
@@ -88,8 +83,7 @@ def trend(df, *, label: str, ax=None, amount: bool = False, **kwargs):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``: one bar per bucket, dates as ``YYYY-MM`` (monthly) or ``MM-DD``.
     """
     import matplotlib.dates as mdates
 
@@ -115,19 +109,18 @@ def trends(frames: dict, *, labels: dict, amounts=(), ncols: int = 3):
     Parameters
     ----------
     frames : dict
-        The frames.
+        Per-bucket frames (``bucket``, ``value``) by key, one chart each, in order.
     labels : dict
-        Labels by column or metric key.
-    amounts : object, default=()
-        The amounts.
+        Chart title per key of ``frames``.
+    amounts : sequence of str, default=()
+        The keys whose values are amounts (short numbers on the axis).
     ncols : int, default=3
-        The ncols.
+        Charts per row.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one bar chart per frame, ``ncols`` per row.
     """
     n = len(frames)
     nrows = -(-n // ncols)

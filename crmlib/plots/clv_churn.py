@@ -20,9 +20,7 @@ __all__ = ["model_table", "holdout_chart", "clv_table", "k_selection_chart", "pr
 
 
 def not_enough_data_note(ctx) -> HTMLText:
-    """Return the not enough data note.
-
-    "Not enough data for this model" in the report's language.
+    """Say "Not enough data for this model" in the report's language.
 
     Parameters
     ----------
@@ -32,7 +30,7 @@ def not_enough_data_note(ctx) -> HTMLText:
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The message as HTML with a plain-text form (what nbval compares).
     """
     return message(t("clv_not_enough_data", label_lang(ctx)), None)
 
@@ -43,14 +41,15 @@ def model_table(v: pd.DataFrame, ctx) -> HTMLText:
     Parameters
     ----------
     v : pandas.DataFrame
-        The value.
+        A :func:`crmlib.clv.customer_value` frame (one row per customer, the fitted parameters
+        in ``attrs``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Model, parameter and value rows as HTML with a plain-text form (what nbval compares).
     """
     lang, a = label_lang(ctx), v.attrs
     rows = [["BG/NBD", k, f"{x:.4g}"] for k, x in a["bgnbd"].items()]
@@ -65,17 +64,17 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
     Parameters
     ----------
     h : pandas.DataFrame
-        The h.
+        A :func:`crmlib.clv.crm_holdout_check` (or ``holdout_check``) frame: ``group`` of
+        calibration purchases, ``actual``, ``predicted`` (the ``all`` row is left out).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The line chart's figure (the figure of ``ax`` when given, else of the current axes).
     """
     ax = plt.gca() if ax is None else ax
     g = h[h["group"] != "all"]
@@ -90,24 +89,24 @@ def holdout_chart(h: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def clv_table(v: pd.DataFrame, ctx, *, top: int = 10) -> HTMLText:
-    """Return the ``top`` customers by CLV.
+    """Tabulate the ``top`` customers by CLV, highest first.
 
-    The ``top`` customers by CLV: name, repeat purchases, P(alive), expected purchases,
-    expected spend and CLV.
+    Columns: name, repeat purchases, P(alive), expected purchases, expected spend and CLV.
 
     Parameters
     ----------
     v : pandas.DataFrame
-        The value.
+        A :func:`crmlib.clv.customer_value` frame (one row per customer, the fitted parameters
+        in ``attrs``). Sorted by CLV, highest first.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many customers to show.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
@@ -125,17 +124,17 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
     Parameters
     ----------
     selection : pandas.DataFrame
-        The viewer's selection (keyword arguments of :func:`dashboard_context`).
+        The ``selection_`` frame of a fitted :class:`crmlib.segment.CustomerSegments` (``k``,
+        ``silhouette``, ``chosen``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given, else of the current axes).
     """
     ax = plt.gca() if ax is None else ax
     pal = sns.color_palette()
@@ -147,21 +146,23 @@ def k_selection_chart(selection: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def profile_table(profile: pd.DataFrame, ctx) -> HTMLText:
-    """Return segment profile.
+    """Tabulate a customer segment profile: customers, share and median recency, frequency, monetary.
 
-    Segment profile: customers, share, median recency, frequency, monetary (and CLV).
+    The median CLV is added when the profile has it.
 
     Parameters
     ----------
     profile : pandas.DataFrame
-        The profile.
+        The ``profile_`` frame of a fitted :class:`crmlib.segment.CustomerSegments`
+        (``segment``, ``customers``, ``share``, ``recency_days_median``, ``frequency_median``,
+        ``monetary_median``, optionally ``clv_median``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("rfm_segment", "rfm_customers", "rfm_customer_share",
@@ -185,14 +186,15 @@ def risk_table(risk: pd.DataFrame, ctx) -> HTMLText:
     Parameters
     ----------
     risk : pandas.DataFrame
-        The risk.
+        A :func:`crmlib.segment.churn_risk` frame (one row per customer, with ``risk_band``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Band (high, medium, low), customers and share as HTML with a plain-text form (what nbval
+        compares).
     """
     lang = label_lang(ctx)
     counts = risk["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
@@ -207,15 +209,16 @@ def churn_metrics_table(model, ctx) -> HTMLText:
 
     Parameters
     ----------
-    model : object
-        The fitted model.
+    model : crmlib.segment.ChurnModel
+        A fitted :class:`crmlib.segment.ChurnModel` (its ``metrics_``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Metric / value rows (ROC AUC, P(alive) AUC, average precision, Brier score, base rate,
+        train and test sizes) as HTML with a plain-text form (what nbval compares).
     """
     lang, m = label_lang(ctx), model.metrics_
     rows = [[t(f"clv_metric_{k}", lang), f"{m[k]:,}" if k.startswith("n_") else f"{m[k]:.3f}"]
@@ -230,17 +233,17 @@ def churn_calibration_chart(cal: pd.DataFrame, *, lang: str = "en", ax=None):
     Parameters
     ----------
     cal : pandas.DataFrame
-        The cal.
+        The ``calibration_`` frame of a fitted :class:`crmlib.segment.ChurnModel`
+        (``predicted``, ``realised`` per decile).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The line chart's figure (the figure of ``ax`` when given, else of the current axes).
     """
     ax = plt.gca() if ax is None else ax
     ax.plot([0, 1], [0, 1], color="grey", ls=":")
@@ -256,17 +259,17 @@ def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None
     Parameters
     ----------
     importance : pandas.DataFrame
-        The importance.
+        The ``importance_`` frame of a fitted :class:`crmlib.segment.ChurnModel` (``feature``,
+        ``importance``), most important first.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given, else of the current axes).
     """
     ax = plt.gca() if ax is None else ax
     ax.barh([value_label("clv_feature_", f, lang) for f in importance["feature"]],
@@ -277,19 +280,20 @@ def churn_importance_bars(importance: pd.DataFrame, *, lang: str = "en", ax=None
 
 
 def value_class_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """Return value classes with their customers, CLV share and what the team should do.
+    """Tabulate customer value classes with their customers, CLV share and what the team should do.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.segment.value_class_summary` frame (``value_class``, ``customers``,
+        ``share``, ``clv_share``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("clv_value_class", "rfm_customers", "rfm_customer_share",

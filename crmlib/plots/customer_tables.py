@@ -36,9 +36,19 @@ def _fmt(v, kind: str, currency: str | None = None) -> str:
 
 
 class CustomerTable:
-    """A small table of the customers topic.
+    """A small table of the customers topic for reports, with a plain-text form.
 
-    A small table for reports: HTML, and a plain-text form (``repr``) that nbval compares.
+    Renders as HTML in a notebook and as ``header | cells`` lines in plain text (``repr``, what
+    nbval compares); when ``message`` is given, only that message is shown.
+
+    Parameters
+    ----------
+    header : list of str
+        The column headings.
+    rows : list of list of str
+        The rows, already formatted as text.
+    message : str, optional
+        A "not available" / "no data" message shown instead of the table.
     """
 
     def __init__(self, header: list[str], rows: list[list[str]], message: str | None = None):
@@ -59,9 +69,7 @@ class CustomerTable:
 
 def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | None = None
                    ) -> CustomerTable:
-    """Return a by-group frame.
-
-    A by-group frame as a table: the group (see :func:`group_label`) then ``columns``.
+    """Tabulate a by-group customers frame: the group (see :func:`group_label`) then ``columns``.
 
     ``columns`` maps a column of ``df`` to ``(label key, kind)``, kind one of count, ratio,
     days, score, text. Says "not available" when the frame's table is missing and "no data"
@@ -70,20 +78,23 @@ def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A by-group frame of :mod:`crmlib.metrics` (e.g. :func:`crmlib.metrics.customers_by_employee`),
+        with the group's columns and those named in ``columns``.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     by : str
-        What the rows are grouped by.
+        What the rows are grouped by: ``"employee"``, ``"province"``, ``"city"``,
+        ``"product"``, ``"bucket"`` or ``"age"`` (the first column's heading and labels).
     columns : dict
-        The columns shown, with their labels or formats.
+        Column of ``df`` -> ``(label key, kind)``, in display order.
     top : int, optional
         How many rows to show (None: all).
 
     Returns
     -------
     CustomerTable
-        The customer table.
+        The group column then one column per entry of ``columns``, formatted by kind; or the
+        "not available" / "no data" message.
     """
     lang = label_lang(ctx)
     if not is_available(df):
@@ -103,22 +114,21 @@ def customer_table(df: pd.DataFrame, ctx, *, by: str, columns: dict, top: int | 
 
 
 def customer_summary_view(summary: pd.DataFrame, ctx) -> CustomerTable:
-    """Return a :func:`crmlib.metrics.customer_summary` frame.
+    """Tabulate a :func:`crmlib.metrics.customer_summary` frame as metric/value rows.
 
-    A :func:`crmlib.metrics.customer_summary` frame as a two-column table (metric, value);
-    figures the data cannot give are shown as "—".
+    Figures the data cannot give are shown as "—".
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.customer_summary` frame (columns ``metric``, ``value``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     CustomerTable
-        The customer summary view.
+        Two columns, the translated metric and its formatted value.
     """
     lang = label_lang(ctx)
     rows = [[t(m, lang), _fmt(v, _SUMMARY_KINDS.get(m, "count"))]

@@ -25,24 +25,26 @@ _SCORE_COLOURS = ["#c53030", "#dd6b20", "#a0aec0", "#68d391", "#2f855a"]
 
 
 def group_label(row, by: str, lang: str = "en") -> str:
-    """Return how a row of a by-group frame is named.
+    """Name a row of a by-group frame for a table or an axis.
 
-    How a row of a by-group frame is named: employee or product name, province, city or
-    bucket date; "public pool", "other" and "unknown" for the special rows.
+    Employee or product name, province, city or bucket date; "public pool", "other" and
+    "unknown" for the special rows.
 
     Parameters
     ----------
-    row : object
-        The row.
+    row : dict
+        A row of the frame as a dict (``row.get`` is used: ``employee_id``, ``name``, the
+        group's column).
     by : str
-        What the rows are grouped by.
+        The frame's grouping: ``employee``, ``province``, ``city``, ``product``, ``bucket``
+        or ``age``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     str
-        The text.
+        The row's label in ``lang``.
     """
     if by == "employee":
         if is_missing(row.get("employee_id")):
@@ -84,15 +86,16 @@ def _paired_bars(df, cols, labels, ax):
 
 
 def customer_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
-    """Draw new and dealt customers per bucket.
+    """Draw new and dealt customers per bucket as paired bars, the conversion rate as a line.
 
-    New and dealt customers per bucket as paired bars, conversion rate as a line on the
-    right axis. ``labels`` maps ``new_customers``, ``dealt`` and ``conversion`` to legend text.
+    The conversion rate is on the right axis. ``labels`` maps ``new_customers``, ``dealt`` and
+    ``conversion`` to legend text.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.customer_trend` frame (``bucket``, ``new_customers``, ``dealt``,
+        ``conversion``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     labels : dict
@@ -105,7 +108,7 @@ def customer_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The bar-and-line chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     if df.empty:
@@ -127,15 +130,14 @@ def customer_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
 
 
 def pool_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str = "", ax=None):
-    """Draw customers put into and taken from the public pool per bucket.
+    """Draw customers put into and taken from the public pool per bucket, as paired bars.
 
-    Customers put into and taken from the public pool per bucket, as paired bars.
-    ``labels`` maps ``pool_in`` and ``pool_out`` to legend text; a "not available" figure when not available.
+    ``labels`` maps ``pool_in`` and ``pool_out`` to legend text.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.pool_trend` frame (``bucket``, ``pool_in``, ``pool_out``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     labels : dict
@@ -148,8 +150,8 @@ def pool_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: str =
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
@@ -167,21 +169,21 @@ def pool_age(df: pd.DataFrame, *, lang: str = "en", label: str, xlabel: str = ""
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.pool_age` frame (``age`` bucket, ``customers``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     label : str
         Title of the chart (the metric's label).
     xlabel : str, default=''
-        The xlabel.
+        Label of the x axis (the age buckets).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not is_available(df):
         return nothing_to_draw(df, lang, ax=ax)
@@ -211,9 +213,11 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.deal_cycle` frame grouped by ``by`` (``mean_days``,
+        ``median_days``, ``dealt``).
     by : str
-        What the rows are grouped by.
+        The frame's grouping: ``employee``, ``province``, ``city``, ``product`` or ``bucket``
+        (buckets run along the x axis).
     label : str
         Title of the chart (the metric's label).
     lang : str, default='en'
@@ -226,8 +230,8 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     labels = labels or {"mean_days": "mean", "median_days": "median"}
     if df.empty or not is_available(df) or df["dealt"].sum() == 0:
@@ -266,30 +270,27 @@ def deal_cycle(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
 
 def satisfaction(df: pd.DataFrame, *, by: str, label: str, lang: str = "en",
                  score_labels: list[str] | None = None, ax=None):
-    """Draw the score distribution per group.
+    """Draw the visit satisfaction score distribution per group as 100 % stacked bars.
 
-    The score distribution per group as 100 % stacked horizontal bars (score 1 red to 5
-    green), the mean score written at the end of each bar. Nothing to draw gives a "not available" figure.
+    Horizontal bars, score 1 red to 5 green, the mean score written at the end of each bar.
+    Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
-    by : str
-        What the rows are grouped by.
-    label : str
-        Title of the chart (the metric's label).
+        A :func:`crmlib.metrics.satisfaction` frame grouped by ``by`` (``visits``,
+        ``score_1`` ... ``score_5`` visit counts, ``mean_score``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     score_labels : list of str, optional
-        The score labels.
+        Legend text of scores 1 to 5 (None: ``"1"`` ... ``"5"``).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The stacked bar chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     if df.empty or not is_available(df):

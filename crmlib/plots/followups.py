@@ -31,23 +31,25 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 
 def unavailable_note(df: pd.DataFrame, ctx) -> _HTMLText | None:
-    """Return the unavailable note.
+    """Say why a follow-up metric frame has nothing to show, or nothing when it has data.
 
-    "Not available: the data has no `...` table." when a metric frame says so
-    (:func:`crmlib.engine.is_available` False), "No data for this period." when it is empty, else None (a
-    notebook cell then shows nothing: the chart above says it all).
+    "Not available: the data has no `...` table." when the frame says so
+    (:func:`crmlib.engine.is_available` False), "No data for this period." when it is empty,
+    else None (a notebook cell then shows nothing: the chart above says it all).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        Any metric frame of :mod:`crmlib.metrics.followups` or
+        :mod:`crmlib.metrics.followup_counts`.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText or None
-        HTML for reports with a plain-text form (what nbval compares). None when there is nothing to say.
+        The note as HTML with a plain-text form (what nbval compares); None when there is
+        nothing to say.
     """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
@@ -77,14 +79,14 @@ def followup_summary_view(summary: pd.DataFrame, ctx) -> _HTMLText:
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.followup_summary` frame (``metric``, ``value``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Metric/value rows as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     days = summary.attrs.get("days", 30)
@@ -105,7 +107,8 @@ def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.followup_activity` frame with ``by="bucket"`` (``bucket``,
+        ``count``, ``customers``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     labels : dict
@@ -118,7 +121,7 @@ def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The bar-and-line chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     import matplotlib.dates as mdates
@@ -145,16 +148,15 @@ def followup_trend(df: pd.DataFrame, *, lang: str = "en", labels: dict, title: s
 
 
 def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Draw follow-ups by channel.
+    """Draw follow-ups by channel as horizontal bars, each labelled with its count and share.
 
-    Follow-ups by channel (:func:`crmlib.metrics.followups_by_channel`) as horizontal bars,
-    each labelled with its count and share. Channel names go through the ``fu_channel_*``
-    labels (an unlisted channel is shown as it is). Nothing to draw gives a "not available" figure.
+    Channel names go through the ``fu_channel_*`` labels (an unlisted channel is shown as it
+    is). Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.followups_by_channel` frame (``channel``, ``count``, ``share``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -165,8 +167,8 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
@@ -189,16 +191,14 @@ def channel_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
 
 
 def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Draw forgotten customers at each threshold and the overdue planned contacts.
+    """Draw forgotten customers at each threshold and the overdue planned contacts as bars.
 
-    Forgotten customers at each threshold and the overdue planned contacts
-    (:func:`crmlib.metrics.forgotten_overview`) as bars, the overdue one in another colour.
-    Nothing to draw gives a "not available" figure.
+    The overdue bar is drawn in another colour. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.forgotten_overview` frame (``kind``, ``days``, ``customers``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -209,8 +209,8 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
@@ -237,15 +237,15 @@ def forgotten_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = No
 # ---------------------------------------------------------------------------------- tables
 
 def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> _HTMLText:
-    """Return follow-ups and customers followed up per employee.
+    """Tabulate follow-ups and customers followed up per employee, with the scope's total.
 
-    Follow-ups and customers followed up per employee, with the scope's total
-    (customers counted once however many employees followed them up).
+    Customers are counted once in the total however many employees followed them up.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.followup_activity` frame with ``by="employee"`` (``name``,
+        ``team``, ``count``, ``customers``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, optional
@@ -254,7 +254,8 @@ def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) ->
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Employee, team, follow-ups and customers as HTML with a plain-text form (what nbval
+        compares).
     """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
@@ -275,26 +276,26 @@ def followup_employee_table(df: pd.DataFrame, ctx, *, top: int | None = None) ->
 
 def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True
                         ) -> _HTMLText:
-    """Return the first ``top`` new customers not yet followed up.
+    """List the first ``top`` new customers not yet followed up (oldest first), with the total.
 
-    The first ``top`` new customers not yet followed up (oldest first), with the total;
-    phone and e-mail masked unless ``mask`` is False.
+    Phone and e-mail are masked unless ``mask`` is False.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.new_not_followed_up` frame (``name``, ``owner_name``,
+        ``created_at``, ``days_waiting``, ``phone``, ``email``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many customers to list (the total counts them all).
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The list as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)
@@ -313,27 +314,28 @@ def new_customers_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = Tr
 
 
 def todo_table(df: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> _HTMLText:
-    """Return each rep's "to do this week".
+    """List each rep's "to do this week": the customers to contact first.
 
-    Each rep's "to do this week" (:func:`crmlib.metrics.todo_list`): a header per rep with
-    their totals, then their first ``top`` customers (overdue planned contacts first, then the
-    longest forgotten); phone and e-mail masked unless ``mask`` is False.
+    A header per rep with their totals, then their first ``top`` customers (overdue planned
+    contacts first, then the longest forgotten); phone and e-mail masked unless ``mask`` is
+    False.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.todo_list` frame (one row per rep and customer, with the rep's
+        totals).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many customers to list per rep.
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The lists as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = not_available_note(df, lang)

@@ -29,22 +29,19 @@ _MODEL_ORDER = ("naive", "seasonal_naive", "theta", "ets", "arima", "gbm", "ense
 
 
 def series_label(unique_id, lang: str = "en") -> str:
-    """Return what a series is called.
-
-    What a series is called: "Total" / "合计", "unknown" / "未知", else its id (team,
-    category).
+    """Name a forecast series: "Total" / "合计", "unknown" / "未知", else its id (team, category).
 
     Parameters
     ----------
-    unique_id : object
-        The unique id.
+    unique_id : str
+        The series' ``unique_id``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     str
-        The text.
+        The series' label in ``lang``.
     """
     if unique_id == "total":
         return t("forecast_series_total", lang)
@@ -59,14 +56,14 @@ def model_label(model: str, lang: str = "en") -> str:
     Parameters
     ----------
     model : str
-        The fitted model.
+        A forecast model's name (e.g. ``"theta"``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     str
-        The text.
+        The model's label in ``lang``.
     """
     entry = CATALOGUE.get(f"forecast_model_{model}")
     return entry[lang] if entry else str(model)
@@ -94,17 +91,17 @@ def forecast_plot(series: pd.DataFrame, fc: pd.DataFrame | None = None, *, lang:
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     history : int, optional
-        The history.
+        Keep the last N periods of each series (None: all).
     ncols : int, default=3
-        The ncols.
+        Panels per row (at most the number of series).
     title : str, optional
         Title of the chart (None: no title).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one panel per series; a "not available" figure when ``series`` is
+        empty.
     """
     if series.empty:
         return nothing_to_draw(series, lang)
@@ -166,11 +163,11 @@ def backtest_bars(errors: pd.DataFrame, *, unique_id: str | None = None,
     errors : pandas.DataFrame
         A :func:`crmlib.forecast.backtest` frame.
     unique_id : str, optional
-        The unique id.
+        The series drawn (None: the only one, else the first).
     chosen : pandas.DataFrame, optional
         A :func:`crmlib.forecast.choose_model` frame (its models are marked).
     metric : str, default='mase'
-        The metric.
+        The error column drawn, e.g. ``"mase"``, ``"smape"``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -236,10 +233,10 @@ def _levels(frame: pd.DataFrame, prefix: str) -> list[str]:
 
 
 def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Return back-test errors per model.
+    """Tabulate back-test errors per model (and series when there are several).
 
-    Back-test errors per model (and series when there are several): MASE, MAE, RMSE, MAPE,
-    sMAPE, interval coverage per level and windows; the chosen model's row in bold.
+    Columns: MASE, MAE, RMSE, MAPE, sMAPE, interval coverage per level and windows; the chosen
+    model's row is in bold.
 
     Parameters
     ----------
@@ -253,7 +250,7 @@ def backtest_table(errors: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = N
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if errors.empty:
@@ -297,7 +294,7 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        One row per series as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if chosen.empty:
@@ -320,10 +317,10 @@ def chosen_table(chosen: pd.DataFrame, ctx) -> HTMLText:
 
 
 def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None) -> HTMLText:
-    """Return the forecast per series and period.
+    """Tabulate the forecast per series and period.
 
-    The forecast per series and period: model, forecast and interval per level, with the
-    back-test coverage of each interval (from ``chosen``) when given.
+    Columns: model, forecast and interval per level, with the back-test coverage of each
+    interval (from ``chosen``) when given.
 
     Parameters
     ----------
@@ -337,7 +334,7 @@ def forecast_table(fc: pd.DataFrame, ctx, *, chosen: pd.DataFrame | None = None)
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if fc.empty:

@@ -39,17 +39,17 @@ def _first_pipeline(df: pd.DataFrame, pipeline: str | None) -> pd.DataFrame:
 
 def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                  ax=None):
-    """Draw the ordered funnel.
+    """Draw the ordered funnel of one pipeline as centred horizontal bars.
 
-    The ordered funnel (:func:`crmlib.metrics.ordered_funnel`): horizontal bars of
-    ``reached`` in stage order, top to bottom, each labelled with its count and cumulative
-    conversion, and the stage-to-stage conversion between bars. One pipeline (default: the
-    first).
+    Bars of ``reached`` in stage order, top to bottom, each labelled with its count and
+    cumulative conversion, and the stage-to-stage conversion between bars. One pipeline
+    (default: the first).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.ordered_funnel` frame (``stage``, ``reached``,
+        ``stage_conversion``, ``cumulative_conversion``, per pipeline).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     pipeline : str, optional
@@ -60,8 +60,8 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The funnel chart's figure (the figure of ``ax`` when given); a "not available" figure
+        when there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
@@ -92,16 +92,16 @@ def funnel_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = N
 
 def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                    ax=None):
-    """Draw the pipeline snapshot.
+    """Draw the pipeline snapshot: how many opportunities sit in each stage.
 
-    The pipeline snapshot (:func:`crmlib.metrics.pipeline_snapshot`): one horizontal bar per
-    stage in order, its count; open stages, won and lost in the period coloured apart, each bar
-    labelled with its amount.
+    One horizontal bar per stage in order, its count; open stages, won and lost in the period
+    coloured apart, each bar labelled with its amount.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.pipeline_snapshot` frame (``stage``, ``outcome``, ``count``,
+        ``amount``, per pipeline).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     pipeline : str, optional
@@ -112,8 +112,8 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
@@ -140,15 +140,15 @@ def snapshot_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None =
 
 
 def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Draw closed and cohort win rates per bucket.
+    """Draw closed and cohort win rates per bucket as two lines.
 
-    Closed and cohort win rates per bucket (:func:`crmlib.metrics.win_rate` with
-    ``by="bucket"``) as two lines; undefined buckets leave a gap.
+    Undefined buckets (nothing closed) leave a gap; the y axis is in percent.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.win_rate` frame with ``by="bucket"`` (``bucket``,
+        ``closed_win_rate``, ``cohort_win_rate``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
@@ -157,8 +157,8 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The line chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     import matplotlib.dates as mdates
 
@@ -180,15 +180,14 @@ def win_rate_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Draw new opportunities per bucket.
+    """Draw new opportunities per bucket: bars of the count, the amount as a line.
 
-    New opportunities per bucket (:func:`crmlib.metrics.new_opportunities`): bars of the
-    count, with their amount as a line on a second axis.
+    The amount is drawn on a second y axis, with short numbers.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.new_opportunities` frame (``bucket``, ``count``, ``amount``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
@@ -197,8 +196,8 @@ def new_opportunities_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
@@ -234,15 +233,14 @@ def _hbars(df, value, labels, *, lang, ax, fmt, colour=0):
 
 
 def lost_reasons_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Draw lost opportunities by reason.
+    """Draw lost opportunities by reason as horizontal bars.
 
-    Lost opportunities by reason (:func:`crmlib.metrics.lost_reasons`): horizontal bars of
-    the count, labelled with count and share; no reason shows as unknown.
+    Each bar is labelled with its count and share; no reason shows as unknown.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.lost_reasons` frame (``lost_reason``, ``count``, ``share``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
@@ -251,8 +249,8 @@ def lost_reasons_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     labels = [r if isinstance(r, str) else t("unknown", lang)
               for r in df.get("lost_reason", [])]
@@ -270,7 +268,8 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.time_in_stage` frame (``stage``, ``mean_days``, ``median_days``,
+        per pipeline).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     pipeline : str, optional
@@ -281,8 +280,8 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     d = _first_pipeline(df, pipeline) if unavailable_text(df, lang) is None else df
     med = list(d.get("median_days", []))
@@ -295,16 +294,16 @@ def time_in_stage_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | N
 
 
 def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Draw the expected revenue chart.
+    """Draw open amount and expected revenue per expected close month as paired bars.
 
-    Open amount and expected revenue (amount x probability) per expected close month
-    (:func:`crmlib.metrics.expected_revenue`) as paired bars; overdue months hatched, deals
-    without a date last.
+    Expected revenue is amount x stage probability (:func:`crmlib.metrics.expected_revenue`);
+    overdue months are hatched and deals without an expected close date come last.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.expected_revenue` frame (``month``, ``amount``, ``expected``,
+        ``overdue``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ax : matplotlib.axes.Axes, optional
@@ -313,8 +312,8 @@ def expected_revenue_chart(df: pd.DataFrame, *, lang: str = "en", ax=None):
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)

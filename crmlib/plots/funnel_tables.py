@@ -63,8 +63,18 @@ def _fmt(col: str, v, currency=None) -> str:
 class FunnelKPIs:
     """Headline figures of the funnel topic, as cards.
 
-    Headline figures of the topic from :func:`crmlib.metrics.sales_velocity` (one row):
-    renders as cards in HTML and as ``label: value`` lines in plain text.
+    The figures come from a :func:`crmlib.metrics.sales_velocity` frame (one row): open count and
+    amount, won count and amount, closed and cohort win rates, average deal size, average cycle
+    days and velocity. Renders as cards in HTML and as ``label: value`` lines in plain text.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The one-row :func:`crmlib.metrics.sales_velocity` frame.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    currency : str, optional
+        Currency code printed after amounts (values are not converted).
     """
 
     ROWS = ("open_count", "open_amount", "won", "won_amount", "closed_win_rate",
@@ -104,19 +114,20 @@ class FunnelKPIs:
 
 
 def funnel_kpis(frame: pd.DataFrame, ctx) -> FunnelKPIs:
-    """Return the funnel kpis.
+    """Show the funnel's headline figures as cards in the report's language and currency.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        The metric function's frame described above.
+        The one-row :func:`crmlib.metrics.sales_velocity` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     FunnelKPIs
-        The funnel kpis.
+        One card per headline figure (HTML, or ``label: value`` lines as text); the "not
+        available" message when the frame's table is missing.
     """
     return FunnelKPIs(frame, label_lang(ctx), currency_of(ctx))
 
@@ -126,21 +137,20 @@ _Table = HTMLText
 
 def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
                  names: dict | None = None, top: int | None = None) -> _Table:
-    """Return a metric frame.
+    """Tabulate a funnel metric frame with localized headers and formatted values.
 
-    A metric frame as a table with localized headers and formatted values (rates as %,
-    amounts with the currency, — when undefined); "not available" / "no data" when there is
-    nothing to show. ``names`` maps the values of the first column (e.g. employee ids to
-    names); ``top`` keeps the first rows.
+    Rates are shown as %, amounts with the currency, days with one decimal, and undefined values
+    as —; "not available" / "no data" when there is nothing to show. ``names`` maps the values
+    of the first column (e.g. employee ids to names); ``top`` keeps the first rows.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A frame of :mod:`crmlib.metrics.funnel` or :mod:`crmlib.metrics.opportunities`.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     columns : list of str, optional
-        The columns shown, with their labels or formats.
+        The columns shown, in order (None: all of ``df``'s).
     names : dict, optional
         Display names of the first column's values (e.g. employee names).
     top : int, optional
@@ -149,7 +159,7 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML, with a plain-text form (what nbval compares).
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(df, lang)
@@ -175,22 +185,23 @@ def funnel_table(df: pd.DataFrame, ctx, *, columns: list[str] | None = None,
 
 
 def coverage_table(df: pd.DataFrame, ctx) -> _Table:
-    """Return :func:`crmlib.metrics.pipeline_coverage`.
+    """Tabulate :func:`crmlib.metrics.pipeline_coverage` as label/value rows.
 
-    :func:`crmlib.metrics.pipeline_coverage` as label/value rows; "no target" when the data
-    holds no target for the scope and period.
+    The rows are target, actual, remaining, pipeline and weighted amounts, then the coverage and
+    weighted coverage ratios (``1.50x``); target, remaining and the ratios say "no target" when
+    the data holds no target for the scope and period.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        The one-row :func:`crmlib.metrics.pipeline_coverage` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        ``label: value`` rows as HTML, with a plain-text form (what nbval compares).
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(df, lang)

@@ -28,15 +28,16 @@ _FIRST = {"source": "leads_by_source", "owner": "leads_by_owner", "origin": "lea
 
 
 def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -> HTMLText:
-    """Return rows of :func:`crmlib.metrics.leads.lead_conversion`.
+    """Tabulate lead conversion per group, with its confidence interval and a total row.
 
-    Rows of :func:`crmlib.metrics.leads.lead_conversion`: value (or ``names[value]``), leads,
-    converted, rate, interval, rank; a total row last.
+    Columns: value (or ``names[value]``), leads, converted, rate, interval, rank; the total
+    row comes last.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.leads.lead_conversion` frame (``leads``, ``converted``,
+        ``conversion_rate``, ``ci_low``, ``ci_high``, ``rank``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     names : dict, optional
@@ -45,7 +46,7 @@ def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
@@ -71,22 +72,23 @@ def lead_conversion_table(df: pd.DataFrame, ctx, *, names: dict | None = None) -
 
 
 def days_to_convert_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Return rows of :func:`crmlib.metrics.leads.days_to_convert`.
+    """Tabulate how many days leads took to convert, per group.
 
-    Rows of :func:`crmlib.metrics.leads.days_to_convert`: value, conversions, mean and
-    median days, conversions without a date; the total row last.
+    Columns: value, conversions, mean and median days, conversions without a date; the total
+    row last.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.leads.days_to_convert` frame (``converted``, ``mean_days``,
+        ``median_days``, ``undated``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
@@ -103,22 +105,23 @@ def days_to_convert_table(df: pd.DataFrame, ctx) -> HTMLText:
 
 
 def lead_cost_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Return rows of :func:`crmlib.metrics.leads.lead_costs`.
+    """Tabulate lead costs per source: cost per lead and per converted customer.
 
-    Rows of :func:`crmlib.metrics.leads.lead_costs`: source, campaigns, cost, leads,
-    converted, cost per lead and per customer; a total row over the sources with a cost.
+    Columns: source, campaigns, cost, leads, converted, cost per lead and per customer; a
+    total row over the sources with a cost.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.leads.lead_costs` frame (``campaigns``, ``cost``, ``leads``,
+        ``converted``, ``cost_per_lead``, ``cost_per_converted``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     na = leads_not_available(df, ctx)
@@ -152,10 +155,10 @@ def _unfitted(scorer, lang: str) -> HTMLText | None:
 
 
 def score_summary(scorer, ctx) -> HTMLText:
-    """Return the model's held-out quality in one paragraph.
+    """Summarize the lead-scoring model's held-out quality in one paragraph.
 
-    The model's held-out quality in one paragraph: test AUC with its interval, the split,
-    the tuning, log loss, Brier score; or why there is no model.
+    Test AUC with its interval, the split, the tuning, log loss, Brier score; or why there is
+    no model.
 
     Parameters
     ----------
@@ -187,10 +190,9 @@ def score_summary(scorer, ctx) -> HTMLText:
 
 
 def lead_calibration_table(scorer, ctx) -> HTMLText:
-    """Return the calibration table of a fitted scorer.
+    """Tabulate the calibration of a fitted lead scorer per decile.
 
-    The calibration table of a fitted scorer: decile, leads, converted, predicted and
-    realised conversion, predicted range.
+    Columns: decile, leads, converted, predicted and realised conversion, predicted range.
 
     Parameters
     ----------

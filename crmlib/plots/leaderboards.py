@@ -46,21 +46,21 @@ HIGHLIGHT = "#dd6b20"
 
 def shown_rows(board: pd.DataFrame, *, top: int = 10, highlight: str | None = None
                ) -> pd.DataFrame:
-    """Return the first ``top`` rows of a board, plus the ``highlight`` employee's row when lower.
+    """Pick the rows a board shows: the first ``top``, plus the ``highlight`` employee's row when lower.
 
     Parameters
     ----------
     board : pandas.DataFrame
-        A :func:`crmlib.metrics.leaderboard` frame.
+        A :func:`crmlib.metrics.leaderboard` frame, in rank order.
     top : int, default=10
-        How many rows to show (None: all).
+        How many rows to show from the top.
     highlight : str, optional
-        An employee id to highlight (and add below the top rows).
+        An employee id whose row is added below the top rows when it is not among them.
 
     Returns
     -------
     pandas.DataFrame
-        The shown rows.
+        The selected rows of ``board`` (same columns).
     """
     head = board.head(top)
     if highlight is not None and highlight not in set(head["employee_id"]):
@@ -84,7 +84,7 @@ def leaderboard(board: pd.DataFrame, *, lang: str = "en", label: str, top: int =
     label : str
         Title of the chart (the metric's label).
     top : int, default=10
-        How many rows to show (None: all).
+        How many employees to show from the top.
     highlight : str, optional
         An employee id to highlight (and add below the top rows).
     amount : bool, default=False
@@ -130,12 +130,11 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
                       highlight: str | None = None):
-    """Return the rows :func:`leaderboard` draws.
+    """Tabulate the rows :func:`leaderboard` draws: rank, employee, team and value.
 
-    The rows :func:`leaderboard` draws as a table: rank, employee, team, value, and target
-    and completion when anyone on the board has a target ("no target" for the others).
-
-    Says "not available" when the data lacks the board's table and "no data" when it is empty.
+    Target and completion columns are added when anyone on the board has a target ("no target"
+    for the others); the ``highlight`` employee's row is shaded. Says "not available" when the
+    data lacks the board's table and "no data" when it is empty.
 
     Parameters
     ----------
@@ -144,14 +143,14 @@ def leaderboard_table(board: pd.DataFrame, ctx, *, top: int = 10,
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many rows to show from the top.
     highlight : str, optional
         An employee id to highlight (and add below the top rows).
 
     Returns
     -------
-    object
-        The leaderboard table.
+    crmlib.display.HTMLText
+        The table as HTML with a plain-text form, or the "not available" / "no data" note.
     """
     lang = label_lang(ctx)
     na = not_available_note(board, lang)
@@ -186,6 +185,17 @@ class LeaderboardSummary:
     """Every board's leader (and one employee's rank) as a small table, for the report's head.
 
     Renders as HTML in reports and as plain text (``repr``), which nbval compares.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A :func:`crmlib.metrics.leaderboard_summary` frame (one row per board).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    currency : str, optional
+        Currency code printed after amounts (values are not converted).
+    employee_name : str, optional
+        Name shown in the "my rank" heading (default: the word "employee").
     """
 
     def __init__(self, summary: pd.DataFrame, lang: str = "en", currency: str | None = None,
@@ -232,20 +242,21 @@ class LeaderboardSummary:
 
 def leaderboard_summary_view(summary: pd.DataFrame, ctx, *,
                              employee_name: str | None = None) -> LeaderboardSummary:
-    """Wrap a :func:`crmlib.metrics.leaderboard_summary` frame for display in a report.
+    """Show a :func:`crmlib.metrics.leaderboard_summary` frame as a table for a report.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.leaderboard_summary` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     employee_name : str, optional
-        The employee name.
+        Name in the "my rank" heading (default ``summary.attrs["employee_name"]``).
 
     Returns
     -------
     LeaderboardSummary
-        The leaderboard summary view.
+        Per board: metric, leader and value, plus the employee's rank, value and completion
+        when the frame has them.
     """
     return LeaderboardSummary(summary, label_lang(ctx), currency_of(ctx), employee_name or summary.attrs.get("employee_name"))

@@ -33,26 +33,27 @@ __all__ = ["lead_row_labels", "leads_not_available", "leads_trend", "lead_conver
 
 def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
                     names: dict | None = None) -> list[str]:
-    """Return what each row is called.
+    """Name each row of a leads frame for a table or an axis.
 
-    What each row is called: its value (or ``names[value]``, e.g. an owner's name), "other
-    (N)" / "其他（N 项）", "unknown" / "未知" or "Total" / "合计".
+    A row is named by its value (or ``names[value]``, e.g. an owner's name), "other (N)" /
+    "其他（N 项）", "unknown" / "未知" or "Total" / "合计".
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A by-group frame of :mod:`crmlib.metrics.leads` (with ``kind`` and, for the other row,
+        ``values``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     column : str, default='value'
-        The column.
+        The column holding the row's value.
     names : dict, optional
         Display names of the first column's values (e.g. employee names).
 
     Returns
     -------
     list[str]
-        The lead row labels.
+        One label per row of ``df``, in ``lang``.
     """
     out = []
     n = df["values"] if "values" in df.columns else [1] * len(df)
@@ -69,22 +70,23 @@ def lead_row_labels(df: pd.DataFrame, lang: str = "en", column: str = "value",
 
 
 def leads_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
-    """Return a "not available" message when ``df`` says so.
+    """Say why a leads frame has nothing to show, or nothing when it has data.
 
-    A "not available" message when ``df`` says so (no table, or leads without dates);
-    "no data" for an empty frame; else None.
+    "Not available" when ``df`` says so (no table, or leads without dates); "no data" for an
+    empty frame; else None.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        Any frame of :mod:`crmlib.metrics.leads`.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText or None
-        HTML for reports with a plain-text form (what nbval compares). None when there is nothing to say.
+        The message as HTML with a plain-text form (what nbval compares); None when there is
+        nothing to say.
     """
     lang = label_lang(ctx)
     if not is_available(df):
@@ -98,15 +100,15 @@ def leads_not_available(df: pd.DataFrame, ctx) -> HTMLText | None:
 
 def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None,
                 **kwargs):
-    """Draw leads per bucket of :func:`crmlib.metrics.leads.leads_by_period`.
+    """Draw leads per bucket as bars, the converted ones as a darker bar inside.
 
-    Leads per bucket of :func:`crmlib.metrics.leads.leads_by_period` as bars, the converted
-    ones as a darker bar inside. Nothing to draw gives a "not available" figure.
+    Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.leads.leads_by_period` frame (``bucket``, ``leads``,
+        ``converted``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -119,8 +121,8 @@ def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["leads"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -144,16 +146,16 @@ def leads_trend(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
 
 def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                          ax=None, **kwargs):
-    """Draw conversion rate per row of :func:`crmlib.metrics.leads.lead_conversion`.
+    """Draw the lead conversion rate per group as dots with their confidence interval.
 
-    Conversion rate per row of :func:`crmlib.metrics.leads.lead_conversion` as dots with
-    their confidence interval as a line, in the frame's order (best lower bound on top), each
+    The interval is a line; rows keep the frame's order (best lower bound on top), each
     labelled "rate (converted / leads)". Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.leads.lead_conversion` frame (``leads``, ``converted``,
+        ``conversion_rate``, ``ci_low``, ``ci_high``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -166,8 +168,8 @@ def lead_conversion_bars(df: pd.DataFrame, *, lang: str = "en", title: str | Non
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The dot chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["leads"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -199,13 +201,14 @@ def lead_calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title:
                      ax=None, **kwargs):
     """Draw mean predicted against realised conversion per decile of the test leads.
 
-    Mean predicted against realised conversion per decile of the test leads
-    (:attr:`crmlib.scoring.LeadScorer.calibration_`), with the diagonal. Nothing to draw gives a "not available" figure.
+    The deciles come from :attr:`crmlib.scoring.LeadScorer.calibration_`; the diagonal marks
+    a perfect calibration. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     calibration : pandas.DataFrame
-        The calibration.
+        The ``calibration_`` frame of a fitted :class:`crmlib.scoring.LeadScorer` (``decile``,
+        ``predicted``, ``realised``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -244,15 +247,16 @@ def lead_calibration_plot(calibration: pd.DataFrame, *, lang: str = "en", title:
 
 def lead_importance_bars(importance: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                     ax=None, **kwargs):
-    """Draw permutation importance.
+    """Draw the lead scorer's permutation importance per feature as horizontal bars.
 
-    Permutation importance (:attr:`crmlib.scoring.LeadScorer.importance_`) as horizontal
-    bars with their standard deviation, most important on top. Nothing to draw gives a "not available" figure.
+    The importance comes from :attr:`crmlib.scoring.LeadScorer.importance_`; bars carry their
+    standard deviation, most important on top. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     importance : pandas.DataFrame
-        The importance.
+        The ``importance_`` frame of a fitted :class:`crmlib.scoring.LeadScorer` (feature,
+        importance and its standard deviation).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional

@@ -37,27 +37,27 @@ def performance_month_bars(df: pd.DataFrame, *, metric: str, label: str,
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.monthly_performance` frame (``month``, ``in_period``, the
+        metric and its ``_year_ago`` column).
     metric : str
-        The metric.
+        The column drawn: ``"contracts"``, ``"contract_amount"`` or ``"payments"``.
     label : str
         Title of the chart (the metric's label).
     year_ago_label : str, optional
-        The year ago label.
+        Legend label of the year-ago line (None: no line).
     amount : bool, default=False
         Whether the values are amounts (short numbers on the axis).
     legend : bool, default=True
-        The legend.
+        Whether to show the legend of the year-ago line.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
     **kwargs
-        Passed on to matplotlib (e.g. ``color``).
+        Passed on to matplotlib's ``bar`` (e.g. ``color``).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``: one bar per month, labelled ``YYYY-MM``.
     """
     ax = plt.gca() if ax is None else ax
     pal = sns.color_palette()
@@ -90,19 +90,18 @@ def performance_months(df: pd.DataFrame, *, labels: dict[str, str], year_ago_lab
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.monthly_performance` frame.
     labels : dict[str, str]
-        Labels by column or metric key.
+        Chart title per metric.
     year_ago_label : str
-        The year ago label.
-    metrics : object, default=('contracts', 'contract_amount', 'payments')
-        The metrics.
+        Legend label of the year-ago lines.
+    metrics : sequence of str, default=('contracts', 'contract_amount', 'payments')
+        The columns drawn, one chart each, left to right.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one monthly bar chart per metric shown (an empty one when none is).
     """
     shown = [m for m in metrics if m in df and not df[m].isna().all()]
     fig, axes = plt.subplots(1, max(len(shown), 1), figsize=(4.6 * max(len(shown), 1), 3.4),
@@ -119,11 +118,26 @@ def performance_months(df: pd.DataFrame, *, labels: dict[str, str], year_ago_lab
 class PerformanceTable:
     """A frame shown as a table with localized headers (HTML, and plain text for nbval).
 
-    ``columns`` maps frame columns to label keys, in display order; ``kinds`` gives each its
-    format (``text``, ``month``, ``count``, ``amount``, ``change``, ``rate``). ``unavailable``
-    lists the absent tables: a "not available" line is shown for each and columns that are
-    entirely empty are dropped (the whole table when no figure is left). A row whose
-    ``is_total`` is true is labelled "Total".
+    A "not available" line is shown for each absent table and columns that are then entirely
+    empty are dropped (the whole table when no figure is left). A row whose ``is_total`` is true
+    is labelled "Total".
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame shown.
+    columns : dict[str, str]
+        Frame column -> label key, in display order (columns absent from ``df`` are skipped).
+    kinds : dict[str, str]
+        Format of each column: ``text``, ``month``, ``count``, ``amount``, ``change`` or ``rate``.
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    currency : str, optional
+        Currency code printed after amounts (values are not converted).
+    unavailable : sequence of str, default=()
+        The tables the figures need that the data lacks.
+    highlight : str, optional
+        A boolean column of ``df``: rows where it is true are shown in bold.
     """
 
     def __init__(self, df: pd.DataFrame, *, columns: dict[str, str], kinds: dict[str, str],
@@ -209,30 +223,30 @@ def _ctx(ctx):
 def performance_table(df: pd.DataFrame, ctx, *, columns: dict[str, str],
                       kinds: dict[str, str], needs=(), highlight: str | None = None
                       ) -> PerformanceTable:
-    """Return a :class:`PerformanceTable` in the report's language.
+    """Build a :class:`PerformanceTable` in the report's language and currency.
 
-    A :class:`PerformanceTable` in the report's language; ``needs`` names the optional
-    tables the figures come from (those the data lacks are reported as not available).
+    ``needs`` names the optional tables the figures come from; those the data lacks are
+    reported as not available.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        The frame shown (a :mod:`crmlib.metrics.performance` frame).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     columns : dict[str, str]
-        The columns shown, with their labels or formats.
+        Frame column -> label key, in display order.
     kinds : dict[str, str]
-        Format kind per metric (default ``count``).
-    needs : object, default=()
-        The needs.
+        Format of each column (see :class:`PerformanceTable`).
+    needs : sequence of str, default=()
+        Optional tables the figures come from (e.g. ``"payments"``).
     highlight : str, optional
-        An employee id to highlight (and add below the top rows).
+        A boolean column: rows where it is true are shown in bold.
 
     Returns
     -------
     PerformanceTable
-        The performance table.
+        The table (HTML, with a plain-text form).
     """
     lang, currency, crm = _ctx(ctx)
     unavailable = [n for n in needs if crm is not None and not crm.has(n)]
@@ -241,19 +255,20 @@ def performance_table(df: pd.DataFrame, ctx, *, columns: dict[str, str],
 
 
 def performance_monthly_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """Return the months of a ``monthly_performance`` frame (months of the period in bold).
+    """Tabulate a ``monthly_performance`` frame month by month (months of the period in bold).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.monthly_performance` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     PerformanceTable
-        The performance monthly table.
+        Per month: contracts, contract amount and payments, each with its month-on-month and
+        year-on-year change.
     """
     columns = {"month": "perf_month"}
     kinds = {"month": "month"}
@@ -266,19 +281,20 @@ def performance_monthly_table(df: pd.DataFrame, ctx) -> PerformanceTable:
 
 
 def contract_summary_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """Return a ``contract_summary`` frame (by owner, team or total).
+    """Tabulate a ``contract_summary`` frame (by owner, team or total).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.contract_summary` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     PerformanceTable
-        The contract summary table.
+        Employee and team (when present), contracts, contract amount, paid, outstanding,
+        overpaid and paid rate.
     """
     columns = {"name": "employee", "team": "team"} if "name" in df else (
         {"team": "team"} if "team" in df else {})
@@ -292,19 +308,20 @@ def contract_summary_table(df: pd.DataFrame, ctx) -> PerformanceTable:
 
 
 def invoice_gaps_table(df: pd.DataFrame, ctx) -> PerformanceTable:
-    """Return an ``invoice_payment_gaps`` frame summed per owner or team.
+    """Tabulate an ``invoice_payment_gaps`` frame summed per owner or team.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.invoice_payment_gaps` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     PerformanceTable
-        The invoice gaps table.
+        Employee and team (when present), invoiced and paid amounts, the amounts invoiced not
+        paid and paid not invoiced, and how many contracts have each gap.
     """
     columns = {"name": "employee", "team": "team"} if "name" in df else (
         {"team": "team"} if "team" in df else {})

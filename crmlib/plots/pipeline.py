@@ -37,27 +37,28 @@ def _key_label(v, lang: str) -> str:
 
 def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = "amount",
                             ax=None):
-    """Draw stacked bars of :func:`crmlib.metrics.pipeline_forecast`.
+    """Draw the open pipeline per expected close month (or team) as stacked bars by category.
 
-    Stacked bars of :func:`crmlib.metrics.pipeline_forecast`: per month (or team), the
-    ``value`` (``amount`` or ``weighted``) of commit, best-case and pipeline deals; months with
-    overdue deals hatched, deals without a date last.
+    Each bar stacks the ``value`` (``amount`` or ``weighted``) of commit, best-case and
+    pipeline deals; months with overdue deals are hatched, deals without a date come last.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.pipeline_forecast` frame (``expected_close_month`` or ``team``,
+        ``category``, ``amount``, ``weighted``, ``overdue``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     value : str, default='amount'
-        The value.
+        The column stacked: ``"amount"`` (open amount) or ``"weighted"`` (amount x stage
+        probability).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
+        The stacked bar chart's figure (the figure of ``ax`` when given); a "not available"
         figure when there is nothing to draw.
     """
     ax = axes_or_new(ax)
@@ -93,16 +94,16 @@ def pipeline_forecast_chart(df: pd.DataFrame, *, lang: str = "en", value: str = 
 
 def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | None = None,
                       ax=None):
-    """Draw configured vs learned probability per open stage.
+    """Draw configured vs learned win probability per open stage.
 
-    Configured vs learned probability per open stage (:func:`crmlib.metrics.
-    stage_calibration`): the configured one as a bar, the learned one as a point with its
-    Wilson interval, labelled with the number of closed deals behind it.
+    The configured probability is a bar, the learned one a point with its Wilson interval,
+    labelled with the number of closed deals behind it.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.stage_calibration` frame (``stage``, ``configured``,
+        ``learned``, ``ci_low``, ``ci_high``, ``closed``, per pipeline).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     pipeline : str, optional
@@ -113,8 +114,8 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
@@ -144,30 +145,32 @@ def calibration_chart(df: pd.DataFrame, *, lang: str = "en", pipeline: str | Non
 
 def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = "this_quarter",
                              basis: str = "pipeline", ax=None):
-    """Draw one bar per team.
+    """Draw the expected completion of the target per team (or for the scope) as stacked bars.
 
-    One bar per team (or one for the scope) from :func:`crmlib.metrics.forecast_vs_target`:
-    actual to date with the expected remaining stacked on it, the target as a line across the
-    bar (no line and "no target" when there is none), labelled with the expected completion.
+    Each bar is the actual to date with the expected remaining stacked on it, the target a
+    line across the bar (no line and "no target" when there is none), labelled with the
+    expected completion.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.forecast_vs_target` frame (``team``, ``span``, ``basis``,
+        ``actual``, ``expected_remaining``, ``expected_total``, ``target``, ``has_target``,
+        ``expected_completion``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     span : str, default='this_quarter'
-        The span.
+        The span drawn: ``"this_quarter"`` or ``"this_year"``.
     basis : str, default='pipeline'
-        The basis.
+        The forecast basis drawn: ``"pipeline"`` or ``"statistical"``.
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = axes_or_new(ax)
     msg = unavailable_text(df, lang)
@@ -207,23 +210,22 @@ def forecast_vs_target_chart(df: pd.DataFrame, *, lang: str = "en", span: str = 
 
 
 def forecast_vs_target_figure(df: pd.DataFrame, *, lang: str = "en"):
-    """Draw :func:`forecast_vs_target_chart` for every span.
+    """Draw :func:`forecast_vs_target_chart` for every span and basis in one figure.
 
-    :func:`forecast_vs_target_chart` for every span (rows) and basis (columns) of
-    :func:`crmlib.metrics.forecast_vs_target` in one figure.
+    Spans are the rows and bases the columns of the grid.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.forecast_vs_target` frame with every span and basis.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one chart per (span, basis); a "not available" figure when there is
+        nothing to draw.
     """
     import matplotlib.pyplot as plt
 

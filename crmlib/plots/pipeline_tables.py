@@ -69,22 +69,22 @@ def _table(df: pd.DataFrame, ctx, columns: list[str], *, cell=None) -> HTMLText:
 
 
 def stage_calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
-    """Return :func:`crmlib.metrics.stage_calibration`.
+    """Tabulate the stage calibration (learned vs configured probability) for a report.
 
-    :func:`crmlib.metrics.stage_calibration` as a table: stage, configured and learned
-    probability with the interval, the counts behind it, the difference.
+    Columns: stage, configured and learned probability with the interval, the counts behind
+    it (reached, won, lost, closed), the difference.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.stage_calibration` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
 
@@ -100,21 +100,21 @@ def stage_calibration_table(df: pd.DataFrame, ctx) -> HTMLText:
 
 
 def forecast_totals_table(totals: pd.DataFrame, ctx) -> HTMLText:
-    """Return :func:`crmlib.metrics.forecast_totals`.
+    """Tabulate the pipeline forecast's totals as label / value rows.
 
-    :func:`crmlib.metrics.forecast_totals` (one row) as label / value rows.
+    The one row of :func:`crmlib.metrics.forecast_totals` becomes one line per figure.
 
     Parameters
     ----------
     totals : pandas.DataFrame
-        The totals.
+        The one-row :func:`crmlib.metrics.forecast_totals` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        Label / value rows as HTML with a plain-text form (what nbval compares).
     """
     lang, currency = label_lang(ctx), currency_of(ctx)
     msg = unavailable_text(totals, lang)
@@ -130,24 +130,24 @@ def forecast_totals_table(totals: pd.DataFrame, ctx) -> HTMLText:
 
 
 def forecast_vs_target_table(df: pd.DataFrame, ctx, *, basis: str | None = None) -> HTMLText:
-    """Return :func:`crmlib.metrics.forecast_vs_target`.
+    """Tabulate the expected completion of the target per team and span.
 
-    :func:`crmlib.metrics.forecast_vs_target` as a table (one ``basis``, or all); a span
-    without a full target shows "no target" and how many months have one.
+    One ``basis``, or all; a span without a full target shows "no target" and how many
+    months have one.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.forecast_vs_target` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     basis : str, optional
-        The basis.
+        The forecast basis shown, ``"pipeline"`` or ``"statistical"`` (None: all).
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if basis is not None and "basis" in df:

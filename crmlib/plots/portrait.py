@@ -24,22 +24,23 @@ _VALUE_PREFIX = {"level": "portrait_level_"}
 
 
 def portrait_value_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """Return what each row of a portrait is called.
+    """Name each row of a customer portrait for a table or an axis.
 
-    What each row of a portrait is called: its value (a level's display name when the
-    catalogue has one), "unknown" / "未知", or "other (N values)" / "其他（N 项）".
+    A row is named by its value (a level's display name when the catalogue has one),
+    "unknown" / "未知", or "other (N values)" / "其他（N 项）".
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.customer_portrait` frame (``value``, ``kind``; ``values`` on the
+        other row).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     list[str]
-        The portrait value labels.
+        One label per row of ``df``, in ``lang``.
     """
     prefix = _VALUE_PREFIX.get(df.attrs.get("dimension"), "")
     out = []
@@ -64,7 +65,8 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.customer_portrait` frame (``value``, ``kind``, ``customers``,
+        ``dealt``, ``dealt_rate``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -77,8 +79,8 @@ def portrait_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = Non
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty:
         return nothing_to_draw(df, lang, ax=ax)
@@ -109,23 +111,22 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 
 def portrait_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Return a portrait.
+    """Tabulate a customer portrait: customers and dealt customers per value, with a total row.
 
-    A portrait as a table: value, customers, dealt, dealt rate, share; a total row last.
-
-    Says "no data" when no customer is counted.
+    Columns: value, customers, dealt, dealt rate, share; the total row comes last. Says "no
+    data" when no customer is counted.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.customer_portrait` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if df.empty:

@@ -44,22 +44,23 @@ def _key(df: pd.DataFrame) -> str:
 
 
 def product_row_labels(df: pd.DataFrame, lang: str = "en") -> list[str]:
-    """Return what each row is called.
+    """Name each row of a products frame for a table or an axis.
 
-    What each row is called: the product's name (its id when it has none), the category or
-    series, "other (N)" / "其他（N 项）", or "unknown" / "未知".
+    A row is named by the product's name (its id when it has none), the category or series,
+    "other (N)" / "其他（N 项）", or "unknown" / "未知".
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.product_sales` or :func:`crmlib.metrics.product_returns` frame
+        (``name`` or the group, ``kind``; ``values`` on the other row).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     list[str]
-        The product row labels.
+        One label per row of ``df``, in ``lang``.
     """
     key = _key(df)
     names = df["name"] if "name" in df.columns else df[key]
@@ -80,17 +81,16 @@ _HTMLText = HTMLText  # HTML for reports with a plain-text form (what nbval comp
 
 def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                  ax=None, **kwargs):
-    """Draw amount per row of :func:`crmlib.metrics.product_sales`.
+    """Draw sales amount per product (or category) as horizontal bars, largest on top.
 
-    Amount per row of :func:`crmlib.metrics.product_sales` as horizontal bars, largest on
-    top, each labelled "amount (share)"; other and unknown in grey.
-
-    Pass a frame made with ``top`` when there are many rows: it draws ``len(df)`` bars. Nothing to draw gives a "not available" figure.
+    Each bar is labelled "amount (share)"; other and unknown are grey. Pass a frame made with
+    ``top`` when there are many rows: it draws ``len(df)`` bars. Nothing to draw gives a "not
+    available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.product_sales` frame (``amount``, ``share``, ``kind``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -103,8 +103,8 @@ def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["amount"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -117,13 +117,11 @@ def product_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None
 
 def category_mix_bars(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                       ax=None, **kwargs):
-    """Draw the category mix of :func:`crmlib.metrics.category_mix`.
+    """Draw the category mix of sales per bucket as stacked bars of amounts.
 
-    The category mix of :func:`crmlib.metrics.category_mix` as stacked bars per bucket
-    (amounts), one colour per category in the frame's order, the legend beside the axes.
-
-    Readable with many categories when the frame was made with ``top`` (other and unknown are
-    grey tones). Nothing to draw gives a "not available" figure.
+    One colour per category of :func:`crmlib.metrics.category_mix` in the frame's order, the
+    legend beside the axes. Readable with many categories when the frame was made with ``top``
+    (other and unknown are grey tones). Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
@@ -181,17 +179,16 @@ def _other_counts(first: pd.DataFrame, mix: pd.DataFrame) -> list[int]:
 
 def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                      ax=None, **kwargs):
-    """Draw the return rate bars.
+    """Draw the return rate per product as horizontal bars, labelled "rate · returned / sold".
 
-    Return rate per row of :func:`crmlib.metrics.product_returns` as horizontal bars,
-    labelled "rate · returned / sold"; a row without sales shows "—" and no bar.
-
-    Keeps the frame's order (most returned first); pass a frame made with ``top``. Nothing to draw gives a "not available" figure.
+    A row without sales shows "—" and no bar. Keeps the frame's order (most returned first);
+    pass a frame made with ``top``. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.product_returns` frame (``return_rate``, ``returned_amount``,
+        ``sold_amount``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -204,8 +201,8 @@ def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if df.empty or not (df["returned_amount"] > 0).any():
         return nothing_to_draw(df, lang, ax=ax)
@@ -222,24 +219,25 @@ def return_rate_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = 
 
 
 def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Return rows of :func:`crmlib.metrics.product_sales`.
+    """Tabulate sales per product (or category), with a total row.
 
-    Rows of :func:`crmlib.metrics.product_sales` as a table: product (or category),
-    contracts, quantity, amount, share; a total row last (contracts distinct over all rows).
-
-    Says "not available" when the data lacks a table and "no data" when the frame is empty.
+    Columns: product (or category), contracts, quantity, amount, share; the total row comes
+    last (contracts distinct over all rows). Says "not available" when the data lacks a table
+    and "no data" when the frame is empty.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.product_sales` frame (``contracts``, ``quantity``, ``amount``,
+        ``share``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares), or the "not available" /
+        "no data" line.
     """
     lang = label_lang(ctx)
     na = not_available_note(df, ctx)
@@ -264,24 +262,25 @@ def product_table(df: pd.DataFrame, ctx) -> _HTMLText:
 
 
 def returns_table(df: pd.DataFrame, ctx) -> _HTMLText:
-    """Return rows of :func:`crmlib.metrics.product_returns`.
+    """Tabulate returns per product, with a total row.
 
-    Rows of :func:`crmlib.metrics.product_returns` as a table: product, sold amount,
-    returns, returned quantity, returned amount, return rate; a total row last.
-
-    Says "not available" when the data lacks a table and "no data" when the frame is empty.
+    Columns: product, sold amount, returns, returned quantity, returned amount, return rate;
+    the total row comes last. Says "not available" when the data lacks a table and "no data"
+    when the frame is empty.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.product_returns` frame (``sold_amount``, ``returns``,
+        ``returned_quantity``, ``returned_amount``, ``return_rate``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares), or the "not available" /
+        "no data" line.
     """
     lang = label_lang(ctx)
     na = not_available_note(df, ctx)

@@ -27,37 +27,37 @@ def table_label(name: str, lang: str = "en") -> str:
     Parameters
     ----------
     name : str
-        The name.
+        A table's name, e.g. ``"customers"``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     str
-        The text.
+        The table's display name in ``lang``.
     """
     key = f"quality_table_{name}"
     return t(key, lang) if key in CATALOGUE else str(name)
 
 
 def rule_label(rule: str, lang: str = "en", *, days: int | None = None) -> str:
-    """Return a rule's display name.
+    """Name a data-quality rule for display.
 
-    A rule's display name: ``unknown_customers`` -> "no such row in customers" ...
+    For example ``unknown_customers`` -> "no such row in customers".
 
     Parameters
     ----------
     rule : str
-        The rule.
+        The rule's key, e.g. ``"unknown_customers"`` or ``"no_touch"``.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     days : int, optional
-        The days.
+        The stale threshold named in the ``no_touch`` rule (None: "N").
 
     Returns
     -------
     str
-        The text.
+        The rule's display name in ``lang``.
     """
     if rule.startswith("unknown_") and f"quality_rule_{rule}" not in CATALOGUE:
         return t("quality_rule_unknown", lang, table=table_label(rule[len("unknown_"):], lang))
@@ -92,7 +92,8 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.quality.quality_scores` frame with ``by="table"`` or ``"owner"``
+        (``score`` 0..100).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -107,8 +108,8 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     df = df[df["score"].notna()]
     df = df.head(top) if top else df
@@ -131,14 +132,12 @@ def score_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None, 
 
 
 def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
-    """Return the scores table.
-
-    Scores as a table: table (or owner), rows, rows with issues, score.
+    """Tabulate data-quality scores: table (or owner), rows, rows with issues, score.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.quality.quality_scores` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, optional
@@ -147,7 +146,7 @@ def scores_table(df: pd.DataFrame, ctx, *, top: int | None = None) -> HTMLText:
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if df.empty:
@@ -167,21 +166,21 @@ def _issue_names(df: pd.DataFrame, lang: str, days) -> list[str]:
 
 def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                top: int | None = 15, ax=None, **kwargs):
-    """Draw share of rows affected per.
+    """Draw the share of rows affected per (table, column, rule) as bars, largest first.
 
-    Share of rows affected per (table, column, rule), largest first; rules that found
-    nothing are left out. Nothing to draw gives a "not available" figure.
+    Rules that found nothing are left out. Nothing to draw gives a "not available" figure.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        An issues frame of :mod:`crmlib.quality` (e.g. :func:`crmlib.quality.missing_fields`;
+        ``table``, ``column``, ``rule``, ``rows``, ``share``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     top : int, default=15
-        How many rows to show (None: all).
+        How many bars to draw, largest first (None: all).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
     **kwargs
@@ -190,8 +189,8 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     df = df[df["rows"] > 0].sort_values(["share", "rows"], ascending=False, kind="stable")
     df = df.head(top) if top else df
@@ -217,28 +216,28 @@ def issue_bars(df: pd.DataFrame, *, lang: str = "en", title: str | None = None,
 
 def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
                  days: int | None = None) -> HTMLText:
-    """Return issues found.
+    """Tabulate the data-quality issues found (rows > 0), most rows first.
 
-    Issues found (rows > 0), most rows first: table, column, rule, rows, share, examples.
-
-    Says "no issues found" when every rule found nothing, and how many rules found nothing.
-    ``days`` names the stale threshold in the no-touch rule.
+    Columns: table, column, rule, rows, share, examples. Says "no issues found" when every rule
+    found nothing, and how many rules found nothing. ``days`` names the stale threshold in the
+    no-touch rule.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        An issues frame of :mod:`crmlib.quality` (e.g. :func:`crmlib.quality.all_issues`;
+        ``table``, ``column``, ``rule``, ``rows``, ``share``, ``sample_ids``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, optional
         How many rows to show (None: all).
     days : int, optional
-        The days.
+        The stale threshold in days, named in the no-touch rule's label.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if not is_available(df):
@@ -260,27 +259,27 @@ def issues_table(df: pd.DataFrame, ctx, *, top: int | None = None,
 
 
 def duplicates_table(pairs: pd.DataFrame, ctx, *, top: int = 10, mask: bool = True) -> HTMLText:
-    """Return duplicate pairs.
+    """List likely duplicate records in pairs, strongest first (most rules, then similarity).
 
-    Duplicate pairs (strongest first: most rules, then similarity): both records, the
-    rules that matched, the name similarity and the shared phone / e-mail (masked unless
-    ``mask`` is False).
+    Each pair shows both records, the rules that matched, the name similarity and the shared
+    phone / e-mail (masked unless ``mask`` is False).
 
     Parameters
     ----------
     pairs : pandas.DataFrame
-        The pairs.
+        A pairs frame of :func:`crmlib.quality.all_duplicates` (both records, ``rule`` joined
+        with ``+``, name similarity, shared phone / e-mail).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     top : int, default=10
-        How many rows to show (None: all).
+        How many pairs to show, strongest first.
     mask : bool, default=True
         Mask phone numbers and e-mail addresses (:mod:`crmlib.privacy`).
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The pairs as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if pairs.empty:
@@ -310,15 +309,16 @@ def _text(v) -> str:
 
 
 def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
-    """Return rejected rows.
+    """List rows the import rejected, with the reason.
 
-    Rejected rows (from :func:`crmlib.quality.reject_sample`): table, file and row, column,
-    value (masked for phone and e-mail columns unless ``mask`` is False) and reason.
+    The rows come from :func:`crmlib.quality.reject_sample`: table, file and row, column, value
+    (masked for phone and e-mail columns unless ``mask`` is False) and reason.
 
     Parameters
     ----------
     sample : pandas.DataFrame
-        The sample.
+        A :func:`crmlib.quality.reject_sample` frame (``table_name``, ``source_file``,
+        ``row_number``, ``column_name``, ``value``, ``reason``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     mask : bool, default=True
@@ -327,7 +327,7 @@ def rejects_table(sample: pd.DataFrame, ctx, *, mask: bool = True) -> HTMLText:
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     if sample.empty:

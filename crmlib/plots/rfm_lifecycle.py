@@ -26,15 +26,15 @@ _STAGE_COLOURS = {"potential": "#90cdf4", "new": "#9ae6b4", "active": "#38a169",
 
 def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None,
                  ax=None):
-    """Draw customers per segment.
+    """Draw customers per RFM segment as horizontal bars, in the frame's order.
 
-    Customers per segment (a :func:`crmlib.metrics.segment_summary` frame) as horizontal
-    bars in the frame's order, each labelled "customers · share of revenue".
+    Each bar is labelled "customers · share of revenue".
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.segment_summary` frame (``segment``, ``customers``,
+        ``revenue_share``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
@@ -45,8 +45,8 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.38 * len(summary) + 1.2))
@@ -67,21 +67,21 @@ def segment_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None =
 
 
 def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """Return a segment summary.
-
-    A segment summary as a table: segment, customers, shares, revenue and mean R, F, M.
+    """Tabulate an RFM segment summary: segment, customers, shares, revenue and mean R, F, M.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.segment_summary` frame (``segment``, ``customers``, ``share``,
+        ``revenue``, ``revenue_share``, ``recency_days_mean``, ``frequency_mean``,
+        ``monetary_mean``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     currency = (getattr(ctx, "params", {}) or {}).get("currency")
@@ -97,21 +97,22 @@ def segment_table(summary: pd.DataFrame, ctx) -> HTMLText:
 
 
 def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Draw customers by R score.
+    """Draw customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap.
 
-    Customers by R score (rows, 5 on top) and F score (columns) as an annotated heatmap,
-    coloured by the cell's mean monetary value. An empty frame gives a "not available" figure.
+    Cells are coloured by their mean monetary value. An empty frame gives a "not available"
+    figure.
 
     Parameters
     ----------
     rfm_frame : pandas.DataFrame
-        The rfm frame.
+        A :func:`crmlib.metrics.rfm` frame (one row per customer: ``r_score``, ``f_score``,
+        ``monetary``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -137,10 +138,10 @@ def rfm_grid(rfm_frame: pd.DataFrame, *, lang: str = "en", title: str | None = N
 
 
 def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Draw the Pareto curve.
+    """Draw the Pareto curve: cumulative share of revenue against the share of customers.
 
-    The Pareto curve (a :func:`crmlib.metrics.pareto` frame): cumulative share of revenue
-    against the share of customers, most valuable first, with the headline point marked.
+    Customers come most valuable first (a :func:`crmlib.metrics.pareto` frame), with the
+    headline point marked.
 
     Parameters
     ----------
@@ -151,7 +152,7 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
@@ -182,22 +183,23 @@ def pareto_curve(curve: pd.DataFrame, *, lang: str = "en", title: str | None = N
 
 
 def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
-    """Return the Pareto headline in words.
+    """Say in words how concentrated revenue is among customers.
 
-    The Pareto headline in words: the share of customers that makes the target share of
-    revenue, and what the top share of customers makes.
+    The share of customers that makes the target share of revenue, and what the top share of
+    customers makes.
 
     Parameters
     ----------
     curve : pandas.DataFrame
-        A :func:`crmlib.metrics.pareto` frame.
+        A :func:`crmlib.metrics.pareto` frame (``customer_share``, ``revenue_share``; the
+        headline figures in ``attrs``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The sentence as HTML with a plain-text form (what nbval compares).
     """
     lang, a = label_lang(ctx), curve.attrs
     if not a.get("customers"):
@@ -213,25 +215,26 @@ def pareto_headline(curve: pd.DataFrame, ctx) -> HTMLText:
 
 def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
                      title: str | None = None, xlabel: str = "", ylabel: str = "", ax=None):
-    """Draw a from x to crosstab of customer counts.
+    """Draw a from x to crosstab of customer counts as an annotated heatmap.
 
-    A from x to crosstab of customer counts (a migration or transitions frame) as an
-    annotated heatmap; rows and columns named through the catalogue ``prefix``.
+    The crosstab is a migration or transitions frame; rows and columns are named through the
+    catalogue ``prefix``.
 
     Parameters
     ----------
     wide : pandas.DataFrame
-        The wide.
+        A from x to crosstab of customer counts (rows: from, columns: to), e.g. a segment
+        migration or lifecycle transitions frame.
     prefix : str
-        The prefix.
+        Catalogue prefix naming the rows and columns (e.g. ``"rfm_seg_"`` or ``"lifecycle_stage_"``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     xlabel : str, default=''
-        The xlabel.
+        Label of the x axis (the "to" side).
     ylabel : str, default=''
-        The ylabel.
+        Label of the y axis (the "from" side).
     ax : matplotlib.axes.Axes, optional
         Where to draw (None: a new figure).
 
@@ -256,27 +259,24 @@ def crosstab_heatmap(wide: pd.DataFrame, *, prefix: str, lang: str = "en",
 
 
 def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax=None):
-    """Draw customers per lifecycle stage.
-
-    Customers per lifecycle stage (a :func:`crmlib.metrics.lifecycle_summary` frame), in
-    stage order, each bar labelled with its count and share.
+    """Draw customers per lifecycle stage as bars in stage order, labelled with count and share.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.lifecycle_summary` frame (``stage``, ``customers``, ``share``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     title : str, optional
         Title of the chart (None: no title).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The bar chart's figure (the figure of ``ax`` when given); a "not available" figure when
+        there is nothing to draw.
     """
     ax = plt.gca() if ax is None else ax
     names = [value_label("lifecycle_stage_", s, lang) for s in summary["stage"]]
@@ -293,21 +293,19 @@ def lifecycle_bars(summary: pd.DataFrame, *, lang: str = "en", title: str | None
 
 
 def lifecycle_table(summary: pd.DataFrame, ctx) -> HTMLText:
-    """Return lifecycle stages.
-
-    Lifecycle stages as a table: stage, customers, share, with a total row.
+    """Tabulate customers per lifecycle stage (stage, customers, share), with a total row.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        The summary frame described above.
+        A :func:`crmlib.metrics.lifecycle_summary` frame (``stage``, ``customers``, ``share``).
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
 
     Returns
     -------
     crmlib.display.HTMLText
-        HTML for reports with a plain-text form (what nbval compares).
+        The table as HTML with a plain-text form (what nbval compares).
     """
     lang = label_lang(ctx)
     heads = [t(k, lang) for k in ("lifecycle_stage", "rfm_customers", "rfm_customer_share")]

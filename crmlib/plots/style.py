@@ -81,9 +81,9 @@ def number(v, digits: int = 1) -> str:
 
 
 def short_number(v, _pos=None) -> str:
-    """Return the short number.
+    """Format an axis tick value short: 1.5M, 250k, 80.
 
-    Return an axis tick label: 1.5M, 250k, 80.
+    Usable as a matplotlib ``FuncFormatter``.
 
     Parameters
     ----------
@@ -104,9 +104,7 @@ def short_number(v, _pos=None) -> str:
 
 
 def bar_width(buckets) -> float:
-    """Return the bar width.
-
-    Return the width of bars on a date axis: 0.8 of the typical step between buckets.
+    """Size bars on a date axis: 0.8 of the typical step between buckets.
 
     Parameters
     ----------
@@ -250,7 +248,7 @@ def not_available_figure(text: str, *, figsize=(6, 1.2)) -> Figure:
 
 
 def figure_of(ax_or_fig) -> Figure:
-    """Return the figure of an axes (or the figure itself).
+    """Get the figure an axes belongs to (or the figure itself).
 
     Parameters
     ----------
@@ -260,7 +258,7 @@ def figure_of(ax_or_fig) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        The figure holding it.
+        ``ax_or_fig`` itself when it is a figure, else the figure holding the axes.
     """
     return ax_or_fig if isinstance(ax_or_fig, Figure) else ax_or_fig.figure
 

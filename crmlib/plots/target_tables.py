@@ -22,21 +22,35 @@ __all__ = ["TargetTable", "targets_table"]
 
 
 class TargetTable:
-    """Target, actual and completion rows as a table (HTML, with a plain-text form for nbval)."""
+    """Target, actual and completion rows as a table (HTML, with a plain-text form for nbval).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`crmlib.metrics.completion` or :func:`crmlib.metrics.target_vs_actual` frame
+        (``metric``, ``owner_type``, ``owner_id``, ``by``, ``bucket``, ``target``, ``actual``,
+        ``completion``, ``missing_targets``, ``available``).
+    lang : str, default='en'
+        Language of the labels, ``"en"`` or ``"zh"``.
+    currency : str, optional
+        Currency code printed after amounts (values are not converted).
+    owner : bool, default=True
+        Whether to show the owner column.
+    """
 
     def __init__(self, df: pd.DataFrame, lang: str = "en", currency: str | None = None,
                  owner: bool = True):
         self.df, self.lang, self.currency, self.owner = df, lang, currency, owner
 
     def frame(self) -> pd.DataFrame:
-        """Return the formatted rows.
-
-        The formatted rows: months, then their quarter, then the year, per metric and owner.
+        """Format the rows for display: months, then their quarter, then the year, per metric and owner.
 
         Returns
         -------
         pandas.DataFrame
-            The frame.
+            Text columns with translated headings: metric, owner (unless ``owner=False``), bucket,
+            target, actual (counts or amounts with the currency), completion (%, or "no target")
+            and the number of months missing a target.
         """
         lang, df = self.lang, self.df
         span = {"month": 1, "quarter": 3, "year": 12}
@@ -80,12 +94,12 @@ class TargetTable:
 
     @property
     def available(self) -> bool:
-        """Return the available.
+        """Tell whether every table the rows need was present in the data.
 
         Returns
         -------
         bool
-            The answer.
+            True when all rows are ``available`` (or there are no rows).
         """
         return bool(self.df["available"].all()) if len(self.df) else True
 
@@ -106,21 +120,22 @@ class TargetTable:
 
 
 def targets_table(df: pd.DataFrame, ctx, *, owner: bool = True) -> TargetTable:
-    """Return a :class:`TargetTable` in the report's language and currency.
+    """Tabulate targets against actuals in the report's language and currency.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.completion` or :func:`crmlib.metrics.target_vs_actual` frame.
     ctx : ReportContext or str
         The report context (its language and currency), or a language.
     owner : bool, default=True
-        The owner.
+        Whether to show the owner column (False when the rows are all one owner's).
 
     Returns
     -------
     TargetTable
-        The targets table.
+        Per metric and owner, the target, actual and completion of each month, quarter and
+        year (HTML, with a plain-text form).
     """
     lang = getattr(ctx, "lang", ctx) or "en"
     currency = (getattr(ctx, "params", {}) or {}).get("currency")

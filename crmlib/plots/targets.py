@@ -30,43 +30,43 @@ _COLOURS = {"done": "#2f855a", "near": "#d69e2e", "low": "#3182ce", "none": "#cb
 
 
 def fmt_completion(value, no_target: str = "no target") -> str:
-    """Return the fmt completion.
+    """Format a target completion ratio as a percentage, e.g. ``92.1%``.
 
-    ``92.1%``, or ``no_target`` when the completion is undefined.
+    ``no_target`` is returned when the completion is undefined (no target).
 
     Parameters
     ----------
-    value : object
-        The value.
+    value : float or None
+        The completion ratio, 0.921 for 92.1% (None or NaN without a target).
     no_target : str, default='no target'
-        The no target.
+        Text returned when the completion is undefined.
 
     Returns
     -------
     str
-        The text.
+        The percentage with one decimal, or ``no_target``.
     """
     return no_target if is_missing(value) else f"{value:.1%}"
 
 
 def bucket_label(by: str, bucket, months: int | None = None) -> str:
-    """Return the bucket label.
+    """Name a target bucket: ``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year).
 
-    ``2026-09`` (month), ``2026 Q3`` (quarter), ``2026`` (year); a period as its months.
+    A whole period is named by its months.
 
     Parameters
     ----------
     by : str
-        What the rows are grouped by.
-    bucket : object
-        The bucket.
+        The bucket's kind: ``"month"``, ``"quarter"``, ``"year"`` or ``"period"``.
+    bucket : date-like
+        The bucket's first day (date-like).
     months : int, optional
-        The months.
+        For a period, how many months it spans (``YYYY-MM..YYYY-MM`` when more than 1).
 
     Returns
     -------
     str
-        The text.
+        The bucket's label.
     """
     b = pd.Timestamp(bucket)
     if by == "month":
@@ -88,22 +88,21 @@ def gauge(completion, *, label: str, detail: str = "", empty_text: str = "no tar
 
     Parameters
     ----------
-    completion : object
-        The completion.
+    completion : float
+        Actual / target as a ratio (NaN: no target).
     label : str
-        Title of the chart (the metric's label).
+        Title of the gauge (the metric's label).
     detail : str, default=''
-        The detail.
+        A line written under the gauge, e.g. ``actual / target``.
     empty_text : str, default='no target'
-        The empty text.
+        Text in the middle of an empty gauge.
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``.
     """
     ax = plt.gca() if ax is None else ax
     ax.add_patch(Wedge((0, 0), 1, 0, 180, width=0.3, color=_COLOURS["none"]))
@@ -142,17 +141,18 @@ def completion_gauges(df: pd.DataFrame, *, lang: str = "en", ncols: int = 3):
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.completion` frame (``metric``, ``actual``, ``target``,
+        ``completion``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     ncols : int, default=3
-        The ncols.
+        Gauges per row.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one gauge per row, ``ncols`` per line; a "not available" figure when
+        there is nothing to draw.
     """
     n = len(df)
     ncols = max(1, min(ncols, n))
@@ -208,25 +208,25 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        The rows of one metric with ``by == "month"`` of a
+        :func:`crmlib.metrics.target_vs_actual` frame (``bucket``, ``actual``, ``target``).
     label : str
         Title of the chart (the metric's label).
     target_label : str
-        The target label.
+        Legend label of the target line.
     actual_label : str
-        The actual label.
+        Legend label of the actual bars.
     note : str, optional
-        The note.
+        A message written in the corner (e.g. "not available"; None: none).
     ax : matplotlib.axes.Axes, optional
-        Where to draw (None: a new figure).
+        Where to draw (None: the current axes).
     amount : bool, default=True
         Whether the values are amounts (short numbers on the axis).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        The figure of ``ax``: one bar per month, the target as a line with markers.
     """
     import matplotlib.dates as mdates
 
@@ -259,18 +259,20 @@ def target_bars(df: pd.DataFrame, *, label: str, target_label: str, actual_label
 def monthly_targets(df: pd.DataFrame, *, lang: str = "en"):
     """Draw small multiples of :func:`target_bars`, one per metric of ``df``.
 
+    Only the monthly rows are drawn; each panel notes the tables its metric lacks.
+
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.target_vs_actual` frame with monthly rows (``metric``, ``by``,
+        ``bucket``, ``actual``, ``target``).
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one monthly target chart per metric.
     """
     metrics = list(dict.fromkeys(df["metric"]))
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.2 * len(metrics), 3.4), squeeze=False)
@@ -295,17 +297,17 @@ def completion_heatmaps(df: pd.DataFrame, *, lang: str = "en", vmax: float = 1.5
     Parameters
     ----------
     df : pandas.DataFrame
-        The metric function's frame described above.
+        A :func:`crmlib.metrics.target_vs_actual` frame with ``by`` month and year, per
+        employee.
     lang : str, default='en'
         Language of the labels, ``"en"`` or ``"zh"``.
     vmax : float, default=1.5
-        The vmax.
+        Completion at the green end of the colour scale (1.5 = 150 %); 0 is red.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart's figure (the figure of ``ax`` when given); a "not available"
-        figure when there is nothing to draw.
+        A new figure with one heatmap per metric, or the one-line message.
     """
     message = missing_tables_text(df, lang)
     if message or not len(df):  # nothing to colour: say why in one line

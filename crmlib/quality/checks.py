@@ -99,6 +99,7 @@ def missing_fields(crm, *, scope: Scope | None = None, sample: int = 5,
     Parameters
     ----------
     crm : CRM
+        The data.
     scope : Scope, optional
         Whose rows (see the module docstring); None = the whole company.
     sample : int, default=5
@@ -129,6 +130,7 @@ def invalid_values(crm, *, as_of=None, scope: Scope | None = None,
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : str or Timestamp, optional
         The report day: events after its end are in the future; default the data's last
         event date.
@@ -159,6 +161,7 @@ def orphans(crm, *, scope: Scope | None = None, sample: int = 5) -> pd.DataFrame
     Parameters
     ----------
     crm : CRM
+        The data.
     scope : Scope, optional
         Whose rows; None = the whole company.
     sample : int, default=5
@@ -182,6 +185,7 @@ def stale_records(crm, *, as_of=None, scope: Scope | None = None, sample: int = 
     Parameters
     ----------
     crm : CRM
+        The data.
     as_of : str or Timestamp, optional
         The report day; default the data's last event date.
     scope : Scope, optional

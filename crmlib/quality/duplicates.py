@@ -305,7 +305,9 @@ def duplicate_pairs(crm, *, table: str = "customers", scope: Scope | None = None
     Parameters
     ----------
     crm : CRM
+        The data.
     table : {"customers", "contacts"}, default="customers"
+        Which records are compared: companies (``customers``) or people (``contacts``).
     scope : Scope, optional
         Keep pairs where at least one record's ``owner_id`` is in scope; None = company.
     threshold : float, optional

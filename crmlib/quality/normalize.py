@@ -106,6 +106,7 @@ def is_blank(value) -> bool:
     Returns
     -------
     bool
+        True for None, NaN and empty or whitespace-only text.
     """
     return value is None or (not isinstance(value, str) and pd.isna(value)) or (
         isinstance(value, str) and not value.strip())
@@ -270,7 +271,7 @@ def fold_person(name) -> str | None:
 
 
 def province_of(place: str | None) -> str | None:
-    """Return the province of a place key (a province is its own), or None when unknown.
+    """Look up the province of a place key (a province is its own), or None when unknown.
 
     Parameters
     ----------
@@ -280,6 +281,7 @@ def province_of(place: str | None) -> str | None:
     Returns
     -------
     str or None
+        The province's key, or None.
     """
     return _PROVINCE_OF.get(place) if place else None
 
@@ -295,6 +297,7 @@ def places_conflict(a: str | None, b: str | None) -> bool:
     Returns
     -------
     bool
+        True when both are known and neither contains the other.
     """
     if a is None or b is None or a == b:
         return False

@@ -97,6 +97,7 @@ def summary_text(frames: dict[str, pd.DataFrame], *, top: int = 15) -> str:
     Returns
     -------
     str
+        One line per table and figure of the overview.
     """
     lines = []
     s = frames["scores_by_table"].copy()

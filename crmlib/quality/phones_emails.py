@@ -84,6 +84,7 @@ def phone_is_valid(value) -> bool:
     Returns
     -------
     bool
+        True for a mobile, landline or international number after normalising.
     """
     p = normalize_phone(value)
     return p is not None and bool(_MOBILE_RE.match(p) or _LANDLINE_RE.match(p)
@@ -119,6 +120,7 @@ def email_is_valid(value) -> bool:
     Returns
     -------
     bool
+        True when the normalised value matches :data:`EMAIL_PATTERN`.
     """
     e = normalize_email(value)
     return e is not None and bool(_EMAIL_RE.match(e))
@@ -136,6 +138,7 @@ def email_invalid_expr(col):
     Returns
     -------
     ibis boolean column
+        True where the e-mail is present and invalid.
     """
     e = col.strip().lower()
     return e.notnull() & (e != "") & ~e.re_search(EMAIL_PATTERN)
@@ -154,6 +157,7 @@ def phone_invalid_expr(col):
     Returns
     -------
     ibis boolean column
+        True where the phone is present and invalid.
     """
     raw = col.strip()
     d = raw.re_replace(r"[^0-9]", "")

@@ -77,7 +77,9 @@ def quality_scores(crm, *, by: str = "table", as_of=None, scope: Scope | None = 
     Parameters
     ----------
     crm : CRM
+        The data.
     by : {"table", "owner"}, default="table"
+        One score per ``table``, or per ``owner`` (the employee owning the rows).
     as_of : str or Timestamp, optional
         The report day (future dates, stale records); default the data's last event date.
     scope : Scope, optional

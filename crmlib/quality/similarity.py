@@ -31,6 +31,7 @@ def bigrams(core: str) -> frozenset[str]:
     Returns
     -------
     frozenset of str
+        The bigrams (``{core}`` for a one-character core).
     """
     if len(core) < 2:
         return frozenset([core])
@@ -126,6 +127,7 @@ def keys_match(a: NameKey, b: NameKey, threshold: float) -> bool:
     Returns
     -------
     bool
+        True when the names (and their head words) are at least ``threshold`` similar.
     """
     if places_conflict(a.place, b.place):
         return False

@@ -133,7 +133,7 @@ def report_title(nb, topic: str) -> str:
     Returns
     -------
     str
-        The title.
+        The heading's text without ``# `` (``topic`` when there is none).
     """
     for cell in nb.cells:
         for o in cell.get("outputs", []):

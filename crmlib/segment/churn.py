@@ -31,7 +31,7 @@ CHURN_RISK_BANDS = {"low": 0.3, "medium": 0.7, "high": 1.0 + 1e-9}
 
 
 def churn_risk(p_alive, *, bands: dict | None = None) -> pd.DataFrame:
-    """Return the churn risk from the BG/NBD probability of being alive, in bands.
+    """Rate each customer's churn risk from the BG/NBD probability of being alive, in bands.
 
     Parameters
     ----------

@@ -161,7 +161,7 @@ class CustomerSegments:
         return np.array([self._number[int(c)] for c in self.model_.predict(z)])
 
     def profile(self, frame: pd.DataFrame, labels) -> pd.DataFrame:
-        """Return the profile of each segment: size, share and the features' means and medians.
+        """Describe each segment: size, share and the features' means and medians.
 
         Parameters
         ----------
