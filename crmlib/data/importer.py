@@ -13,10 +13,10 @@ import therefore changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import sys
 import time
-from fnmatch import fnmatch
 from pathlib import Path
 
 import ibis
@@ -27,54 +27,15 @@ from crmlib.data import store
 from crmlib.data.import_result import ImportResult, TableResult
 from crmlib.data.mapped import MappedTable, apply_derive, apply_table, inline_table
 from crmlib.data.mapping import Mapping, load_mapping, source_problems
-from crmlib.data.readers import SUPPORTED_SUFFIXES, read_file
 from crmlib.data.schema import LOAD_ORDER, REQUIRED_TABLES, TABLES
+from crmlib.data.sources import Sources, collect_files, file_sources
 from crmlib.data.validate import empty_rejects, validate
 from crmlib.exceptions import CRMDataError
 
-__all__ = ["TableResult", "ImportResult", "import_files", "collect_files"]
+__all__ = ["TableResult", "ImportResult", "import_files", "import_sources", "collect_files"]
 
 _ENCODINGS = {"utf-8-sig": "UTF-8 with a byte-order mark (removed)",
               "gb18030": "GB18030 (GBK, Chinese)", "utf-16": "UTF-16"}
-
-
-def collect_files(paths) -> tuple[list[Path], set[Path]]:
-    """Expand ``paths`` (files and folders) into the supported files.
-
-    Folders are read one level deep, hidden files skipped.
-
-    Parameters
-    ----------
-    paths : path or list of paths
-        Files and folders.
-
-    Returns
-    -------
-    tuple of (list of pathlib.Path, set of pathlib.Path)
-        The files, and the set of those named explicitly.
-
-    Raises
-    ------
-    CRMDataError
-        A folder holds no supported file, or a path does not exist.
-    """
-    if isinstance(paths, str | os.PathLike):
-        paths = [paths]
-    files, explicit = [], set()
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
-                           and f.suffix.lower() in SUPPORTED_SUFFIXES)
-            if not found:
-                raise CRMDataError(f"{p}: the folder has no CSV, Excel or Parquet files.")
-            files += found
-        elif p.is_file():
-            files.append(p)
-            explicit.add(p)
-        else:
-            raise CRMDataError(f"{p}: no such file or folder; check the path.")
-    unique = {f.resolve(): f for f in reversed(files)}  # a file given twice is read once
-    return [f for f in files if unique[f.resolve()] is f], explicit
 
 
 def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, into=None,
@@ -106,12 +67,41 @@ def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, i
     ParamsError
         When the mapping file is invalid.
     """
+    return import_sources(file_sources(paths), mapping, into=into, progress=progress)
+
+
+def import_sources(sources: Sources, mapping: str | os.PathLike | Mapping = "canonical", *,
+                   into=None, progress: bool = True) -> ImportResult:
+    """Import named source tables (files, or a database's tables) into a CRM database.
+
+    Parameters
+    ----------
+    sources : Sources
+        What to read (see :mod:`crmlib.data.sources`).
+    mapping : str, path or Mapping, default="canonical"
+        A preset name of ``params/mappings``, a mapping YAML file or a loaded mapping.
+    into : path or ibis backend, optional
+        A DuckDB file (default :data:`crmlib.config.DEFAULT_DB`) or an open ibis connection.
+    progress : bool, default=True
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    ImportResult
+        As :func:`import_files`.
+
+    Raises
+    ------
+    CRMDataError
+        When a table cannot be loaded at all; nothing is written.
+    ParamsError
+        When the mapping file is invalid.
+    """
     t0 = time.perf_counter()
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-    files, explicit = collect_files(paths)
     problems: list[str] = []
     findings: list[str] = []
-    mapped, used = _map_sources(m, files, explicit, problems, findings)
+    mapped, used = _map_sources(m, sources, problems, findings)
     if problems:
         _fail(problems)
     apply_derive(mapped, m)
@@ -140,7 +130,7 @@ def import_files(paths, mapping: str | os.PathLike | Mapping = "canonical", *, i
     finally:
         if owned:
             con.disconnect()
-    return ImportResult(m.name, where, [str(f) for f in used], results, rejects,
+    return ImportResult(m.name, where, list(used), results, rejects,
                         list(m.defects), findings, time.perf_counter() - t0)
 
 
@@ -152,36 +142,34 @@ def _fail(problems: list[str]):
     raise CRMDataError(f"{len(problems)} problems in the input; nothing was imported:", problems)
 
 
-def _map_sources(m: Mapping, files, explicit, problems,
-                 findings) -> tuple[dict[str, MappedTable], list[Path]]:
-    """Read the files each table of ``m`` needs and map them; collect whole-table problems.
+def _map_sources(m: Mapping, sources: Sources, problems,
+                 findings) -> tuple[dict[str, MappedTable], list[str]]:
+    """Read the sources each table of ``m`` needs and map them; collect whole-table problems.
 
-    Return the mapped tables and the files they read.
+    Return the mapped tables and the names of the sources they read.
     """
-    assign: dict[str, list[Path]] = {}
+    assign: dict[str, list[str]] = {}
     for t, tm in m.tables.items():
         if tm.rows is None:
-            hits = [f for f in files if any(fnmatch(f.name.lower(), g.lower()) for g in tm.files)]
+            hits = sources.match(tm.files)
             if hits:
                 assign[t] = hits
     used = {f for fs in assign.values() for f in fs}
     globs = sorted({g for tm in m.tables.values() for g in tm.files})
-    for f in files:
+    for f in sources.names:
         if f in used:
             continue
-        if f in explicit:
-            import difflib
-
-            hint = difflib.get_close_matches(f.name, globs, n=1, cutoff=0.5)
-            problems.append(f"{f.name}: no table of mapping `{m.name}` reads this file"
+        if f in sources.explicit:
+            hint = difflib.get_close_matches(f, globs, n=1, cutoff=0.5)
+            problems.append(f"{f}: no table of mapping `{m.name}` reads this {sources.kind}"
                             + (f"; did you mean `{hint[0]}`?" if hint else
                                f" (it reads {', '.join(globs)})."))
         else:
-            findings.append(f"{f.name}: not imported; no table of mapping `{m.name}` reads it")
+            findings.append(f"{f}: not imported; no table of mapping `{m.name}` reads it")
     if not assign and not problems:
-        problems.append(f"no input file matches mapping `{m.name}`, which reads "
+        problems.append(f"no input {sources.kind} matches mapping `{m.name}`, which reads "
                         f"{', '.join(globs)}.")
-    cache: dict[tuple[Path, str | None], pd.DataFrame | None] = {}
+    failed: set[tuple[str, str | None]] = set()
     mapped: dict[str, MappedTable] = {}
     for t in LOAD_ORDER:
         tm = m.tables.get(t)
@@ -192,28 +180,28 @@ def _map_sources(m: Mapping, files, explicit, problems,
             continue
         parts, ok = [], True
         for f in assign.get(t, []):
-            key = (f, tm.sheet)
-            if key not in cache:
-                try:
-                    cache[key] = read_file(f, sheet=tm.sheet)
-                    enc = cache[key].attrs.get("encoding")
-                    if enc and enc != "utf-8":
-                        findings.append(f"{f.name}: read as {_ENCODINGS.get(enc, enc)}")
-                except CRMDataError as exc:
-                    cache[key] = None
-                    problems.append(str(exc))
-            df = cache[key]
-            if df is None:
+            if (f, tm.sheet) in failed:
                 ok = False
                 continue
-            p, fnd = source_problems(tm, f.name, list(df.columns))
+            try:
+                df = sources.read(f, tm.sheet)
+            except CRMDataError as exc:
+                failed.add((f, tm.sheet))
+                problems.append(str(exc))
+                ok = False
+                continue
+            enc = df.attrs.get("encoding")
+            note = f"{f}: read as {_ENCODINGS.get(enc, enc)}"
+            if enc and enc != "utf-8" and note not in findings:
+                findings.append(note)
+            p, fnd = source_problems(tm, f, list(df.columns))
             problems += p
             findings += [x for x in fnd if x not in findings]
             ok = ok and not p
-            parts.append((f.name, df))
+            parts.append((f, df))
         if parts and ok:
             mapped[t] = apply_table(tm, parts)
-    return mapped, [f for f in files if f in used]
+    return mapped, [f for f in sources.names if f in used]
 
 
 def _connect(into):
